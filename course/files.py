@@ -1,0 +1,41 @@
+"""Atomic file writes: readers see the old file or the new one, never half of one."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import FormatError
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write `data` to a temp file beside `path`, fsync it, then rename it over `path`.
+
+    path (str | PathLike): the destination; its folder must exist.
+    data (bytes): the full new content.
+    RETURNS (Path): the destination.
+    RAISES FormatError: E210 if the folder is missing or not writable.
+    """
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    except OSError as err:
+        raise FormatError("E210", path=str(target), reason=err.strerror or str(err)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException as err:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise FormatError("E210", path=str(target), reason=err.strerror or str(err)) from None
+        raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Like `atomic_write_bytes`, for UTF-8 text."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
