@@ -1,0 +1,267 @@
+"""Build the hardware-posts NER dataset from its inline-markup sources.
+
+Sources (all under data/scripts/):
+    hand_written/train.md, dev.md, test.md   posts written one by one
+    generated/train.md                       output of generate.py (seeded)
+    generated/unlabeled.txt                  output of generate.py (seeded)
+
+Outputs (under data/hardware_posts/ unless --out is given):
+    train.jsonl, dev.jsonl, test.jsonl, unlabeled.txt
+
+Markup: every post is one line starting with "- ". Entities are written as
+{{surface text|LABEL}}, e.g.
+
+    - [{{USA-TX|LOCATION}}] [H] {{EVGA RTX 3080 FTW3 Ultra|PRODUCT}} [W] PayPal
+
+Lines that do not start with "- " (headings, notes, blank lines) are ignored.
+The build refuses to write anything if a span does not align with the tokens
+of spacy.blank("en"), if two splits share a post, or if a label is unknown.
+
+Usage:
+    python data/scripts/build.py             # rebuild data/hardware_posts/ and
+                                             # the counts block in data/README.md
+    python data/scripts/build.py --check     # validate and print stats only
+    python data/scripts/build.py --out DIR   # write the JSONL files to DIR
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import spacy
+
+LABELS = ("PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", "USERNAME")
+SPLITS = ("train", "dev", "test")
+SHUFFLE_SEED = {"train": 1301, "dev": 1302, "test": 1303}
+
+SCRIPTS = Path(__file__).resolve().parent
+DATA = SCRIPTS.parent
+HAND = SCRIPTS / "hand_written"
+GENERATED = SCRIPTS / "generated"
+OUT = DATA / "hardware_posts"
+README = DATA / "README.md"
+START_MARK = "<!-- stats:start (written by data/scripts/build.py, do not edit) -->"
+END_MARK = "<!-- stats:end -->"
+
+MARKUP = re.compile(r"\{\{(.+?)\|([A-Za-z_]+)\}\}")
+EDGE_PUNCT = ",.;:!?()[]"
+
+Record = dict
+
+
+class BuildError(ValueError):
+    """A problem in a source file that must be fixed by hand."""
+
+
+def parse_line(line: str, where: str) -> tuple[str, list[list]]:
+    """Turn one markup line (without the leading "- ") into text and entities.
+
+    line (str): the post in {{text|LABEL}} markup.
+    where (str): file:line, used in error messages.
+    RETURNS (tuple): (text, [[start, end, label], ...]).
+    RAISES BuildError: on unknown labels or stray markup.
+    """
+    text_parts: list[str] = []
+    entities: list[list] = []
+    pos = 0
+    length = 0
+    for match in MARKUP.finditer(line):
+        before = line[pos : match.start()]
+        text_parts.append(before)
+        length += len(before)
+        surface, label = match.group(1), match.group(2)
+        if label not in LABELS:
+            raise BuildError(f"{where}: unknown label {label!r} on {surface!r}")
+        entities.append([length, length + len(surface), label])
+        text_parts.append(surface)
+        length += len(surface)
+        pos = match.end()
+    text_parts.append(line[pos:])
+    text = "".join(text_parts)
+    if "{{" in text or "}}" in text:
+        raise BuildError(f"{where}: stray markup left in {text!r}")
+    return text, entities
+
+
+def read_markup(path: Path) -> list[tuple[str, list[list], str]]:
+    """Read every "- " line of a markup file.
+
+    RETURNS (list): (text, entities, "file:line") triples in file order.
+    """
+    posts = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.startswith("- "):
+            continue
+        where = f"{path.relative_to(DATA)}:{number}"
+        text, entities = parse_line(raw[2:].strip(), where)
+        posts.append((text, entities, where))
+    return posts
+
+
+def span_problems(nlp, text: str, entities: list[list]) -> list[str]:
+    """Return human-readable problems of one post (empty list if clean)."""
+    problems = []
+    doc = nlp(text)
+    if not text.strip():
+        problems.append("empty text")
+    if text != text.strip() or "\n" in text:
+        problems.append("text has edge whitespace or a newline")
+    previous_end = -1
+    for start, end, label in entities:
+        surface = text[start:end]
+        if doc.char_span(start, end) is None:
+            problems.append(f"[{start}, {end}) {surface!r} does not align with tokens")
+        if surface != surface.strip():
+            problems.append(f"{surface!r} has whitespace at its edge")
+        if surface and (surface[0] in EDGE_PUNCT or surface[-1] in EDGE_PUNCT):
+            problems.append(f"{surface!r} starts or ends with punctuation")
+        if start < previous_end:
+            problems.append(f"{surface!r} overlaps the previous span")
+        previous_end = end
+    return problems
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def load_sources() -> dict[str, list[Record]]:
+    """Read all sources and return unshuffled records per split."""
+    splits: dict[str, list[Record]] = {}
+    for split in SPLITS:
+        records = [
+            {"text": t, "entities": e, "source": "hand", "_where": w}
+            for t, e, w in read_markup(HAND / f"{split}.md")
+        ]
+        if split == "train":
+            records += [
+                {"text": t, "entities": e, "source": "generated", "_where": w}
+                for t, e, w in read_markup(GENERATED / "train.md")
+            ]
+        splits[split] = records
+    return splits
+
+
+def check(splits: dict[str, list[Record]], unlabeled: list[str]) -> list[str]:
+    """Validate spans and look for posts shared between splits."""
+    nlp = spacy.blank("en")
+    errors = []
+    seen: dict[str, str] = {}
+    for split in SPLITS:
+        for record in splits[split]:
+            for problem in span_problems(nlp, record["text"], record["entities"]):
+                errors.append(f"{record['_where']}: {problem}")
+            key = normalise(record["text"])
+            if key in seen:
+                errors.append(f"{record['_where']}: same post as {seen[key]}")
+            seen[key] = record["_where"]
+    for number, line in enumerate(unlabeled, 1):
+        if normalise(line) in seen:
+            errors.append(f"unlabeled.txt:{number}: same post as {seen[normalise(line)]}")
+    return errors
+
+
+def finalise(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
+    """Shuffle each split with its fixed seed and assign ids."""
+    final = {}
+    for split in SPLITS:
+        records = list(splits[split])
+        random.Random(SHUFFLE_SEED[split]).shuffle(records)
+        final[split] = [
+            {
+                "id": f"{split}-{i:04d}",
+                "text": r["text"],
+                "entities": r["entities"],
+                "source": r["source"],
+            }
+            for i, r in enumerate(records, 1)
+        ]
+    return final
+
+
+def unseen_product_share(final: dict[str, list[Record]]) -> tuple[int, int]:
+    """Count test PRODUCT mentions whose exact string is never a train PRODUCT."""
+    train_products = {
+        r["text"][s:e] for r in final["train"] for s, e, lab in r["entities"] if lab == "PRODUCT"
+    }
+    mentions = [
+        r["text"][s:e] for r in final["test"] for s, e, lab in r["entities"] if lab == "PRODUCT"
+    ]
+    unseen = sum(1 for m in mentions if m not in train_products)
+    return unseen, len(mentions)
+
+
+def stats_markdown(final: dict[str, list[Record]]) -> str:
+    """The tables written between the stats markers of data/README.md."""
+    counts = {s: Counter(lab for r in final[s] for _, _, lab in r["entities"]) for s in SPLITS}
+    lines = ["| Label | train | dev | test |", "|---|---:|---:|---:|"]
+    for label in LABELS:
+        lines.append(f"| {label} | " + " | ".join(str(counts[s][label]) for s in SPLITS) + " |")
+    totals = " | ".join(str(sum(counts[s].values())) for s in SPLITS)
+    lines.append(f"| **all entities** | {totals} |")
+    lines += ["", "| Split | posts | hand-written | generated | posts without entities |",
+              "|---|---:|---:|---:|---:|"]
+    for split in SPLITS:
+        src = Counter(r["source"] for r in final[split])
+        empty = sum(1 for r in final[split] if not r["entities"])
+        lines.append(
+            f"| {split} | {len(final[split])} | {src['hand']} | {src['generated']} | {empty} |"
+        )
+    unseen, total = unseen_product_share(final)
+    lines += ["", f"Unseen PRODUCT mentions in test: {unseen} of {total} "
+              f"({100 * unseen / total:.1f}%) never occur as a PRODUCT string in train."]
+    return "\n".join(lines)
+
+
+def write_jsonl(path: Path, records: list[Record]) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as f:
+        for record in records:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def update_readme(block: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    if START_MARK not in text or END_MARK not in text:
+        raise BuildError(f"{README} lacks the stats markers")
+    head, rest = text.split(START_MARK, 1)
+    _, tail = rest.split(END_MARK, 1)
+    README.write_text(f"{head}{START_MARK}\n{block}\n{END_MARK}{tail}", encoding="utf-8",
+                      newline="\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="output directory")
+    parser.add_argument("--check", action="store_true", help="validate and print stats only")
+    args = parser.parse_args(argv)
+
+    splits = load_sources()
+    unlabeled_src = GENERATED / "unlabeled.txt"
+    unlabeled = unlabeled_src.read_text(encoding="utf-8").splitlines()
+    errors = check(splits, unlabeled)
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        print(f"{len(errors)} problem(s); nothing written.", file=sys.stderr)
+        return 1
+    final = finalise(splits)
+    block = stats_markdown(final)
+    print(block)
+    if args.check:
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    for split in SPLITS:
+        write_jsonl(args.out / f"{split}.jsonl", final[split])
+    (args.out / "unlabeled.txt").write_text("\n".join(unlabeled) + "\n", encoding="utf-8",
+                                            newline="\n")
+    if args.out.resolve() == OUT.resolve():
+        update_readme(block)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
