@@ -104,12 +104,37 @@ def nearest_aligned(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     best: tuple[int, int] | None = None
     for mode in ("expand", "contract"):
         span = doc.char_span(start, end, alignment_mode=mode)
-        if span is None or not span.text.strip():
+        if span is None or not span.text.strip() or all(t.text in _EDGE_PUNCT for t in span):
             continue
         cand = (span.start_char, span.end_char)
         if best is None or abs(cand[0] - start) + abs(cand[1] - end) < abs(best[0] - start) + abs(best[1] - end):
             best = cand
     return best
+
+
+_ENTITY_HINT = 'entities are [start, end, "LABEL"] lists: integer offsets, a non-empty string label'
+_EDGE_PUNCT = frozenset("[](){}<>,.;:!?")
+
+
+def _edge_punctuation(span) -> dict | None:
+    """Fields for E113 if the span starts or ends with a bracket or punctuation token."""
+    tokens = list(span)
+    inner = tokens[:]
+    while inner and inner[0].text in _EDGE_PUNCT:
+        inner.pop(0)
+    while inner and inner[-1].text in _EDGE_PUNCT:
+        inner.pop()
+    if len(inner) == len(tokens):
+        return None
+    first = tokens[0].text in _EDGE_PUNCT
+    fields = {"side": "starts" if first else "ends", "punct": (tokens[0] if first else tokens[-1]).text,
+              "fix": None, "advice": "the span is nothing but punctuation: delete it"}
+    if inner:
+        start, end = inner[0].idx, inner[-1].idx + len(inner[-1])
+        fields["fix"] = (start, end)
+        fields["advice"] = (f"use [{start}, {end}) '{span.doc.text[start:end]}' "
+                            "(course.annotations.fix does this)")
+    return fields
 
 
 def _label_case_map(records: Sequence[Any], labels: Iterable[str] | None) -> dict[str, str]:
@@ -143,9 +168,10 @@ def _check_spans(text: str, ents: list, at: tuple[int, int, str], nlp: Language,
     doc: Doc | None = None
     for k, ent in enumerate(ents):
         if not (isinstance(ent, (list, tuple)) and len(ent) == 3 and _is_int(ent[0]) and _is_int(ent[1])
-                and isinstance(ent[2], str)):
+                and isinstance(ent[2], str) and ent[2]):  # spaCy drops a span whose label is ""
             problems.append(Problem.make("E110", at, entity=k, what=f"entity #{k}",
-                                         expected='[start, end, "LABEL"] with integer offsets', got=repr(ent)))
+                                         expected='[start, end, "LABEL"] with integer offsets and a non-empty label',
+                                         got=repr(ent), fix_hint=_ENTITY_HINT))
             continue
         start, end, label = ent[0], ent[1], ent[2]
         span, where = (start, end, label), dict(start=start, end=end, label=label)
@@ -171,20 +197,27 @@ def _check_spans(text: str, ents: list, at: tuple[int, int, str], nlp: Language,
         if (s, e) != (start, end):
             side = " and ".join(w for w, moved in (("leading", s != start), ("trailing", e != end)) if moved)
             problems.append(Problem.make("E102", at, span=span, fix=(s, e, label), entity=k, text=sub,
-                                         where=side, fix_start=s, fix_end=e, fix_text=text[s:e], **where))
+                                         side=side, fix_start=s, fix_end=e, fix_text=text[s:e], **where))
         doc = doc if doc is not None else nlp.make_doc(text)
-        if doc.char_span(s, e) is None:
-            near = nearest_aligned(doc, s, e)
-            tokens = doc.char_span(s, e, alignment_mode="expand")
-            covered = " ".join(repr(t.text) for t in tokens) if tokens is not None else "?"
-            if near is None:
-                hint = (f"no token-aligned span is close (tokens here: {covered}); "
-                        "annotate whole tokens or add a space to the text")
-            else:
-                hint = (f"nearest aligned span: [{near[0]}, {near[1]}) '{text[near[0]:near[1]]}'; "
-                        "use course.annotations.fix() or correct the offsets")
-            problems.append(Problem.make("E101", at, span=span, entity=k, text=sub, suggestion=hint,
-                                         fix=(near[0], near[1], label) if near else None, **where))
+        aligned = doc.char_span(s, e)
+        if aligned is not None:
+            punct = _edge_punctuation(aligned)
+            if punct is not None:
+                inner = punct.pop("fix")
+                problems.append(Problem.make("E113", at, span=span, entity=k, text=sub, **punct, **where,
+                                             fix=(*inner, label) if inner else None))
+            continue
+        near = nearest_aligned(doc, s, e)
+        tokens = doc.char_span(s, e, alignment_mode="expand")
+        covered = " ".join(repr(t.text) for t in tokens) if tokens is not None else "?"
+        if near is None:
+            hint = (f"no token-aligned span is close (tokens here: {covered}); "
+                    "annotate whole tokens or add a space to the text")
+        else:
+            hint = (f"nearest aligned span: [{near[0]}, {near[1]}) '{text[near[0]:near[1]]}'; "
+                    "use course.annotations.fix() or correct the offsets")
+        problems.append(Problem.make("E101", at, span=span, entity=k, text=sub, suggestion=hint,
+                                     fix=(near[0], near[1], label) if near else None, **where))
     seen: set[Span] = set()
     open_spans: list[tuple[int, Span]] = []
     for k, span in sorted(good, key=lambda item: (item[1][0], item[1][1], item[0])):
@@ -211,9 +244,11 @@ def _check_record(rec: Any, at: tuple[int, int, str], nlp: Language, allowed: se
     problems = [Problem.make("E109", at, key=key) for key in missing]
     text, ents = rec.get("text"), rec.get("entities", [])
     if "text" in rec and not isinstance(text, str):
-        problems.append(Problem.make("E110", at, what="'text'", expected="a string", got=_KINDS.get(type(text), "?")))
+        problems.append(Problem.make("E110", at, what="'text'", expected="a string", got=_KINDS.get(type(text), "?"),
+                                     fix_hint="put the whole post in \"text\" as one string"))
     if not isinstance(ents, list):
-        problems.append(Problem.make("E110", at, what="'entities'", expected="a list", got=_KINDS.get(type(ents), "?")))
+        problems.append(Problem.make("E110", at, what="'entities'", expected="a list", got=_KINDS.get(type(ents), "?"),
+                                     fix_hint=_ENTITY_HINT))
     if problems:
         return problems
     if not text.strip():
@@ -247,7 +282,8 @@ def fix(records: Iterable[Any], nlp: Language, labels: Iterable[str] | None = No
     """Apply only the safe fixes and report each one; leave the rest to a human.
 
     Safe: strip whitespace (E102), snap to the nearest token-aligned span (E101),
-    drop an exact duplicate (E104), and correct label case (E108). Overlaps, unknown
+    move edge brackets and punctuation out of a span (E113), drop an exact duplicate
+    (E104), and correct label case (E108). Overlaps, unknown
     labels and broken offsets need a decision, so they stay and are listed.
     RETURNS (FixReport): new records (inputs are not modified), changes, remaining problems.
     """
@@ -283,7 +319,7 @@ def _apply_fixes(records: list[Any], report: ValidationReport, source: str) -> t
                 new_ents.append(ent)
                 continue
             span = tuple(ent)
-            for code in ("E102", "E101", "E108"):
+            for code in ("E102", "E101", "E113", "E108"):
                 p = found.get(code)
                 if p is None or p.fix is None:
                     continue

@@ -90,12 +90,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
     report = validate(loaded.records, nlp, source=args.file, lines=loaded.lines)
     records = [r for r in loaded.records if isinstance(r, dict) and isinstance(r.get("text"), str)]
     n_tokens = sum(len(nlp.make_doc(r["text"])) for r in records)
-    labels = Counter(e[2] for r in records for e in r.get("entities") or []
+    ents = [r["entities"] if isinstance(r.get("entities"), list) else [] for r in records]  # E110 is reported
+    labels = Counter(e[2] for es in ents for e in es
                      if isinstance(e, (list, tuple)) and len(e) == 3 and isinstance(e[2], str))
     n_ents = sum(labels.values())
     rows = [("docs", str(len(records))), ("tokens", str(n_tokens)), ("entities", str(n_ents)),
             ("entities/doc", f"{n_ents / max(len(records), 1):.2f}"),
-            ("docs without entities", str(sum(1 for r in records if not r.get("entities"))))]
+            ("docs without entities", str(sum(1 for es in ents if not es)))]
     rows += [(f"  {label}", str(count)) for label, count in sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))]
     width = max(len(k) for k, _ in rows)
     print(f"{'':{width}}  {os.path.basename(args.file)}")

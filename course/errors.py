@@ -21,7 +21,7 @@ class Errors:
             "each line must look like {{\"text\": \"...\", \"entities\": [[start, end, \"LABEL\"]]}}")
     E101 = ("span [{start}, {end}) '{text}' ({label}) does not align with token boundaries",
             "{suggestion}")
-    E102 = ("span [{start}, {end}) '{text}' ({label}) has {where} whitespace inside it",
+    E102 = ("span [{start}, {end}) '{text}' ({label}) has {side} whitespace inside it",
             "strip it to [{fix_start}, {fix_end}) '{fix_text}' (course.annotations.fix does this)")
     E103 = ("spans overlap: [{start}, {end}) '{text}' ({label}) and "
             "[{other_start}, {other_end}) '{other_text}' ({other_label})",
@@ -40,12 +40,13 @@ class Errors:
             "labels are case-sensitive: use '{expected}' everywhere")
     E109 = ("record has no '{key}' key",
             "each record needs \"text\" (a string) and \"entities\" (a list, may be empty)")
-    E110 = ("{what} must be {expected}, got {got}",
-            "entities are lists of [start, end, \"LABEL\"] with integer offsets and a string label")
+    E110 = ("{what} must be {expected}, got {got}", "{fix_hint}")
     E111 = ("text is empty",
             "remove the record, or paste the post's text into it")
     E112 = ("span [{start}, {end}) ({label}) covers only whitespace",
             "delete the span: an entity needs at least one visible character")
+    E113 = ("span [{start}, {end}) '{text}' ({label}) {side} with the punctuation token '{punct}'",
+            "brackets and sentence punctuation stay outside entities: {advice}")
     E120 = ("{count} annotation problem(s); the first: {first}",
             "course.annotations.validate() lists them all and course.annotations.fix() "
             "applies the safe fixes; spans are never dropped silently")
@@ -84,9 +85,43 @@ class Errors:
     E404 = ("unknown base model '{base}'", "choose one of: {choices}")
     E405 = ("the pipeline has no 'ner' component", "train or load a pipeline with an entity recognizer")
     E406 = ("config file not found: {path}", "configs live in course/configs/: {choices}")
+    E407 = ("output folder {path} already exists and is not a spaCy pipeline",
+            "choose a new folder name; the course replaces a folder only if it holds a pipeline "
+            "(config.cfg and meta.json), so it never deletes your other files")
+    E408 = ("{what} must be at least 1, got {value}",
+            "one epoch is one pass over the training data; 10-20 is a good start for a few hundred posts")
+    E409 = ("no dev examples in {path}",
+            "spacy train scores the dev set to choose model-best: give it annotated records "
+            "that are not in the training data (and not the test set)")
+    E410 = ("spacy train rejected the config {path}: see the 'Config validation error' above",
+            "check the names and values in `overrides` against the config file in course/configs/")
     E420 = ("unknown metric '{metric}'", "choose one of: {choices}")
     E421 = ("the learning curve has {n_sizes} training size(s) but '{label}' has {n_scores} score(s)",
             "give one score per training size for every label")
+
+    # --- E450-E469: annotator, model-assisted annotation, serving --------------------
+    E450 = ("no tokens are selected", "click the first and then the last token of the entity, then add it")
+    E451 = ("unknown label '{label}'", "choose one of: {choices}")
+    E452 = ("tokens [{start}, {end}) are outside this post, which has {n} tokens",
+            "token positions count from 0 and the end is exclusive")
+    E453 = ("'{text}' does not occur in this post as whole tokens",
+            "check the spelling, or select the tokens by position with select(start, end)")
+    E454 = ("there is no {what} #{index}", "there are {n}; positions count from 0")
+    E455 = ("nothing to undo", "undo works on the changes made since the annotator was opened")
+    E456 = ("{path} has {count} record(s) with annotation problems, so it was not opened; the first: {first}",
+            "fix them with `python -m course validate {path} --fix FIXED`, or start a new file")
+    E457 = ("no posts to annotate: {path} does not exist and no posts were given",
+            "pass the posts, e.g. Annotator(path, posts=texts)")
+    E458 = ("the change is kept in memory but was not saved ({reason})",
+            "the file still holds the last saved version; fix the cause and press any button "
+            "(or call save()) to write everything")
+    E459 = ("'{name}' is not a status", "use one of: {choices}")
+    E460 = ("unknown selection strategy '{strategy}'", "choose one of: {choices}")
+    E461 = ("the simulation needs start + k × rounds = {start} + {k} × {rounds} = {need} labelled posts, "
+            "but only {n} were given", "lower start, k or rounds, or give more labelled posts")
+    E465 = ("invalid request: {problem}", "send JSON like {{\"text\": \"[H] RTX 3080, like new [W] $450\"}}")
+    E466 = ("the server did not answer on 127.0.0.1 within {timeout} s",
+            "look at the log above; the port may be taken or the model failed to load")
 
     # --- E5xx: quizzes, exercises, annotator ----------------------------------------
     E501 = ("quiz file {path}, question '{qid}': {problem}", "{hint}")

@@ -76,7 +76,9 @@ def guess_format(path: str | os.PathLike, *, reading: bool) -> str:
         first = next((r for r in _jsonl_objects(path).records if isinstance(r, dict)), {})
         if "spans" in first:
             return "prodigy"
-        if ("label" in first or "labels" in first) and "entities" not in first:
+        ents = first.get("entities")
+        dict_spans = isinstance(ents, list) and bool(ents) and isinstance(ents[0], dict)
+        if (("label" in first or "labels" in first) and "entities" not in first) or dict_spans:
             return "doccano"
         return "jsonl"
     raise FormatError("E205", path=str(path), choices=", ".join(FORMATS))
@@ -148,7 +150,11 @@ def _from_labelstudio(path: str | os.PathLike) -> Loaded:
         if not isinstance(text, str):
             raise FormatError("E206", where=where, fmt="Label Studio task", key="data.text",
                               hint="name the text field 'text' in the labeling config")
-        done = [a for a in task.get("annotations", []) if not a.get("was_cancelled")]
+        annotations = task.get("annotations", [])
+        if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
+            raise FormatError("E206", where=where, fmt="Label Studio task", key="annotations[]",
+                              hint="each annotation is an object with a 'result' list")
+        done = [a for a in annotations if not a.get("was_cancelled")]
         if not done:
             out.skipped.append((n, "no finished annotation"))
             continue
@@ -280,6 +286,7 @@ def dump(records: list[Record], path: str | os.PathLike, fmt: str | None = None,
         lines = [json.dumps(r, ensure_ascii=False) for r in rows]
         return atomic_write_text(path, "".join(line + "\n" for line in lines))
     if fmt == "prodigy":
+        to_docs(nlp, records)  # all problems with their lines, not just the first record's
         rows = [_to_prodigy(r, nlp) for r in records]
         return atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     if fmt == "labelstudio":
