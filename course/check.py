@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-__all__ = ["____", "CheckFailed", "CheckResult", "contains_blank", "entities", "labels",
+__all__ = ["____", "CheckFailed", "CheckResult", "contains_blank", "entities", "labels", "ruler_pattern",
            "number", "predictions", "spans"]
 
 
@@ -399,3 +399,36 @@ def predictions(nlp: Any, examples: Sequence[tuple[str, Sequence[tuple[str, str]
             short = text if len(text) <= 40 else text[:37] + "..."
             return CheckResult(False, f"text {i} ('{short}'): {result.message}", result.hint)
     return CheckResult(True, f"all {len(examples)} texts give the expected entities.")
+
+
+def ruler_pattern(pattern: Any, label: str, examples: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+                  lang: str = "en") -> CheckResult:
+    """Check one EntityRuler token pattern on example texts.
+
+    pattern (list[dict]): the learner's token pattern, e.g. [{"SHAPE": "dddd", "LENGTH": 5}].
+    label (str): the label the pattern assigns.
+    examples (list[tuple[str, list[tuple[str, str]]]]): (text, expected pairs) per text.
+    RETURNS (CheckResult): as `predictions`, or a hint about the pattern's shape.
+    """
+    if contains_blank(pattern):
+        return _blank()
+    if not (isinstance(pattern, list) and pattern and all(isinstance(t, dict) for t in pattern)):
+        return CheckResult(False, f"the pattern is {pattern!r}, not a list of token dicts.",
+                           "A token pattern is a list with one dict per token, e.g. [{'LOWER': 'rtx'}].")
+    for token in pattern:
+        shape = next((v for k, v in token.items() if k.upper() == "SHAPE"), None)
+        if isinstance(shape, str) and re.search(r"(.)\1{4}", shape):
+            return CheckResult(False, f"SHAPE '{shape}' can never match: spaCy's shape keeps at most "
+                               "four characters of the same kind in a row ('78701' has shape 'dddd').",
+                               "Combine SHAPE 'dddd' with another attribute that counts characters.")
+    import spacy
+
+    nlp = spacy.blank(lang)
+    try:
+        nlp.add_pipe("entity_ruler").add_patterns([{"label": label, "pattern": pattern}])
+        nlp("warm up")
+    except Exception as err:  # noqa: BLE001 - spaCy raises several types for a bad pattern
+        first = str(err).strip().splitlines()[0][:160]
+        return CheckResult(False, f"spaCy rejected the pattern: {first}",
+                           "Token attributes are upper case (SHAPE, LENGTH, LOWER, IS_DIGIT...).")
+    return predictions(nlp, examples)

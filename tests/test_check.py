@@ -310,3 +310,30 @@ def test_predictions_reports_pipeline_errors():
     nlp.add_pipe("ner")  # never initialized
     result = check.predictions(nlp, [("[W] $450", [("$450", "PRICE")])])
     assert not result.passed and "raised" in result.message and "initialize()" in result.hint
+
+
+# --- ruler_pattern ------------------------------------------------------------------
+
+ZIP_EXAMPLES = [("Selling RTX 3080 in Austin, TX 78701", [("78701", "ZIP")]),
+                ("zip 94110, asking 450", [("94110", "ZIP")])]
+
+
+def test_ruler_pattern_passes_for_a_right_pattern():
+    assert check.ruler_pattern([{"SHAPE": "dddd", "LENGTH": 5}], "ZIP", ZIP_EXAMPLES).passed
+
+
+@pytest.mark.parametrize("pattern, needle", [
+    ([{"SHAPE": "ddddd"}], "at most four"),
+    ([{"IS_DIGIT": True}], "Extra entity '3080'"),
+    ("x", "not a list of token dicts"),
+    ([{"NOT_AN_ATTR": 1}], "rejected the pattern"),
+])
+def test_ruler_pattern_explains_wrong_patterns(pattern, needle):
+    result = check.ruler_pattern(pattern, "ZIP", ZIP_EXAMPLES)
+    assert not result.passed
+    assert needle in result.message
+
+
+def test_ruler_pattern_asks_for_blanks():
+    result = check.ruler_pattern([{"SHAPE": check.____}], "ZIP", ZIP_EXAMPLES)
+    assert not result.passed and "____" in result.message
