@@ -39,5 +39,5 @@ bench: setup  ## measure and write bench/RESULTS.md
 	$(PY) bench/report.py
 
 clean:  ## remove the venv, caches and trained models
-	rm -rf $(VENV) .pytest_cache .hypothesis notebooks/models notebooks/runs tests/browser/artifacts
+	rm -rf $(VENV) .pytest_cache .hypothesis notebooks/output tests/browser/artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -15,6 +15,7 @@ T = TypeVar("T")
 # No network at run time: make the Hugging Face stack fail fast instead of downloading.
 for _var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
     os.environ.setdefault(_var, "1")
+os.environ.setdefault("ANSI_COLORS_DISABLED", "1")  # plain text in notebook outputs and logs
 # One thread everywhere: reproducible numbers and fair timings on a laptop.
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TOKENIZERS_PARALLELISM"):
     os.environ.setdefault(_var, "1" if _var != "TOKENIZERS_PARALLELISM" else "false")
@@ -52,6 +53,16 @@ def repo_root() -> Path:
 def data_path(*parts: str) -> Path:
     """Path inside the course's `data/` folder, e.g. data_path("hardware_posts", "train.jsonl")."""
     return repo_root().joinpath("data", *parts)
+
+
+def output_dir(*parts: str) -> Path:
+    """A folder for things the notebooks write (models, converted files), created on demand.
+
+    RETURNS (Path): notebooks/output/<parts> inside the checkout (git-ignored).
+    """
+    folder = repo_root().joinpath("notebooks", "output", *parts)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def seed_everything(seed: int = SEED) -> None:
