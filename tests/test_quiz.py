@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from course import quiz
+from course import quiz, quiz_progress
 from course.quiz import Option, Question, QuizError, QuizWidget, WrongAnswer
 
 SINGLE = Question(
@@ -45,7 +45,7 @@ def _isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_PROGRESS_FILE", str(tmp_path / "progress.json"))
     monkeypatch.delenv("COURSE_INSTRUCTOR", raising=False)
     monkeypatch.setattr(quiz, "_INSTRUCTOR", None)
-    monkeypatch.setattr(quiz, "_PROGRESS", None)
+    monkeypatch.setattr(quiz_progress, "_PROGRESS", None)
 
 
 def answer(widget: QuizWidget, *choices) -> str:
@@ -259,7 +259,7 @@ def test_progress_is_saved_and_read_back(tmp_path):
     saved = json.loads((tmp_path / "progress.json").read_text())
     assert saved["results"]["t_quiz"]["t-single"] == {
         "attempts": 2, "correct": True, "first_try_correct": False}
-    quiz._PROGRESS = None  # a new session
+    quiz_progress._PROGRESS = None  # a new session
     assert quiz.summary("t_quiz").values.tolist() == [["t-single", 2, True, False]]
 
 

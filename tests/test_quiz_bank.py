@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from course import quiz
+from course import quiz, quiz_progress
 
 NOTEBOOKS = ["00_welcome", "01_what_is_ner", "02_annotation_and_validation", "03_training",
              "04_evaluation", "05_small_and_imbalanced_data", "06_fine_tuning", "07_capstone"]
@@ -32,7 +32,7 @@ def _isolated(monkeypatch):
     monkeypatch.setenv("COURSE_PROGRESS_FILE", "")
     monkeypatch.delenv("COURSE_INSTRUCTOR", raising=False)
     monkeypatch.setattr(quiz, "_INSTRUCTOR", None)
-    monkeypatch.setattr(quiz, "_PROGRESS", None)
+    monkeypatch.setattr(quiz_progress, "_PROGRESS", None)
 
 
 def test_bank_has_exactly_the_course_notebooks():
