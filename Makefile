@@ -29,6 +29,9 @@ test: setup  ## every test: unit tests, each notebook under nbval, the browser t
 	$(PY) -m pytest $(NBVAL) notebooks -q
 	$(PY) -m pytest tests/browser -q
 
+browser-test: setup  ## the browser test alone: JupyterLab + headless Chromium (tests/browser/README.md)
+	$(PY) -m pytest tests/browser -q
+
 fast:  ## the CI run: `make test` with fewer epochs and less data
 	COURSE_FAST=1 $(MAKE) test
 

@@ -129,6 +129,10 @@ class QuizWidget(widgets.VBox):
         buttons = widgets.HBox([self.check_button, self.hint_button])
         extra = [self.answer_key] if self.instructor else []
         self.children = tuple([self.prompt, self.input, buttons, self.feedback] + extra)
+        for widget, name in ((self, "course-quiz"), (self.input, "course-quiz-input"),
+                             (self.check_button, "course-quiz-check"), (self.hint_button, "course-quiz-hint"),
+                             (self.feedback, "course-quiz-feedback"), (self.answer_key, "course-quiz-key")):
+            widget.add_class(name)  # stable hooks for the browser test and for styling
 
     # -- headless API --
     def select(self, *choices: int | str) -> None:
@@ -266,7 +270,8 @@ class QuizWidget(widgets.VBox):
             parts.append(f"<p><b>Explanation:</b> {_html(q.explanation)}</p>"
                          f"<p><b>Common mistake:</b> {_html(q.common_mistake)}</p>")
         parts += [f'<p style="{_NO}">⚠ {_html(note)}</p>' for note in self._notes]
-        self.feedback.value = "".join(parts)
+        body = "".join(parts)
+        self.feedback.value = f'<div style="line-height:1.45">{body}</div>' if body else ""
 
     def _index(self, choice: int | str) -> int:
         options = self.question.options
