@@ -1,0 +1,140 @@
+"""Production patterns around a model: confidence thresholds, a review queue, drift signals.
+
+* **Confidence** is the beam probability of each predicted entity (`course.active.predict`).
+* **Review queue**: a post goes to a person when any entity is below the threshold, or
+  when the model found nothing at all (`review_reasons`). `threshold_table` shows, on
+  annotated posts, what each threshold costs (posts to review) and buys (how many of
+  the posts nobody looks at are entirely right).
+* **Drift**: signals that need no labels. The share of tokens never seen in training
+  (`unknown_rate`), the label mix, the mean confidence and the review share of new
+  posts, next to the same numbers for posts like the training data (`drift_table`).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import pandas as pd
+from spacy.language import Language
+
+from .annotations import Record
+from .check import CheckResult, contains_blank
+from .settings import LABELS
+
+DEFAULT_THRESHOLD = 0.8
+Entity = Mapping[str, Any]  # at least "label" and "confidence"; "text" for messages
+
+
+def review_reasons(entities: Sequence[Entity], threshold: float = DEFAULT_THRESHOLD) -> list[str]:
+    """Why a post needs a human, if it does.
+
+    entities (Sequence[Entity]): the post's entities with "label" and "confidence".
+    threshold (float): an entity below it is not trusted (one exactly at it is).
+    RETURNS (list[str]): one reason per problem; empty: accept automatically.
+    """
+    if not entities:
+        return ["no entities found"]
+    return [f"low confidence: {e.get('text', '?')!r} ({e['label']} {e['confidence']:.2f})"
+            for e in entities if e["confidence"] < threshold]
+
+
+def needs_review(entities: Sequence[Entity], threshold: float = DEFAULT_THRESHOLD) -> bool:
+    """RETURNS (bool): whether the post goes to the review queue (see `review_reasons`)."""
+    return bool(review_reasons(entities, threshold))
+
+
+def threshold_table(predictions: Sequence, gold: Sequence[Record],
+                    thresholds: Iterable[float] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)) -> pd.DataFrame:
+    """What each threshold costs and buys, on posts with known answers.
+
+    predictions (Sequence[Prediction]): `course.active.predict` output for the gold texts.
+    gold (Sequence[Record]): the annotated posts, in the same order.
+    RETURNS (DataFrame): per threshold: review_share (posts sent to a person),
+        auto_posts (posts accepted automatically), auto_exact (share of those whose
+        entities are all exactly right) and auto_precision (entity precision in them).
+    """
+    rows = []
+    for t in thresholds:
+        auto = [(p, g) for p, g in zip(predictions, gold)
+                if not needs_review([{"label": l, "confidence": c} for _, _, l, c in p.entities], t)]
+        exact = sum({tuple(e[:3]) for e in p.entities} == {tuple(e) for e in g["entities"]} for p, g in auto)
+        n_pred = sum(len(p.entities) for p, _ in auto)
+        right = sum(len({tuple(e[:3]) for e in p.entities} & {tuple(e) for e in g["entities"]}) for p, g in auto)
+        rows.append({"threshold": t, "review_share": 1 - len(auto) / len(gold) if gold else 0.0,
+                     "auto_posts": len(auto), "auto_exact": exact / len(auto) if auto else 0.0,
+                     "auto_precision": right / n_pred if n_pred else 0.0})
+    return pd.DataFrame(rows).set_index("threshold").round(3)
+
+
+def check_review_filter(fn: Callable[[Sequence[Entity], float], Any], threshold: float = DEFAULT_THRESHOLD) -> CheckResult:
+    """Exercise check: does `fn(entities, threshold)` pick the posts a person should see?
+
+    RETURNS (CheckResult): with a hint for the first case it gets wrong.
+    """
+    cases = [
+        ([{"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97}, {"text": "$450", "label": "PRICE", "confidence": 0.91}],
+         False, "A post whose entities are all above the threshold should be accepted automatically."),
+        ([{"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97}, {"text": "450", "label": "PRICE", "confidence": 0.42}],
+         True, "One unsure entity is enough: check every entity, e.g. any(e['confidence'] < threshold for e in entities)."),
+        ([], True, "When the model finds nothing, a person should look: any() of an empty list is False, "
+                   "so add `or not entities`."),
+        ([{"text": "78701", "label": "ZIP", "confidence": threshold}], False,
+         "An entity exactly at the threshold is trusted: compare with <, not <=."),
+    ]
+    if fn is None or contains_blank(fn):
+        return CheckResult(False, "replace the ____ blanks with your code, then run the cell again.")
+    for entities, expected, hint in cases:
+        try:
+            got = fn(entities, threshold)
+        except Exception as err:  # noqa: BLE001 - a learner's bug becomes a hint
+            return CheckResult(False, f"needs_review raised {type(err).__name__}: {err}.",
+                               "Each entity is a dict: use e['confidence'] and e['label'].")
+        if contains_blank(got):
+            return CheckResult(False, "replace the ____ blanks with your code, then run the cell again.")
+        if not isinstance(got, bool):
+            return CheckResult(False, f"needs_review returned {got!r}, not True or False.",
+                               "Return a boolean, e.g. the result of any(...) or a comparison.")
+        if got != expected:
+            shown = ", ".join(f"{e['label']} {e['confidence']:.2f}" for e in entities) or "no entities"
+            return CheckResult(False, f"for a post with [{shown}] it returned {got}.", hint)
+    return CheckResult(True, f"the filter sends unsure and empty posts to review (threshold {threshold}).")
+
+
+# --- drift ------------------------------------------------------------------------------
+
+def vocabulary(nlp: Language, texts: Iterable[str]) -> set[str]:
+    """RETURNS (set[str]): the lowercased tokens of `texts` (e.g. the training posts)."""
+    return {t.lower_ for doc in nlp.tokenizer.pipe(texts) for t in doc if not t.is_space}
+
+
+def unknown_rate(nlp: Language, texts: Iterable[str], vocab: set[str]) -> float:
+    """RETURNS (float): share of the tokens of `texts` that are not in `vocab` (0.0 if none)."""
+    counts = Counter(t.lower_ in vocab for doc in nlp.tokenizer.pipe(texts) for t in doc if not t.is_space)
+    total = counts[True] + counts[False]
+    return counts[False] / total if total else 0.0
+
+
+def drift_table(nlp: Language, sets: Mapping[str, Sequence[str]], vocab: set[str],
+                threshold: float = DEFAULT_THRESHOLD, labels: Sequence[str] = LABELS) -> pd.DataFrame:
+    """Label-free signals for several sets of posts, side by side.
+
+    sets (Mapping[str, Sequence[str]]): name → texts, e.g. {"dev": ..., "this week": ...}.
+    vocab (set[str]): tokens seen in training (`vocabulary`).
+    RETURNS (DataFrame): rows = unknown-token rate, review share, mean confidence and
+        entities per post for each label; one column per set; 3 decimals.
+    """
+    from .active import predict
+
+    columns = {}
+    for name, texts in sets.items():
+        preds = predict(nlp, texts)
+        confs = [c for p in preds for *_, c in p.entities]
+        per_label = Counter(l for p in preds for _, _, l, _ in p.entities)
+        n = max(len(preds), 1)
+        column = {"unknown-token rate": unknown_rate(nlp, texts, vocab),
+                  "review share": sum(needs_review([{"label": l, "confidence": c} for _, _, l, c in p.entities],
+                                                   threshold) for p in preds) / n,
+                  "mean confidence": sum(confs) / len(confs) if confs else 0.0}
+        column.update({f"{label} per post": per_label[label] / n for label in labels})
+        columns[name] = column
+    return pd.DataFrame(columns).round(3)

@@ -1,0 +1,75 @@
+"""course/monitor.py: review queue, threshold table, the exercise check, drift signals."""
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from course import active, monitor
+from tiny_ner import LABELS, RECORDS, SCRAMBLED, tiny_model
+
+SURE = [{"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97}]
+UNSURE = SURE + [{"text": "450", "label": "PRICE", "confidence": 0.42}]
+
+
+def test_review_reasons():
+    assert monitor.review_reasons(SURE, 0.8) == []
+    assert monitor.review_reasons(UNSURE, 0.8) == ["low confidence: '450' (PRICE 0.42)"]
+    assert monitor.review_reasons([], 0.8) == ["no entities found"]
+    assert monitor.needs_review([{"label": "ZIP", "confidence": 0.8}], 0.8) is False  # at the threshold: trusted
+    assert monitor.needs_review(UNSURE, 0.4) is False
+
+
+def test_threshold_table_costs_and_buys():
+    model = tiny_model()
+    gold = RECORDS[:6] + [{"text": SCRAMBLED, "entities": []}]
+    table = monitor.threshold_table(active.predict(model, [g["text"] for g in gold]), gold, (0.0, 0.5, 1.01))
+    assert list(table.columns) == ["review_share", "auto_posts", "auto_exact", "auto_precision"]
+    assert table.loc[1.01, "auto_posts"] == 0 and table.loc[1.01, "review_share"] == 1.0
+    assert table.loc[0.0, "auto_posts"] >= 6 and table["review_share"].is_monotonic_increasing
+    assert table.loc[0.5, "auto_exact"] >= 0.85
+
+
+def solution(entities, threshold):
+    return not entities or any(e["confidence"] < threshold for e in entities)
+
+
+@pytest.mark.parametrize("fn,words", [
+    (lambda ents, t: any(e["confidence"] < t for e in ents), "`or not entities`"),
+    (lambda ents, t: not ents or any(e["confidence"] <= t for e in ents), "compare with <, not <="),
+    (lambda ents, t: not ents or all(e["confidence"] < t for e in ents), "One unsure entity is enough"),
+    (lambda ents, t: True, "all above the threshold"),
+    (lambda ents, t: 1, "not True or False"),
+    (lambda ents, t: ents[0].confidence < t, "raised AttributeError"),
+])
+def test_exercise_check_gives_a_hint_for_each_mistake(fn, words):
+    result = monitor.check_review_filter(fn)
+    assert not result.passed and words in repr(result)
+
+
+def test_exercise_check_passes_the_solution_and_asks_for_blanks():
+    from course.check import ____
+
+    assert monitor.check_review_filter(solution).passed
+    assert "____" in repr(monitor.check_review_filter(lambda ents, t: ____))
+    assert monitor.check_review_filter(solution, 0.5).require()
+
+
+def test_unknown_rate_and_vocabulary():
+    nlp = spacy.blank("en")
+    vocab = monitor.vocabulary(nlp, ["Selling my RTX 3080", "for $450"])
+    assert {"selling", "rtx", "3080", "$", "450"} <= vocab
+    assert monitor.unknown_rate(nlp, ["selling my RTX 5090"], vocab) == 0.25
+    assert monitor.unknown_rate(nlp, [], vocab) == 0.0
+
+
+def test_drift_table_compares_sets():
+    model = tiny_model()
+    vocab = monitor.vocabulary(model, [r["text"] for r in RECORDS])
+    table = monitor.drift_table(model, {"like training": [r["text"] for r in RECORDS[:5]],
+                                        "new": ["WTS RX 9070 XT 600 EUR Berlin", "Suche RTX 5090, 1900 EUR"]},
+                                vocab, labels=LABELS)
+    assert list(table.columns) == ["like training", "new"]
+    assert table.loc["unknown-token rate", "like training"] == 0.0
+    assert table.loc["unknown-token rate", "new"] > 0.5
+    assert table.loc["PRODUCT per post", "like training"] == 1.0
+    assert table.loc["review share", "like training"] == 0.0
