@@ -41,6 +41,9 @@ def run(path: Path, *, fast: bool, write: bool, timeout: int = 1800) -> float:
         os.environ.update(env_backup)
     seconds = time.perf_counter() - start
     if write:
+        # Widget state would let a static viewer draw the widgets, but it is hundreds of KB per
+        # notebook and changes on every run; JupyterLab redraws live widgets when cells run.
+        nb.metadata.pop("widgets", None)
         nbformat.write(nb, path)
     return seconds
 

@@ -26,6 +26,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _mode_for(target))  # mkstemp creates 0600; keep the file readable as before
         os.replace(tmp, target)
     except BaseException as err:
         if os.path.exists(tmp):
@@ -34,6 +35,16 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             raise FormatError("E210", path=str(target), reason=err.strerror or str(err)) from None
         raise
     return target
+
+
+def _mode_for(target: Path) -> int:
+    """The existing file's permissions, or the usual ones for a new file (0666 minus umask)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

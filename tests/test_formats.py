@@ -400,3 +400,20 @@ def test_atomic_write_replaces_the_whole_file(tmp_path):
     path.write_text("a much longer previous content\n" * 10)
     assert files.atomic_write_text(path, "short\n") == path
     assert path.read_text() == "short\n" and os.listdir(tmp_path) == ["out.jsonl"]
+
+
+def test_atomic_write_keeps_permissions_readable(tmp_path):
+    """mkstemp makes 0600 files; an atomic write must not make data unreadable for others."""
+    import stat
+
+    from course.files import atomic_write_text
+
+    fresh = atomic_write_text(tmp_path / "new.jsonl", "x\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+    existing = tmp_path / "old.jsonl"
+    existing.write_text("old\n")
+    existing.chmod(0o640)
+    atomic_write_text(existing, "new\n")
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o640
