@@ -123,6 +123,26 @@ class Errors:
     E466 = ("the server did not answer on 127.0.0.1 within {timeout} s",
             "look at the log above; the port may be taken or the model failed to load")
 
+    # E43x: small data and augmentation (course/augment.py)
+    E430 = ("a training subset of {size} post(s) was asked for, but there are {n}",
+            "choose sizes between 1 and {n}, e.g. (25, 50, 100, 200, {n})")
+    E431 = ("{name} = {value!r} is out of range",
+            "probabilities and fractions lie between 0 and 1; n_copies is 0 or more")
+    E432 = ("an augmented record does not align with the tokens: {first}",
+            "check the gazetteer: every entry must be an entity string without spaces or "
+            "punctuation at its edges (build it with course.augment.build_gazetteer)")
+    # E44x: fine-tuning, rehearsal and model comparison (course/finetune.py)
+    E440 = ("rehearsal share {share!r} is out of range",
+            "the share is the fraction of the final mix that is rehearsal data: 0 <= share < 1, e.g. 0.25")
+    E441 = ("{needed} silver record(s) are needed for a {share} share next to {n_new} new record(s), "
+            "but only {have} are available",
+            "lower the share or add unlabelled sentences (data/general_news/rehearsal.txt) and "
+            "run course.finetune.silver_records again")
+    E442 = ("no model named {name!r} to compare with (models: {choices})",
+            "pass at least one model, and a baseline that is one of their names")
+    E443 = ("cannot time inference on {n_texts} text(s) with {repeats} repeat(s)",
+            "pass a non-empty list of texts and repeats >= 1")
+
     # --- E5xx: quizzes, exercises, annotator ----------------------------------------
     E501 = ("quiz file {path}, question '{qid}': {problem}", "{hint}")
     E502 = ("no quiz named '{name}'", "available quizzes: {choices}")

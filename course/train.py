@@ -3,11 +3,15 @@
 `train_blank` is the loop from countless blog posts, written out so every line can
 be explained. `train_config` sends the same records through spaCy's config system
 (configs live in course/configs/), which is what you would use in a real project.
+Both read the same records, validate them first (nothing is dropped silently) and
+use the same architecture, optimizer, dropout and batch-size schedule, so their
+results and speed can be compared like for like (bench/train_throughput.py).
 """
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -18,13 +22,14 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import spacy
+import srsly
 from spacy.language import Language
 from spacy.tokens import DocBin
 from spacy.training import Example
 from spacy.util import compounding, minibatch
 
-from .annotations import Record, to_docs
-from .errors import TrainingError
+from .annotations import Record, to_docs, validate
+from .errors import AnnotationError, TrainingError
 from .settings import LABELS, seed_everything
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -37,8 +42,9 @@ class TrainResult:
 
     nlp: Language
     losses: list[float] = field(default_factory=list)  # NER loss summed over each epoch
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of the update loop (not building examples or initializing)
     words: int = 0  # tokens seen over all epochs
+    cpu_seconds: float = 0.0  # CPU time of the same loop: steadier than `seconds` on a busy machine
 
     @property
     def words_per_second(self) -> float:
@@ -57,10 +63,16 @@ def blank_ner(labels: Iterable[str] = LABELS, lang: str = "en") -> Language:
 def make_examples(nlp: Language, records: Sequence[Record], labels: Iterable[str] | None = None) -> list[Example]:
     """Validated records → training Examples (predicted side: tokens only; reference: gold ents).
 
-    RAISES AnnotationError: if any record is invalid; spaCy would silently skip misaligned spans.
+    labels (Iterable[str] | None): allowed labels; None accepts any label.
+    RAISES AnnotationError: listing every problem. spaCy itself would skip a misaligned
+        span with warning W030 and train as if the entity were not there.
     """
-    docs = to_docs(nlp, records, labels)
-    return [Example(nlp.make_doc(doc.text), doc) for doc in docs]
+    records = list(records)
+    report = validate(records, nlp, labels)
+    if not report.ok:
+        raise AnnotationError(report.problems)
+    return [Example.from_dict(nlp.make_doc(rec["text"]), {"entities": [tuple(e) for e in rec["entities"]]})
+            for rec in records]
 
 
 def train_blank(records: Sequence[Record], *, labels: Iterable[str] = LABELS, n_iter: int = 20,
@@ -69,41 +81,59 @@ def train_blank(records: Sequence[Record], *, labels: Iterable[str] = LABELS, n_
     """Train an NER model with the plain spaCy v3 update loop.
 
     records (Sequence[Record]): canonical training records.
-    labels (Iterable[str]): entity labels to add to a new `ner` component.
-    n_iter (int): passes over the data (epochs).
+    labels (Iterable[str]): entity labels; a record with any other label is refused (E107).
+    n_iter (int): passes over the data (epochs), at least 1.
     dropout (float): dropout rate during updates.
-    seed (int): seed for weight initialisation and shuffling.
-    nlp (Language | None): an existing pipeline to keep training (its weights are kept);
-        None builds `spacy.blank("en")` with a new `ner`.
-    batch_size (tuple): compounding batch sizes (start, stop, factor), in examples.
-    progress (bool): show a tqdm progress bar.
+    seed (int): seed for weight initialisation, dropout masks and shuffling.
+    nlp (Language | None): an existing pipeline with a `ner` to keep training (its weights
+        are kept); None builds `spacy.blank("en")` with a new `ner`.
+    batch_size (tuple): compounding batch sizes (start, stop, factor), in examples. One
+        schedule runs across all epochs, as in `spacy train`.
+    progress (bool): show a tqdm progress bar over the epochs.
     RETURNS (TrainResult): the pipeline, the loss per epoch, time and words seen.
+    RAISES AnnotationError: invalid records. TrainingError: E403 no records, E405 `nlp`
+        has no ner, E408 n_iter < 1.
     """
     from tqdm.auto import tqdm
 
+    if n_iter < 1:
+        raise TrainingError("E408", what="n_iter", value=n_iter)
+    labels = list(labels)
     seed_everything(seed)
-    fresh = nlp is None
-    nlp = blank_ner(labels) if fresh else nlp
-    examples = make_examples(nlp, records)
-    if fresh:
-        optimizer = nlp.initialize(lambda: examples)
+    if nlp is None:
+        nlp = spacy.blank("en")  # a tokenizer and nothing else
+        ner = nlp.add_pipe("ner")  # a new, untrained entity recognizer
+    elif "ner" in nlp.pipe_names:
+        ner = nlp.get_pipe("ner")  # keep training what is there
     else:
-        for label in labels:
-            nlp.get_pipe("ner").add_label(label)
-        optimizer = nlp.resume_training()
-    rng = random.Random(seed)
+        raise TrainingError("E405")
+    for label in labels:
+        ner.add_label(label)
+    examples = make_examples(nlp, records, list(dict.fromkeys([*labels, *ner.labels])))
+    if not examples:
+        raise TrainingError("E403", path="the training records")
+    # initialize() creates the weights (once!) and returns the optimizer; for a trained
+    # pipeline, resume_training() keeps the weights and only returns an optimizer.
+    optimizer = nlp.resume_training() if _has_weights(ner) else nlp.initialize(lambda: examples)
     result = TrainResult(nlp)
     n_words = sum(len(eg.reference) for eg in examples)
-    start = time.perf_counter()
+    rng = random.Random(seed)
+    sizes = compounding(*batch_size)  # 4, 4.004, 4.008, ... up to 32 examples per batch
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in tqdm(range(n_iter), desc="epochs", disable=not progress, leave=False):
-        rng.shuffle(examples)
+        rng.shuffle(examples)  # a new order every epoch
         losses: dict[str, float] = {}
-        for batch in minibatch(examples, size=compounding(*batch_size)):
+        for batch in minibatch(examples, size=sizes):
             nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses)
         result.losses.append(float(losses.get("ner", 0.0)))
         result.words += n_words
-    result.seconds = time.perf_counter() - start
+    result.seconds, result.cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     return result
+
+
+def _has_weights(pipe) -> bool:
+    """RETURNS (bool): whether the component's weights exist (False until nlp.initialize())."""
+    return any(node.has_param(name) for node in pipe.model.walk() for name in node.param_names)
 
 
 def write_docbin(nlp: Language, records: Sequence[Record], path: Path) -> Path:
@@ -124,50 +154,114 @@ def _config_overrides(base: str) -> dict[str, str]:
 
 
 def train_config(base: str, train: Sequence[Record], dev: Sequence[Record], output: str | Path, *,
-                 epochs: int = 20, seed: int = 0, overrides: dict | None = None, quiet: bool = False) -> Path:
+                 epochs: int = 20, seed: int = 0, overrides: dict | None = None, quiet: bool = False,
+                 progress: bool = False) -> Path:
     """Train with `spacy train` in-process, from a config in course/configs/.
 
     base (str): "blank", "en_core_web_sm" or "transformer".
-    train, dev (Sequence[Record]): canonical records (dev picks the best checkpoint).
-    output (str | Path): folder for the best model; replaced only once training succeeded.
-    epochs (int): passes over the training data.
+    train, dev (Sequence[Record]): canonical records; dev is scored every
+        `training.eval_frequency` steps and picks the best checkpoint (model-best).
+    output (str | Path): folder for the best model; written only once training succeeded,
+        and an existing folder is replaced only if it holds a spaCy pipeline.
+    epochs (int): passes over the training data, at least 1.
     seed (int): training seed.
     overrides (dict | None): extra config overrides, e.g. {"training.dropout": 0.3}.
     quiet (bool): hide spaCy's training table.
+    progress (bool): show spaCy's progress bar between evaluations (on stderr).
     RETURNS (Path): `output`, loadable with `spacy.load`.
-    RAISES TrainingError: E403 no training data, E404 unknown base.
+    RAISES AnnotationError: invalid records. TrainingError: E403 no training data, E404
+        unknown base, E406 missing config, E407 output is not a pipeline folder, E408 epochs
+        < 1, E409 no dev data, E410 spaCy rejected the config.
     """
     if base not in BASES:
         raise TrainingError("E404", base=base, choices=", ".join(BASES))
+    config = CONFIG_DIR / BASES[base]
+    if not config.is_file():
+        raise TrainingError("E406", path=str(config), choices=", ".join(BASES.values()))
+    if epochs < 1:  # spaCy reads max_epochs = 0 as "no limit": it would never stop
+        raise TrainingError("E408", what="epochs", value=epochs)
     if not train:
         raise TrainingError("E403", path="the training records")
+    if not dev:
+        raise TrainingError("E409", path="the dev records")
+    output = Path(output)
+    _check_output(output)
     from spacy.cli.train import train as spacy_train
 
-    output = Path(output)
     tokenizer_nlp = spacy.blank("en")
     with tempfile.TemporaryDirectory(prefix="course-train-") as tmp:
         tmp_path = Path(tmp)
         settings = {"paths.train": str(write_docbin(tokenizer_nlp, train, tmp_path / "train.spacy")),
                     "paths.dev": str(write_docbin(tokenizer_nlp, dev, tmp_path / "dev.spacy")),
                     "training.max_epochs": epochs, "training.seed": seed, "system.seed": seed,
+                    **({"training.logger.progress_bar": True} if progress else {}),
                     **_config_overrides(base), **(overrides or {})}
         seed_everything(seed)
-        with redirect_stdout(_Null() if quiet else sys.stdout):
-            spacy_train(CONFIG_DIR / BASES[base], tmp_path / "out", use_gpu=-1, overrides=settings)
+        try:
+            with redirect_stdout(_Filtered(sys.stdout, hide=tmp, quiet=quiet)):
+                spacy_train(config, tmp_path / "out", use_gpu=-1, overrides=settings)
+        except SystemExit:  # spaCy's CLI exits after printing a config validation error
+            raise TrainingError("E410", path=config.name) from None
         staged = output.with_name(output.name + ".partial")
         shutil.rmtree(staged, ignore_errors=True)
-        shutil.copytree(tmp_path / "out" / "model-best", staged)
+        shutil.copytree(_pick_final(tmp_path / "out", tmp_path / "dev.spacy"), staged)
         shutil.rmtree(output, ignore_errors=True)
         staged.rename(output)
     return output
 
 
-class _Null:
-    def write(self, _: str) -> int:
-        return 0
+def _weighted_score(scores: dict, weights: dict) -> float:
+    """The single number spacy train maximises: score_weights · scores (ents_f for our configs)."""
+    return sum(float(scores.get(k) or 0.0) * w for k, w in weights.items()
+               if w and isinstance(scores.get(k) or 0.0, (int, float)))
+
+
+def _pick_final(run: Path, dev_path: Path) -> Path:
+    """model-best, unless model-last scores strictly higher on dev.
+
+    spacy train scores dev every `eval_frequency` updates, so the last updates of a short
+    run are never scored; this treats the end of training as one more checkpoint.
+    """
+    from spacy.training import Corpus
+
+    best, last = run / "model-best", run / "model-last"
+    if not last.is_dir():
+        return best
+    nlp = spacy.load(last)
+    weights = dict(nlp.config["training"]["score_weights"])
+    best_score = _weighted_score(srsly.read_json(best / "meta.json").get("performance", {}), weights)
+    last_score = _weighted_score(nlp.evaluate(list(Corpus(dev_path)(nlp))), weights)
+    return last if last_score > best_score else best
+
+
+def _check_output(output: Path) -> None:
+    """RAISES TrainingError: E407 if `output` exists and is not a pipeline we may replace."""
+    if not output.exists():
+        return
+    is_pipeline = (output / "config.cfg").is_file() and (output / "meta.json").is_file()
+    if not output.is_dir() or not (is_pipeline or not any(output.iterdir())):
+        raise TrainingError("E407", path=str(output))
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class _Filtered:
+    """A stdout that drops spaCy's lines about its temporary folder and colour codes (or everything)."""
+
+    def __init__(self, target, hide: str, quiet: bool) -> None:
+        self.target, self.hide, self.quiet, self.buffer = target, hide, quiet, ""
+
+    def write(self, text: str) -> int:
+        self.buffer += text
+        *lines, self.buffer = self.buffer.split("\n")
+        for line in lines:
+            if not self.quiet and self.hide not in line:
+                self.target.write(_ANSI.sub("", line) + "\n")
+        return len(text)
 
     def flush(self) -> None:
-        pass
+        self.target.flush()
 
 
 def load_model(path: str | Path) -> Language:
@@ -194,36 +288,54 @@ def folder_size_mb(path: str | Path) -> float:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6
 
 
+# --- command line -------------------------------------------------------------------
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
 def register_cli(sub: argparse._SubParsersAction) -> None:
     """Add `python -m course train ...` to the CLI."""
-    p = sub.add_parser("train", help="train an NER model from annotated files")
+    p = sub.add_parser("train", help="train an NER model from annotated files (spacy train + a course config)")
     p.add_argument("--train", required=True, help="training annotations (any supported format)")
     p.add_argument("--dev", required=True, help="development annotations, used to pick the best model")
-    p.add_argument("--output", required=True, help="folder for the trained pipeline")
-    p.add_argument("--base", choices=sorted(BASES), default="blank", help="what to start from")
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--output", required=True, help="folder for the trained pipeline (loadable with spacy.load)")
+    p.add_argument("--base", choices=list(BASES), default="blank", help="what to start from")
+    p.add_argument("--epochs", type=_positive_int, default=20, help="passes over the training data")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--labels", help="comma-separated allowed labels, e.g. PRODUCT,PRICE (default: any)")
     p.set_defaults(func=_cmd_train)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .annotations import validate
     from .formats import load
 
     nlp = spacy.blank("en")
-    data = {}
+    labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
+    data, problems = {}, []
     for name in ("train", "dev"):
-        loaded = load(getattr(args, name))
-        report = validate(loaded.records, nlp, source=loaded.source, lines=loaded.lines)
-        problems = loaded.problems + report.problems
-        if problems:
-            for problem in problems:
-                print(problem.format())
-            print(f"nothing trained: {len(problems)} problem(s) in {loaded.source}", file=sys.stderr)
-            return 1
-        if name == "train" and not loaded.records:
-            raise TrainingError("E403", path=loaded.source)
+        path = getattr(args, name)
+        loaded = load(path, nlp=nlp)
+        for line, why in loaded.skipped:
+            print(f"{path}:{line}: skipped ({why})", file=sys.stderr)
+        report = validate(loaded.records, nlp, labels, source=path, lines=loaded.lines)
+        problems += sorted(loaded.problems + report.problems, key=lambda p: p.line)
+        if not loaded.records and not loaded.problems:
+            raise TrainingError("E403" if name == "train" else "E409", path=path)
         data[name] = loaded.records
-    out = train_config(args.base, data["train"], data["dev"], args.output, epochs=args.epochs, seed=args.seed)
-    print(f"saved the best model to {out} — load it with spacy.load({str(out)!r})", file=sys.stderr)
+    if problems:
+        for problem in problems:
+            print(problem.format())
+        print(f"✗ nothing trained: {len(problems)} problem(s) — fix them first "
+              f"(python -m course validate FILE --fix FIXED.jsonl)", file=sys.stderr)
+        return 1
+    _check_output(Path(args.output))
+    print(f"training '{args.base}' on {len(data['train'])} record(s) for {args.epochs} epoch(s); "
+          f"model-best is chosen on {len(data['dev'])} dev record(s)", file=sys.stderr)
+    out = train_config(args.base, data["train"], data["dev"], args.output, epochs=args.epochs,
+                       seed=args.seed, progress=True)
+    print(f"✓ saved the best model to {out} — load it with spacy.load({str(out)!r})", file=sys.stderr)
     return 0

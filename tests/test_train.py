@@ -1,0 +1,358 @@
+"""course/train.py: the plain loop, spacy train through a config, saving, loading and the CLI.
+
+Training is kept tiny (a handful of posts, at most a few epochs). A `python -m course`
+process costs several seconds here, so the few real processes this file needs are
+started together by one module fixture, as in tests/test_cli.py; the other CLI cases
+call `course.cli.main` in-process.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+import spacy
+from spacy.training import Example
+
+from course.cli import main
+from course.errors import AnnotationError, TrainingError
+from course.train import (TrainResult, blank_ner, folder_size_mb, load_model, make_examples, train_blank,
+                          train_config, write_docbin)
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {k: v for k, v in os.environ.items() if k != "COURSE_DEBUG"}
+
+
+def rec(text: str, *pieces: tuple[str, str]) -> dict:
+    """A record with the first occurrence of each (piece, label) as an entity."""
+    ents = []
+    for piece, label in pieces:
+        start = text.index(piece)
+        ents.append([start, start + len(piece), label])
+    return {"text": text, "entities": ents}
+
+
+POSTS = [
+    rec("[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra [W] $450 shipped",
+        ("USA-TX", "LOCATION"), ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"), ("$450", "PRICE")),
+    rec("Selling my Ryzen 7 5800X3D, like new, $260 local in Austin 78701",
+        ("Ryzen 7 5800X3D", "PRODUCT"), ("like new", "CONDITION"), ("$260", "PRICE"), ("Austin", "LOCATION"),
+        ("78701", "ZIP")),
+    rec("WTB Steam Deck 512GB, paying $300. Timestamps: imgur.com/a/Xk29sLq",
+        ("Steam Deck 512GB", "PRODUCT"), ("$300", "PRICE"), ("imgur.com/a/Xk29sLq", "URL")),
+    rec("[EU-DE] [H] Samsung 980 Pro 2TB, used [W] 120 EUR. References: u/blue_falcon",
+        ("EU-DE", "LOCATION"), ("Samsung 980 Pro 2TB", "PRODUCT"), ("used", "CONDITION"), ("120 EUR", "PRICE"),
+        ("u/blue_falcon", "USERNAME")),
+    {"text": "Bump, still available", "entities": []},
+    rec("[USA-CA] [H] Logitech G Pro X Superlight, open box [W] 80 bucks",
+        ("USA-CA", "LOCATION"), ("Logitech G Pro X Superlight", "PRODUCT"), ("open box", "CONDITION"),
+        ("80 bucks", "PRICE")),
+]
+NEW_POST = "[USA-NY] [H] RTX 3070 Founders Edition, like new [W] $300 shipped"
+MISALIGNED = {"text": POSTS[0]["text"], "entities": [[13, 36, "PRODUCT"]]}  # 'EVGA RTX 3080 FTW3 Ultr'
+
+
+def ents(nlp, texts) -> list[list[tuple[int, int, str]]]:
+    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+
+
+def write_jsonl(path: Path, records) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+class Result(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(args: list, cwd: Path) -> Result:
+    done = subprocess.run([sys.executable, *map(str, args)], cwd=cwd, env=ENV, capture_output=True,
+                          encoding="utf-8", timeout=600)
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def assert_clean(result: Result, code: int) -> None:
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert "E999" not in result.stderr, result.stderr
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """`cli(args, cwd)`: `course.cli.main(args)` run from `cwd`, as a Result."""
+    def call(args, cwd) -> Result:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as stop:  # argparse usage errors
+            code = stop.code
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+    return call
+
+
+# --- the plain loop ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def trained() -> TrainResult:
+    return train_blank(POSTS, n_iter=8, seed=0, progress=False)
+
+
+def test_make_examples_pairs_tokens_with_gold_entities():
+    nlp = blank_ner()
+    (example,) = make_examples(nlp, POSTS[:1])
+    assert isinstance(example, Example)
+    assert [t.text for t in example.predicted] == [t.text for t in example.reference]
+    assert not example.predicted.ents
+    assert [(e.text, e.label_) for e in example.reference.ents] == [
+        ("USA-TX", "LOCATION"), ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"), ("$450", "PRICE")]
+
+
+def test_blank_ner_has_one_ner_with_the_labels():
+    nlp = blank_ner(["PRODUCT", "PRICE"])
+    assert nlp.pipe_names == ["ner"] and set(nlp.get_pipe("ner").labels) == {"PRODUCT", "PRICE"}
+
+
+def test_loss_history_decreases(trained):
+    losses = trained.losses
+    assert len(losses) == 8 and all(loss >= 0 for loss in losses)
+    assert losses[-1] < losses[0] / 2, losses
+    assert trained.words == 8 * sum(len(spacy.blank("en").make_doc(p["text"])) for p in POSTS)
+    assert trained.seconds > 0 and trained.cpu_seconds > 0 and trained.words_per_second > 0
+
+
+def test_same_seed_same_losses_and_predictions(trained):
+    again = train_blank(POSTS, n_iter=8, seed=0, progress=False)
+    assert again.losses == trained.losses
+    texts = [p["text"] for p in POSTS] + [NEW_POST]
+    assert ents(again.nlp, texts) == ents(trained.nlp, texts)
+    other = train_blank(POSTS, n_iter=8, seed=1, progress=False)
+    assert other.losses != trained.losses
+
+
+def test_training_memorises_the_training_posts():
+    result = train_blank(POSTS[:3], n_iter=100, seed=0, progress=False)
+    gold = [[tuple(e) for e in p["entities"]] for p in POSTS[:3]]
+    assert ents(result.nlp, [p["text"] for p in POSTS[:3]]) == gold
+
+
+def test_keeps_training_an_existing_pipeline():
+    nlp = blank_ner()
+    first = train_blank(POSTS, n_iter=8, seed=0, progress=False, nlp=nlp)  # initializes the blank ner
+    assert first.nlp is nlp
+    weights = nlp.get_pipe("ner").model.get_ref("tok2vec").to_bytes()
+    more = train_blank(POSTS, n_iter=1, seed=0, progress=False, nlp=nlp)  # resumes: no re-initialisation
+    assert more.nlp is nlp and more.losses[0] < first.losses[0] / 2, (first.losses, more.losses)
+    assert nlp.get_pipe("ner").model.get_ref("tok2vec").to_bytes() != weights
+
+
+@pytest.mark.parametrize("records,code", [([POSTS[0], MISALIGNED], "E101"),
+                                          ([rec("RTX 3080 for $450", ("RTX 3080", "GPU"))], "E107"),
+                                          ([{"text": "RTX 3080"}], "E109")])
+def test_invalid_records_raise_instead_of_being_dropped(records, code):
+    with pytest.raises(AnnotationError) as info:
+        train_blank(records, n_iter=1, progress=False)
+    assert [p.code for p in info.value.problems] == [code]
+
+
+def test_labels_restrict_what_may_be_trained():
+    with pytest.raises(AnnotationError) as info:
+        train_blank(POSTS[1:2], labels=["PRODUCT", "PRICE", "CONDITION", "LOCATION"], n_iter=1, progress=False)
+    assert [(p.code, p.span[2]) for p in info.value.problems] == [("E107", "ZIP")]
+
+
+def test_train_blank_refuses_nothing_to_do():
+    with pytest.raises(TrainingError, match="E403"):
+        train_blank([], n_iter=1, progress=False)
+    with pytest.raises(TrainingError, match="E408"):
+        train_blank(POSTS, n_iter=0, progress=False)
+    with pytest.raises(TrainingError, match="E405"):
+        train_blank(POSTS, n_iter=1, progress=False, nlp=spacy.blank("en"))
+
+
+def test_save_and_load_round_trip(trained, tmp_path):
+    trained.nlp.to_disk(tmp_path / "model")
+    loaded = load_model(tmp_path / "model")
+    texts = [p["text"] for p in POSTS] + [NEW_POST]
+    assert ents(loaded, texts) == ents(trained.nlp, texts)
+    assert 0 < folder_size_mb(tmp_path / "model") < 50
+
+
+def test_load_model_errors(tmp_path):
+    with pytest.raises(TrainingError, match="E401"):
+        load_model(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(TrainingError, match="E402"):
+        load_model(tmp_path / "empty")
+    spacy.blank("en").to_disk(tmp_path / "blank")
+    with pytest.raises(TrainingError, match="E405"):
+        load_model(tmp_path / "blank")
+
+
+def test_write_docbin_validates(tmp_path):
+    path = write_docbin(spacy.blank("en"), POSTS, tmp_path / "train.spacy")
+    from spacy.tokens import DocBin
+    docs = list(DocBin().from_disk(path).get_docs(spacy.blank("en").vocab))
+    assert [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs] == \
+        [[tuple(e) for e in p["entities"]] for p in POSTS]
+    with pytest.raises(AnnotationError):
+        write_docbin(spacy.blank("en"), [MISALIGNED], tmp_path / "bad.spacy")
+
+
+# --- spacy train through a config ---------------------------------------------------------
+
+def test_train_config_refuses_before_training(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(TrainingError, match="E404"):
+        train_config("bert", POSTS, POSTS, out)
+    with pytest.raises(TrainingError, match="E408"):
+        train_config("blank", POSTS, POSTS, out, epochs=0)  # spaCy would read 0 as "no limit"
+    with pytest.raises(TrainingError, match="E403"):
+        train_config("blank", [], POSTS, out)
+    with pytest.raises(TrainingError, match="E409"):
+        train_config("blank", POSTS, [], out)
+    with pytest.raises(AnnotationError):
+        train_config("blank", [MISALIGNED], POSTS, out, epochs=1)
+    assert not out.exists()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keep.txt").write_text("my notes", encoding="utf-8")
+    with pytest.raises(TrainingError, match="E407"):
+        train_config("blank", POSTS, POSTS, tmp_path / "notes", epochs=1)
+    assert (tmp_path / "notes" / "keep.txt").read_text(encoding="utf-8") == "my notes"
+
+
+def test_train_config_rejected_config_is_a_coded_error(tmp_path, capsys):
+    with pytest.raises(TrainingError, match="E410"):
+        train_config("blank", POSTS, POSTS, tmp_path / "out", epochs=1, overrides={"training.dropout": "lots"})
+    assert not (tmp_path / "out").exists()
+
+
+# --- real processes, started together -------------------------------------------------------
+
+LOAD_AND_PREDICT = (
+    "import json, sys, spacy\n"
+    "nlp = spacy.load(sys.argv[1])\n"
+    "docs = list(nlp.pipe(json.loads(sys.argv[2])))\n"
+    "print(json.dumps({'pipes': nlp.pipe_names, 'ents': [[[e.start_char, e.end_char, e.label_] for e in d.ents]"
+    " for d in docs]}))\n"
+)
+
+
+@pytest.fixture(scope="module")
+def processes(tmp_path_factory):
+    """Train with train_config in-process, then run every subprocess this file needs at once."""
+    d = tmp_path_factory.mktemp("train")
+    write_jsonl(d / "train.jsonl", POSTS)
+    write_jsonl(d / "dev.jsonl", POSTS[:3])
+    write_jsonl(d / "bad.jsonl", [POSTS[0], MISALIGNED, {"text": "RTX 3080", "entities": [[0, 2, "PRODUCT"]]}])
+    model = train_config("blank", POSTS, POSTS[:3], d / "config_model", epochs=2, quiet=True)
+    texts = [p["text"] for p in POSTS] + [NEW_POST]
+
+    def train_then_evaluate() -> tuple[Result, Result]:
+        trained = run(["-m", "course", "train", "--train", "train.jsonl", "--dev", "dev.jsonl", "--output", "cli_model",
+                       "--base", "blank", "--epochs", "1"], d)
+        return trained, run(["-m", "course", "evaluate", "cli_model", "dev.jsonl", "--json"], d)
+
+    jobs = {"fresh": lambda: run(["-c", LOAD_AND_PREDICT, str(model), json.dumps(texts)], d),
+            "cli": train_then_evaluate,
+            "bad": lambda: run(["-m", "course", "train", "--train", "bad.jsonl", "--dev", "dev.jsonl",
+                                "--output", "never", "--epochs", "1"], d)}
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+    return d, model, texts, {name: future.result() for name, future in futures.items()}
+
+
+def test_train_config_model_loads_in_a_fresh_process(processes):
+    d, model, texts, results = processes
+    assert model == d / "config_model"
+    assert_clean(results["fresh"], 0)
+    fresh = json.loads(results["fresh"].stdout)
+    assert fresh["pipes"] == ["ner"] and len(fresh["ents"]) == len(texts)
+    here = load_model(model)
+    assert [[tuple(e) for e in doc] for doc in fresh["ents"]] == ents(here, texts)
+    assert set(here.get_pipe("ner").labels) == {"PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", "USERNAME"}
+    assert not list(d.glob("*.partial"))
+
+
+def test_cli_train_then_evaluate_json(processes):
+    d, _, _, results = processes
+    trained, evaluated = results["cli"]
+    assert_clean(trained, 0)
+    assert "spacy.load('cli_model')" in trained.stderr
+    assert "E    #" in trained.stdout  # spaCy's training table is the progress report
+    assert spacy.load(d / "cli_model").pipe_names == ["ner"]
+    assert_clean(evaluated, 0)
+    data = json.loads(evaluated.stdout)
+    assert list(data) == ["micro", "per_label", "partial", "n_docs"] and data["n_docs"] == 3
+    assert set(data["micro"]) == {"p", "r", "f"}
+
+
+def test_cli_invalid_training_data_exits_1_and_writes_nothing(processes):
+    d, _, _, results = processes
+    result = results["bad"]
+    assert_clean(result, 1)
+    lines = result.stdout.splitlines()
+    assert [line.split(" ")[:2] for line in lines] == [["bad.jsonl:2:", "E101"], ["bad.jsonl:3:", "E101"]]
+    assert "nothing trained" in result.stderr
+    assert not (d / "never").exists()
+
+
+# --- CLI in-process -------------------------------------------------------------------------
+
+def test_cli_reports_problems_in_both_files(cli, tmp_path):
+    write_jsonl(tmp_path / "train.jsonl", [POSTS[0], MISALIGNED])
+    write_jsonl(tmp_path / "dev.jsonl", [POSTS[1], "{oops"])
+    result = cli(["train", "--train", "train.jsonl", "--dev", "dev.jsonl", "--output", "out"], tmp_path)
+    assert_clean(result, 1)
+    assert [line.split(" ")[:2] for line in result.stdout.splitlines()] == [
+        ["train.jsonl:2:", "E101"], ["dev.jsonl:2:", "E203"]]
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_labels_option_flags_unknown_labels(cli, tmp_path):
+    write_jsonl(tmp_path / "train.jsonl", POSTS[:2])
+    result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "out",
+                  "--labels", "PRODUCT,PRICE,LOCATION,CONDITION"], tmp_path)
+    assert_clean(result, 1)
+    assert "E107 unknown label 'ZIP'" in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_missing_file_exits_2(cli, tmp_path):
+    write_jsonl(tmp_path / "dev.jsonl", POSTS)
+    result = cli(["train", "--train", "nope.jsonl", "--dev", "dev.jsonl", "--output", "out"], tmp_path)
+    assert_clean(result, 2)
+    assert result.stderr.startswith("error: E201 file not found: nope.jsonl")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args,message", [(["--base", "bert"], "invalid choice: 'bert'"),
+                                          (["--epochs", "0"], "must be at least 1")])
+def test_cli_usage_errors_exit_2(cli, tmp_path, args, message):
+    write_jsonl(tmp_path / "train.jsonl", POSTS)
+    result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "out", *args], tmp_path)
+    assert_clean(result, 2)
+    assert message in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_empty_training_file_and_foreign_output_folder_exit_2(cli, tmp_path):
+    write_jsonl(tmp_path / "train.jsonl", POSTS)
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
+    result = cli(["train", "--train", "empty.jsonl", "--dev", "train.jsonl", "--output", "out"], tmp_path)
+    assert_clean(result, 2)
+    assert "E403 no training examples in empty.jsonl" in result.stderr
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "thesis.txt").write_text("do not delete", encoding="utf-8")
+    result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "docs"], tmp_path)
+    assert_clean(result, 2)
+    assert "E407 output folder docs already exists and is not a spaCy pipeline" in result.stderr
+    assert (tmp_path / "docs" / "thesis.txt").exists()
