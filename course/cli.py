@@ -28,15 +28,38 @@ def _blank():
     return spacy.blank("en")
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from .annotations import fix, validate
-    from .files import atomic_write_text
+def load_checked(path: str, fmt: str | None = None, nlp=None, labels: list[str] | None = None):
+    """Read annotations in any format and validate them; report skipped items on stderr.
+
+    RETURNS (tuple[Loaded, list[Problem]]): the records and every problem, by line.
+    RAISES FormatError: if the file cannot be read at all.
+    """
+    from .annotations import validate
     from .formats import load
 
-    loaded = load(args.file, args.format)
+    nlp = nlp or _blank()
+    loaded = load(path, fmt, nlp)
+    for line, why in loaded.skipped:
+        print(f"{path}:{line}: skipped ({why})", file=sys.stderr)
+    report = validate(loaded.records, nlp, labels, source=path, lines=loaded.lines)
+    return loaded, sorted(loaded.problems + report.problems, key=lambda p: p.line)
+
+
+def refuse(problems: list, what: str) -> int:
+    """Print every problem (stdout) and why nothing happened (stderr). RETURNS (int): PROBLEMS."""
+    for problem in problems:
+        print(problem.format())
+    print(f"✗ {what}: {len(problems)} problem(s) — fix them first "
+          "(python -m course validate FILE --fix FIXED.jsonl)", file=sys.stderr)
+    return PROBLEMS
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .annotations import fix
+    from .files import atomic_write_text
+
     nlp = _blank()
-    report = validate(loaded.records, nlp, _labels(args.labels), source=args.file, lines=loaded.lines)
-    problems = sorted(loaded.problems + report.problems, key=lambda p: p.line)
+    loaded, problems = load_checked(args.file, args.format, nlp, _labels(args.labels))
     for problem in problems:
         print(problem.format())
     if args.fix:
@@ -60,22 +83,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from .annotations import validate
-    from .formats import dump, guess_format, load
+    from .formats import dump, guess_format
 
     nlp = _blank()
-    loaded = load(args.input, args.from_format, nlp)
     out_format = args.to_format or guess_format(args.output, reading=False)
-    report = validate(loaded.records, nlp, source=args.input, lines=loaded.lines)
-    problems = sorted(loaded.problems + report.problems, key=lambda p: p.line)
-    for line, why in loaded.skipped:
-        print(f"{args.input}:{line}: skipped ({why})", file=sys.stderr)
+    loaded, problems = load_checked(args.input, args.from_format, nlp)
     if problems:
-        for problem in problems:
-            print(problem.format())
-        print(f"nothing written to {args.output}: {len(problems)} problem(s) — fix them first "
-              f"(python -m course validate {args.input} --fix FIXED.jsonl)", file=sys.stderr)
-        return PROBLEMS
+        return refuse(problems, f"nothing written to {args.output}")
     dump(loaded.records, args.output, out_format, nlp)
     print(f"wrote {len(loaded.records)} record(s) to {args.output} ({out_format})", file=sys.stderr)
     return OK

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -273,26 +271,6 @@ def _metric_key(metric: str) -> str:
 
 # --- command line -------------------------------------------------------------------
 
-def load_pipeline(path: str | Path) -> Language:
-    """Load a pipeline saved with `nlp.to_disk` and check that it has an entity recognizer.
-
-    RAISES TrainingError: E401 missing folder, E402 not a pipeline, E405 no 'ner' component.
-    """
-    import spacy
-
-    path = Path(path)
-    if not path.exists():
-        raise TrainingError("E401", path=str(path))
-    try:
-        nlp = spacy.load(path)
-    except Exception as err:  # spaCy raises OSError, ValueError, KeyError ... for a broken folder
-        reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
-        raise TrainingError("E402", path=str(path), reason=reason) from None
-    if not any(nlp.get_pipe_meta(name).factory in ("ner", "beam_ner") for name in nlp.pipe_names):
-        raise TrainingError("E405")
-    return nlp
-
-
 def format_result(result: EvalResult) -> str:
     """RETURNS (str): the per-label table, micro row and partial scores as plain text."""
     p = result.partial
@@ -301,22 +279,14 @@ def format_result(result: EvalResult) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .annotations import validate
-    from .formats import load
+    from .cli import load_checked, refuse
+    from .train import load_model
 
-    nlp = load_pipeline(args.model)
+    nlp = load_model(args.model)
     labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
-    loaded = load(args.file, args.format, nlp)
-    report = validate(loaded.records, nlp, labels, source=args.file, lines=loaded.lines)
-    problems = sorted(loaded.problems + report.problems, key=lambda p: p.line)
-    for line, why in loaded.skipped:
-        print(f"{args.file}:{line}: skipped ({why})", file=sys.stderr)
+    loaded, problems = load_checked(args.file, args.format, nlp, labels)
     if problems:
-        for problem in problems:
-            print(problem.format())
-        print(f"✗ {len(problems)} problem(s) in {args.file}: fix them first "
-              f"(python -m course validate {args.file})", file=sys.stderr)
-        return 1
+        return refuse(problems, f"nothing evaluated on {args.file}")
     result = evaluate(nlp, loaded.records, labels, source=args.file, lines=loaded.lines)
     print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else format_result(result))
     return 0

@@ -276,9 +276,10 @@ def load_model(path: str | Path) -> Language:
         raise TrainingError("E402", path=str(path), reason="config.cfg or meta.json is missing")
     try:
         nlp = spacy.load(path)
-    except Exception as err:  # spaCy raises many types for a broken folder
-        raise TrainingError("E402", path=str(path), reason=f"{type(err).__name__}: {str(err)[:120]}") from None
-    if "ner" not in nlp.pipe_names:
+    except Exception as err:  # spaCy raises OSError, ValueError, KeyError ... for a broken folder
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+        raise TrainingError("E402", path=str(path), reason=f"{type(err).__name__}: {reason}") from None
+    if not any(nlp.get_pipe_meta(name).factory in ("ner", "beam_ner") for name in nlp.pipe_names):
         raise TrainingError("E405")
     return nlp
 
@@ -311,27 +312,19 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .formats import load
+    from .cli import load_checked, refuse
 
     nlp = spacy.blank("en")
     labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
     data, problems = {}, []
     for name in ("train", "dev"):
         path = getattr(args, name)
-        loaded = load(path, nlp=nlp)
-        for line, why in loaded.skipped:
-            print(f"{path}:{line}: skipped ({why})", file=sys.stderr)
-        report = validate(loaded.records, nlp, labels, source=path, lines=loaded.lines)
-        problems += sorted(loaded.problems + report.problems, key=lambda p: p.line)
+        loaded, found = load_checked(path, nlp=nlp, labels=labels)
         if not loaded.records and not loaded.problems:
             raise TrainingError("E403" if name == "train" else "E409", path=path)
-        data[name] = loaded.records
+        data[name], problems = loaded.records, problems + found
     if problems:
-        for problem in problems:
-            print(problem.format())
-        print(f"✗ nothing trained: {len(problems)} problem(s) — fix them first "
-              f"(python -m course validate FILE --fix FIXED.jsonl)", file=sys.stderr)
-        return 1
+        return refuse(problems, "nothing trained")
     _check_output(Path(args.output))
     print(f"training '{args.base}' on {len(data['train'])} record(s) for {args.epochs} epoch(s); "
           f"model-best is chosen on {len(data['dev'])} dev record(s)", file=sys.stderr)
