@@ -45,12 +45,12 @@ def load_checked(path: str, fmt: str | None = None, nlp=None, labels: list[str] 
     return loaded, sorted(loaded.problems + report.problems, key=lambda p: p.line)
 
 
-def refuse(problems: list, what: str) -> int:
+def refuse(problems: list, what: str, path: str = "FILE") -> int:
     """Print every problem (stdout) and why nothing happened (stderr). RETURNS (int): PROBLEMS."""
     for problem in problems:
         print(problem.format())
     print(f"✗ {what}: {len(problems)} problem(s) — fix them first "
-          "(python -m course validate FILE --fix FIXED.jsonl)", file=sys.stderr)
+          f"(python -m course validate {path} --fix FIXED.jsonl)", file=sys.stderr)
     return PROBLEMS
 
 
@@ -89,7 +89,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     out_format = args.to_format or guess_format(args.output, reading=False)
     loaded, problems = load_checked(args.input, args.from_format, nlp)
     if problems:
-        return refuse(problems, f"nothing written to {args.output}")
+        return refuse(problems, f"nothing written to {args.output}", args.input)
     dump(loaded.records, args.output, out_format, nlp)
     print(f"wrote {len(loaded.records)} record(s) to {args.output} ({out_format})", file=sys.stderr)
     return OK

@@ -286,7 +286,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
     loaded, problems = load_checked(args.file, args.format, nlp, labels)
     if problems:
-        return refuse(problems, f"nothing evaluated on {args.file}")
+        return refuse(problems, f"nothing evaluated on {args.file}", args.file)
     result = evaluate(nlp, loaded.records, labels, source=args.file, lines=loaded.lines)
     print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else format_result(result))
     return 0
