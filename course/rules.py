@@ -3,13 +3,23 @@
 ZIP codes, links and usernames follow a shape, so a few patterns find them without
 any training. Prices are half pattern ("$450", "120 EUR"), half context ("asking 180").
 Notebooks 01, 05 and 07 use these patterns alone and next to a trained model.
+
+Two pattern sets:
+
+* `PATTERNS`, the first draft of notebook 01: one obvious pattern per shape.
+* `REFINED_PATTERNS`, the second draft of notebook 05, written after reading the
+  first draft's errors on the training posts: UK and Canadian postcodes, no ZIP inside
+  model numbers such as `i5-12600K`, prices such as `C$420`, `160€`, `1400 PLN` and
+  `$300 CAD`, and links whose last letter the tokenizer split off. Pass
+  `refined=True` to `patterns`, `add_ruler` or `ruler_pipeline` to use it.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Token
 
 _NUMBER = {"TEXT": {"REGEX": r"^\d[\d,]*(\.\d+)?k?$"}}
 _CURRENCY_SIGNS = ["$", "£", "€"]
@@ -33,14 +43,68 @@ PATTERNS: dict[str, list[list[dict]]] = {
 }
 PATTERN_LABELS: tuple[str, ...] = tuple(PATTERNS)
 
+# --- the refined set ------------------------------------------------------------------
+# A token pattern sees one token at a time, so "five digits, but not glued to 'i5-' or 'K'"
+# needs a custom attribute: Token._.course_standalone is False for a token written without
+# a space next to a letter, digit or hyphen ('12600' in 'i5-12600K').
+STANDALONE = "course_standalone"
 
-def patterns(labels: Iterable[str] = PATTERN_LABELS) -> list[dict]:
-    """RETURNS (list[dict]): EntityRuler patterns ({"label", "pattern"}) for `labels`."""
-    return [{"label": label, "pattern": p} for label in labels for p in PATTERNS[label]]
+
+def _standalone(token: Token) -> bool:
+    doc, i = token.doc, token.i
+    if i > 0 and not doc[i - 1].whitespace_ and (doc[i - 1].text[-1:].isalnum() or doc[i - 1].text == "-"):
+        return False
+    if not token.whitespace_ and i + 1 < len(doc):
+        first = doc[i + 1].text[:1]
+        if first.isalnum() or first == "-":
+            return False
+    return True
+
+
+if not Token.has_extension(STANDALONE):
+    Token.set_extension(STANDALONE, getter=_standalone)
+
+_SIGNS_REFINED = ["$", "£", "€", "C$", "A$", "CA$", "AU$", "US$"]
+_CODES_REFINED = [*_CURRENCY_CODES, "PLN", "CHF", "SEK", "NZD"]
+_WORDS_REFINED = [*_CURRENCY_WORDS, "pln", "pounds", "zloty", "chf"]
+# UK inward codes never use C, I, K, M, O, V; '2TB' or '8GB' after 'M2' is a spec, not a postcode.
+_UK_OUTWARD = {"TEXT": {"REGEX": r"^[A-Z]{1,2}\d[A-Z\d]?$"}}
+_UK_INWARD = {"TEXT": {"REGEX": r"^\d(?!(TB|GB|MB)$)[ABD-HJLNP-UW-Z]{2}$"}}
+
+REFINED_PATTERNS: dict[str, list[list[dict]]] = {
+    "ZIP": [[{"TEXT": {"REGEX": r"^\d{5}$"}, "_": {STANDALONE: True}}],   # US and German: 78701, 80331
+            [_UK_OUTWARD, _UK_INWARD],                                   # UK: SW11 3BU, M1 1AE
+            [{"TEXT": {"REGEX": r"^[A-Z]\d[A-Z]$"}}, {"TEXT": {"REGEX": r"^\d[A-Z]\d$"}}]],  # CA: M4C 1B5
+    # 'imgur.com/a/Ps5sL1m' is split before its last letter ('m' looks like a unit after a
+    # digit), so a URL token followed without a space by letters takes them along.
+    "URL": [[{"LIKE_URL": True}],
+            [{"LIKE_URL": True, "SPACY": False}, {"IS_ALPHA": True}]],
+    "USERNAME": PATTERNS["USERNAME"],
+    "PRICE": [[{"ORTH": {"IN": _SIGNS_REFINED}}, _NUMBER],                       # $450, C$420
+              [_NUMBER, {"ORTH": {"IN": ["€", "£"]}}],                           # 160€
+              [_NUMBER, {"LOWER": {"IN": _WORDS_REFINED}}],                      # 1400 PLN, 55 quid
+              [{"ORTH": {"IN": _CODES_REFINED}}, _NUMBER],                       # AUD 75
+              [{"ORTH": {"IN": _SIGNS_REFINED}}, _NUMBER, {"ORTH": {"IN": _CODES_REFINED}}]],  # $300 CAD
+}
+
+
+def _pattern_set(refined: bool) -> dict[str, list[list[dict]]]:
+    return REFINED_PATTERNS if refined else PATTERNS
+
+
+def patterns(labels: Iterable[str] = PATTERN_LABELS, refined: bool = False) -> list[dict]:
+    """EntityRuler patterns for some labels.
+
+    labels (Iterable[str]): which pattern groups, from PATTERN_LABELS.
+    refined (bool): use REFINED_PATTERNS (notebook 05) instead of PATTERNS (notebook 01).
+    RETURNS (list[dict]): {"label", "pattern"} dicts for `EntityRuler.add_patterns`.
+    """
+    table = _pattern_set(refined)
+    return [{"label": label, "pattern": p} for label in labels for p in table[label]]
 
 
 def add_ruler(nlp: Language, labels: Iterable[str] = PATTERN_LABELS, *, name: str = "entity_ruler",
-              before: str | None = None, overwrite_ents: bool = False) -> Language:
+              before: str | None = None, overwrite_ents: bool = False, refined: bool = False) -> Language:
     """Add an EntityRuler with the course patterns to `nlp`.
 
     nlp (Language): the pipeline to extend (changed in place).
@@ -49,14 +113,16 @@ def add_ruler(nlp: Language, labels: Iterable[str] = PATTERN_LABELS, *, name: st
     before (str | None): e.g. "ner": the ruler's entities are then kept and the model fills
         in the rest; None adds it last, where it only adds entities the model did not find.
     overwrite_ents (bool): let the ruler replace overlapping entities already set.
+    refined (bool): use REFINED_PATTERNS. A pipeline saved with them needs `import course.rules`
+        before `spacy.load`, because the ZIP pattern uses the Token._.course_standalone attribute.
     RETURNS (Language): `nlp`, for chaining.
     """
     config = {"overwrite_ents": overwrite_ents}
     ruler = nlp.add_pipe("entity_ruler", name=name, before=before, config=config)
-    ruler.add_patterns(patterns(labels))
+    ruler.add_patterns(patterns(labels, refined=refined))
     return nlp
 
 
-def ruler_pipeline(labels: Iterable[str] = PATTERN_LABELS, lang: str = "en") -> Language:
+def ruler_pipeline(labels: Iterable[str] = PATTERN_LABELS, lang: str = "en", refined: bool = False) -> Language:
     """RETURNS (Language): a blank pipeline whose only component is the rule-based ruler."""
-    return add_ruler(spacy.blank(lang), labels)
+    return add_ruler(spacy.blank(lang), labels, refined=refined)
