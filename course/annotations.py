@@ -357,6 +357,23 @@ def to_docs(nlp: Language, records: Iterable[Any], labels: Iterable[str] | None 
     return docs
 
 
+def make_record(text: str, *pieces: tuple[str, str]) -> Record:
+    """Build a record by naming entities instead of counting characters.
+
+    text (str): the post.
+    *pieces (tuple[str, str]): (entity text, label); each marks the first occurrence.
+    RETURNS (Record): {"text": text, "entities": [[start, end, label], ...]}.
+    RAISES ValueError: if a piece does not occur in the text.
+    """
+    entities = []
+    for piece, label in pieces:
+        start = text.find(piece)
+        if start < 0:
+            raise ValueError(f"'{piece}' does not occur in {text!r}: check the spelling and case")
+        entities.append([start, start + len(piece), label])
+    return {"text": text, "entities": entities}
+
+
 def from_doc(doc: Doc) -> Record:
     """RETURNS (Record): the canonical record for `doc.ents`."""
     return {"text": doc.text, "entities": [[e.start_char, e.end_char, e.label_] for e in doc.ents]}

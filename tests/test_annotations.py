@@ -545,3 +545,12 @@ def test_e113_keeps_punctuation_inside_a_token(nlp):
     """'U.S.' and 'A2+' keep their dots and plus: only separate punctuation tokens count."""
     text = "Audioengine A2+ speakers shipped from the U.S."
     assert validate([rec(text, (0, 15, "PRODUCT"), (42, 46, "LOCATION"))], nlp).ok
+
+
+def test_make_record_names_entities_instead_of_counting():
+    from course.annotations import make_record
+
+    record = make_record("[USA-TX] [H] RTX 3080 [W] $450", ("USA-TX", "LOCATION"), ("$450", "PRICE"))
+    assert record == {"text": "[USA-TX] [H] RTX 3080 [W] $450", "entities": [[1, 7, "LOCATION"], [26, 30, "PRICE"]]}
+    with pytest.raises(ValueError, match="'RTX 4090' does not occur"):
+        make_record("RTX 3080", ("RTX 4090", "PRODUCT"))
