@@ -2,6 +2,7 @@
 
     python bench/report.py            # everything (about 45 minutes on 2 cores)
     python bench/report.py --skip-notebooks
+    python bench/report.py --reuse-timings   # notebook times from the last run_notebooks.py runs
 
 Runs, each in its own process:
   bench/run_notebooks.py --dry [--fast]   every notebook's wall time, both modes
@@ -85,8 +86,18 @@ def render(times: dict | None, throughput: dict, validation: dict, scores: dict)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-notebooks", action="store_true", help="keep the notebook table out")
+    parser.add_argument("--reuse-timings", action="store_true",
+                        help="read bench/timings-{fast,learner}.json instead of running the notebooks")
     args = parser.parse_args()
-    times = None if args.skip_notebooks else notebook_times()
+    if args.skip_notebooks:
+        times = None
+    elif args.reuse_timings:
+        times = {}
+        for mode in ("fast", "learner"):
+            for name, seconds in json.loads((BENCH / f"timings-{mode}.json").read_text()).items():
+                times.setdefault(name, {})[mode] = seconds
+    else:
+        times = notebook_times()
     report = render(times, run_json("train_throughput.py"), run_json("validate_speed.py"),
                     run_json("model_scores.py"))
     (BENCH / "RESULTS.md").write_text(report, encoding="utf-8")
