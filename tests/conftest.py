@@ -10,3 +10,21 @@ from spacy.language import Language
 def nlp() -> Language:
     """A blank English pipeline: its tokenizer defines the token boundaries we validate against."""
     return spacy.blank("en")
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """`cli(args, cwd)`: `course.cli.main(args)` run from `cwd`, as a cli_support.Result."""
+    from cli_support import Result
+    from course.cli import main
+
+    def call(args, cwd) -> Result:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as stop:  # argparse: usage errors exit 2
+            code = stop.code
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+    return call

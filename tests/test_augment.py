@@ -7,19 +7,9 @@ import pytest
 from spacy.training.augment import create_lower_casing_augmenter
 
 from course import augment
-from course.annotations import validate
+from course.annotations import make_record as rec, validate
 from course.errors import AnnotationError, TrainingError
 from course.settings import LABELS
-
-
-def rec(text: str, *pieces: tuple[str, str]) -> dict:
-    """A record whose entities are the first occurrences of `pieces` (surface, label)."""
-    entities = []
-    for surface, label in pieces:
-        start = text.index(surface)
-        entities.append([start, start + len(surface), label])
-    return {"text": text, "entities": entities}
-
 
 POSTS = [
     rec("[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450", ("USA-TX", "LOCATION"),

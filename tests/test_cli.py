@@ -10,17 +10,13 @@ contract: exit codes through `sys.exit`, output on the right stream, no tracebac
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
+from cli_support import Result, assert_clean_exit, run_python, write_lines
 from course.annotations import to_docs, validate
-from course.cli import main
 from course.formats import FORMATS, dump, load
 
 SELL = "Selling RTX 3080 FTW3 Ultra, $450 shipped from 94110"
@@ -30,30 +26,15 @@ RECORDS = [VALID, {"text": SELL, "entities": [[8, 21, "PRODUCT"], [29, 33, "PRIC
            {"text": "Anyone selling a cheap PSU?", "entities": []}]
 EXTENSION = {"jsonl": "jsonl", "prodigy": "jsonl", "doccano": "jsonl", "labelstudio": "json",
              "conll": "conll", "spacy": "spacy"}
-ENV = {k: v for k, v in os.environ.items() if k != "COURSE_DEBUG"}
-
-
-class Result(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 def sell(*entities) -> dict:
     return {"text": SELL, "entities": [list(e) for e in entities]}
 
 
-def write_lines(path: Path, *rows) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-                    encoding="utf-8")
-    return path
-
-
 def run(args, cwd) -> Result:
     """A real `python -m course ARGS` process."""
-    done = subprocess.run([sys.executable, "-m", "course", *map(str, args)], cwd=cwd, env=ENV,
-                          capture_output=True, encoding="utf-8", timeout=600)
-    return Result(done.returncode, done.stdout, done.stderr)
+    return run_python(["-m", "course", *args], cwd)
 
 
 def run_all(jobs: dict[str, tuple[list, Path]]) -> dict[str, Result]:
@@ -61,27 +42,6 @@ def run_all(jobs: dict[str, tuple[list, Path]]) -> dict[str, Result]:
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {name: pool.submit(run, args, cwd) for name, (args, cwd) in jobs.items()}
     return {name: future.result() for name, future in futures.items()}
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """`cli(args, cwd)`: `course.cli.main(args)` run from `cwd`, as a Result."""
-    def call(args, cwd) -> Result:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as stop:  # argparse: usage errors exit 2
-            code = stop.code
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-    return call
-
-
-def assert_clean_exit(result: Result, code: int) -> None:
-    assert "Traceback" not in result.stderr + result.stdout, result.stderr
-    assert "E999" not in result.stderr, result.stderr
-    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
 
 
 # --- one defect per file: exactly one line, FILE:LINE: CODE -----------------------------------

@@ -8,34 +8,20 @@ call `course.cli.main` in-process.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 import spacy
 from spacy.training import Example
 
-from course.cli import main
+from cli_support import Result, assert_clean_exit, run_python, write_lines
+from course.annotations import make_record as rec
 from course.errors import AnnotationError, TrainingError
 from course.train import (TrainResult, blank_ner, folder_size_mb, load_model, make_examples, train_blank,
                           train_config, write_docbin)
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {k: v for k, v in os.environ.items() if k != "COURSE_DEBUG"}
-
-
-def rec(text: str, *pieces: tuple[str, str]) -> dict:
-    """A record with the first occurrence of each (piece, label) as an entity."""
-    ents = []
-    for piece, label in pieces:
-        start = text.index(piece)
-        ents.append([start, start + len(piece), label])
-    return {"text": text, "entities": ents}
-
 
 POSTS = [
     rec("[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra [W] $450 shipped",
@@ -60,46 +46,6 @@ MISALIGNED = {"text": POSTS[0]["text"], "entities": [[13, 36, "PRODUCT"]]}  # 'E
 def ents(nlp, texts) -> list[list[tuple[int, int, str]]]:
     return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
 
-
-def write_jsonl(path: Path, records) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
-class Result(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def run(args: list, cwd: Path) -> Result:
-    done = subprocess.run([sys.executable, *map(str, args)], cwd=cwd, env=ENV, capture_output=True,
-                          encoding="utf-8", timeout=600)
-    return Result(done.returncode, done.stdout, done.stderr)
-
-
-def assert_clean(result: Result, code: int) -> None:
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    assert "E999" not in result.stderr, result.stderr
-    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """`cli(args, cwd)`: `course.cli.main(args)` run from `cwd`, as a Result."""
-    def call(args, cwd) -> Result:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as stop:  # argparse usage errors
-            code = stop.code
-        out, err = capsys.readouterr()
-        return Result(code, out, err)
-    return call
-
-
-# --- the plain loop ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def trained() -> TrainResult:
@@ -250,20 +196,20 @@ LOAD_AND_PREDICT = (
 def processes(tmp_path_factory):
     """Train with train_config in-process, then run every subprocess this file needs at once."""
     d = tmp_path_factory.mktemp("train")
-    write_jsonl(d / "train.jsonl", POSTS)
-    write_jsonl(d / "dev.jsonl", POSTS[:3])
-    write_jsonl(d / "bad.jsonl", [POSTS[0], MISALIGNED, {"text": "RTX 3080", "entities": [[0, 2, "PRODUCT"]]}])
+    write_lines(d / "train.jsonl", *POSTS)
+    write_lines(d / "dev.jsonl", *POSTS[:3])
+    write_lines(d / "bad.jsonl", POSTS[0], MISALIGNED, {"text": "RTX 3080", "entities": [[0, 2, "PRODUCT"]]})
     model = train_config("blank", POSTS, POSTS[:3], d / "config_model", epochs=2, quiet=True)
     texts = [p["text"] for p in POSTS] + [NEW_POST]
 
     def train_then_evaluate() -> tuple[Result, Result]:
-        trained = run(["-m", "course", "train", "--train", "train.jsonl", "--dev", "dev.jsonl", "--output", "cli_model",
+        trained = run_python(["-m", "course", "train", "--train", "train.jsonl", "--dev", "dev.jsonl", "--output", "cli_model",
                        "--base", "blank", "--epochs", "1"], d)
-        return trained, run(["-m", "course", "evaluate", "cli_model", "dev.jsonl", "--json"], d)
+        return trained, run_python(["-m", "course", "evaluate", "cli_model", "dev.jsonl", "--json"], d)
 
-    jobs = {"fresh": lambda: run(["-c", LOAD_AND_PREDICT, str(model), json.dumps(texts)], d),
+    jobs = {"fresh": lambda: run_python(["-c", LOAD_AND_PREDICT, str(model), json.dumps(texts)], d),
             "cli": train_then_evaluate,
-            "bad": lambda: run(["-m", "course", "train", "--train", "bad.jsonl", "--dev", "dev.jsonl",
+            "bad": lambda: run_python(["-m", "course", "train", "--train", "bad.jsonl", "--dev", "dev.jsonl",
                                 "--output", "never", "--epochs", "1"], d)}
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {name: pool.submit(job) for name, job in jobs.items()}
@@ -273,7 +219,7 @@ def processes(tmp_path_factory):
 def test_train_config_model_loads_in_a_fresh_process(processes):
     d, model, texts, results = processes
     assert model == d / "config_model"
-    assert_clean(results["fresh"], 0)
+    assert_clean_exit(results["fresh"], 0)
     fresh = json.loads(results["fresh"].stdout)
     assert fresh["pipes"] == ["ner"] and len(fresh["ents"]) == len(texts)
     here = load_model(model)
@@ -285,11 +231,11 @@ def test_train_config_model_loads_in_a_fresh_process(processes):
 def test_cli_train_then_evaluate_json(processes):
     d, _, _, results = processes
     trained, evaluated = results["cli"]
-    assert_clean(trained, 0)
+    assert_clean_exit(trained, 0)
     assert "spacy.load('cli_model')" in trained.stderr
     assert "E    #" in trained.stdout  # spaCy's training table is the progress report
     assert spacy.load(d / "cli_model").pipe_names == ["ner"]
-    assert_clean(evaluated, 0)
+    assert_clean_exit(evaluated, 0)
     data = json.loads(evaluated.stdout)
     assert list(data) == ["micro", "per_label", "partial", "n_docs"] and data["n_docs"] == 3
     assert set(data["micro"]) == {"p", "r", "f"}
@@ -298,7 +244,7 @@ def test_cli_train_then_evaluate_json(processes):
 def test_cli_invalid_training_data_exits_1_and_writes_nothing(processes):
     d, _, _, results = processes
     result = results["bad"]
-    assert_clean(result, 1)
+    assert_clean_exit(result, 1)
     lines = result.stdout.splitlines()
     assert [line.split(" ")[:2] for line in lines] == [["bad.jsonl:2:", "E101"], ["bad.jsonl:3:", "E101"]]
     assert "nothing trained" in result.stderr
@@ -308,28 +254,28 @@ def test_cli_invalid_training_data_exits_1_and_writes_nothing(processes):
 # --- CLI in-process -------------------------------------------------------------------------
 
 def test_cli_reports_problems_in_both_files(cli, tmp_path):
-    write_jsonl(tmp_path / "train.jsonl", [POSTS[0], MISALIGNED])
-    write_jsonl(tmp_path / "dev.jsonl", [POSTS[1], "{oops"])
+    write_lines(tmp_path / "train.jsonl", POSTS[0], MISALIGNED)
+    write_lines(tmp_path / "dev.jsonl", POSTS[1], "{oops")
     result = cli(["train", "--train", "train.jsonl", "--dev", "dev.jsonl", "--output", "out"], tmp_path)
-    assert_clean(result, 1)
+    assert_clean_exit(result, 1)
     assert [line.split(" ")[:2] for line in result.stdout.splitlines()] == [
         ["train.jsonl:2:", "E101"], ["dev.jsonl:2:", "E203"]]
     assert not (tmp_path / "out").exists()
 
 
 def test_cli_labels_option_flags_unknown_labels(cli, tmp_path):
-    write_jsonl(tmp_path / "train.jsonl", POSTS[:2])
+    write_lines(tmp_path / "train.jsonl", *POSTS[:2])
     result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "out",
                   "--labels", "PRODUCT,PRICE,LOCATION,CONDITION"], tmp_path)
-    assert_clean(result, 1)
+    assert_clean_exit(result, 1)
     assert "E107 unknown label 'ZIP'" in result.stdout
     assert not (tmp_path / "out").exists()
 
 
 def test_cli_missing_file_exits_2(cli, tmp_path):
-    write_jsonl(tmp_path / "dev.jsonl", POSTS)
+    write_lines(tmp_path / "dev.jsonl", *POSTS)
     result = cli(["train", "--train", "nope.jsonl", "--dev", "dev.jsonl", "--output", "out"], tmp_path)
-    assert_clean(result, 2)
+    assert_clean_exit(result, 2)
     assert result.stderr.startswith("error: E201 file not found: nope.jsonl")
     assert not (tmp_path / "out").exists()
 
@@ -337,22 +283,22 @@ def test_cli_missing_file_exits_2(cli, tmp_path):
 @pytest.mark.parametrize("args,message", [(["--base", "bert"], "invalid choice: 'bert'"),
                                           (["--epochs", "0"], "must be at least 1")])
 def test_cli_usage_errors_exit_2(cli, tmp_path, args, message):
-    write_jsonl(tmp_path / "train.jsonl", POSTS)
+    write_lines(tmp_path / "train.jsonl", *POSTS)
     result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "out", *args], tmp_path)
-    assert_clean(result, 2)
+    assert_clean_exit(result, 2)
     assert message in result.stderr
     assert not (tmp_path / "out").exists()
 
 
 def test_cli_empty_training_file_and_foreign_output_folder_exit_2(cli, tmp_path):
-    write_jsonl(tmp_path / "train.jsonl", POSTS)
+    write_lines(tmp_path / "train.jsonl", *POSTS)
     (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
     result = cli(["train", "--train", "empty.jsonl", "--dev", "train.jsonl", "--output", "out"], tmp_path)
-    assert_clean(result, 2)
+    assert_clean_exit(result, 2)
     assert "E403 no training examples in empty.jsonl" in result.stderr
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "thesis.txt").write_text("do not delete", encoding="utf-8")
     result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "docs"], tmp_path)
-    assert_clean(result, 2)
+    assert_clean_exit(result, 2)
     assert "E407 output folder docs already exists and is not a spaCy pipeline" in result.stderr
     assert (tmp_path / "docs" / "thesis.txt").exists()
