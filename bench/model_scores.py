@@ -1,4 +1,4 @@
-"""Test-set F1 of the course's three models, trained with notebook 06's learner settings.
+"""Test-set F1 of the course's three models, trained with notebook 07's learner settings.
 
     python bench/model_scores.py [--json]
 
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from course import finetune, formats, resources, settings, train  # noqa: E402
 from course.evaluate import evaluate  # noqa: E402
 
-EPOCHS = {"blank": 12, "en_core_web_sm": 8, "transformer": 5}  # as in notebook 06, learner mode
+EPOCHS = {"blank": 12, "en_core_web_sm": 8, "transformer": 5}  # as in notebook 07, learner mode
 
 
 def main() -> int:

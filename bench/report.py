@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-LIMITS = {"06_fine_tuning": 600}  # learner-mode seconds; everything else 300
+LIMITS = {"07_fine_tuning": 600}  # learner-mode seconds; everything else 300
 
 
 def run_json(script: str, *args: str) -> dict:

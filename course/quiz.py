@@ -1,6 +1,6 @@
 """Interactive quizzes: one YAML bank per notebook, rendered with ipywidgets.
 
-`show("04_evaluation")` displays every question of a notebook as a small form
+`show("05_evaluation")` displays every question of a notebook as a small form
 (Check and Hint buttons, feedback for every option). Outside a widget front end
 the same questions print as plain text. Every check is recorded; `summary()`
 returns the results as a DataFrame, and progress is saved to a JSON file
@@ -330,7 +330,7 @@ def _in_kernel() -> bool:
 def show(notebook: str, question_id: str | None = None) -> None:
     """Display a notebook's quiz (or one question): widgets in Jupyter, plain text elsewhere.
 
-    notebook (str): e.g. "04_evaluation".
+    notebook (str): e.g. "05_evaluation".
     question_id (str | None): show only this question.
     """
     quizzes = build(notebook, question_id)
@@ -343,5 +343,5 @@ def show(notebook: str, question_id: str | None = None) -> None:
 
 
 def quiz(notebook: str, question_id: str | None = None) -> None:
-    """Alias of `show`: `quiz("04_evaluation")` at the end of a notebook."""
+    """Alias of `show`: `quiz("05_evaluation")` at the end of a notebook."""
     show(notebook, question_id)

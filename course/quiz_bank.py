@@ -115,7 +115,7 @@ def available_quizzes(directory: Path | str | None = None) -> list[str]:
 
 
 def quiz_path(notebook: str, directory: Path | str | None = None) -> Path:
-    """Find the quiz file for a notebook: "04_evaluation", "04_evaluation.ipynb" or "04".
+    """Find the quiz file for a notebook: "05_evaluation", "05_evaluation.ipynb" or "04".
 
     RETURNS (Path): the YAML file. RAISES QuizError: Q001 if there is none.
     """
@@ -132,7 +132,7 @@ def quiz_path(notebook: str, directory: Path | str | None = None) -> Path:
 def load_quiz(notebook: str, directory: Path | str | None = None) -> list[Question]:
     """Read and validate the quiz bank of one notebook.
 
-    notebook (str): notebook name, e.g. "04_evaluation".
+    notebook (str): notebook name, e.g. "05_evaluation".
     directory (Path | str | None): folder with the YAML files; default course/quizzes.
     RETURNS (list[Question]): the questions in file order.
     RAISES QuizError: Q001-Q010, naming the file and the question id.

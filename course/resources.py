@@ -112,10 +112,10 @@ def environment_checks() -> list[Check]:
     import spacy
 
     checks = [Check("spaCy 3.8", spacy.__version__.startswith("3.8."), "needed by every notebook")]
-    for name, module, why in (("en_core_web_sm", None, "notebooks 01 and 06"),
+    for name, module, why in (("en_core_web_sm", None, "notebooks 01 and 07"),
                               ("ipywidgets", "ipywidgets", "quizzes and the annotator"),
-                              ("torch", "torch", "the transformer in notebook 06"),
-                              ("spacy-transformers", "spacy_transformers", "the transformer in notebook 06")):
+                              ("torch", "torch", "the transformer in notebook 07"),
+                              ("spacy-transformers", "spacy_transformers", "the transformer in notebook 07")):
         try:
             ok = _installed(module) if module else bool(pretrained_package(name))
         except ResourceError:
@@ -123,7 +123,7 @@ def environment_checks() -> list[Check]:
         checks.append(Check(name, ok, why if ok else f"missing — run {INSTALL_ALL}"))
     try:
         minilm_path()
-        checks.append(Check("all-MiniLM-L6-v2 weights", True, "notebook 06, loaded from disk"))
+        checks.append(Check("all-MiniLM-L6-v2 weights", True, "notebook 07, loaded from disk"))
     except ResourceError as err:
         checks.append(Check("all-MiniLM-L6-v2 weights", False, err.hint))
     return checks

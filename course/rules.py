@@ -2,12 +2,12 @@
 
 ZIP codes, links and usernames follow a shape, so a few patterns find them without
 any training. Prices are half pattern ("$450", "120 EUR"), half context ("asking 180").
-Notebooks 01, 05 and 07 use these patterns alone and next to a trained model.
+Notebooks 01, 06 and 08 use these patterns alone and next to a trained model.
 
 Two pattern sets:
 
 * `PATTERNS`, the first draft of notebook 01: one obvious pattern per shape.
-* `REFINED_PATTERNS`, the second draft of notebook 05, written after reading the
+* `REFINED_PATTERNS`, the second draft of notebook 06, written after reading the
   first draft's errors on the training posts: UK and Canadian postcodes, no ZIP inside
   model numbers such as `i5-12600K`, prices such as `C$420`, `160€`, `1400 PLN` and
   `$300 CAD`, and links whose last letter the tokenizer split off. Pass
@@ -96,7 +96,7 @@ def patterns(labels: Iterable[str] = PATTERN_LABELS, refined: bool = False) -> l
     """EntityRuler patterns for some labels.
 
     labels (Iterable[str]): which pattern groups, from PATTERN_LABELS.
-    refined (bool): use REFINED_PATTERNS (notebook 05) instead of PATTERNS (notebook 01).
+    refined (bool): use REFINED_PATTERNS (notebook 06) instead of PATTERNS (notebook 01).
     RETURNS (list[dict]): {"label", "pattern"} dicts for `EntityRuler.add_patterns`.
     """
     table = _pattern_set(refined)

@@ -22,7 +22,7 @@ LABEL_COLORS: dict[str, str] = {
     "CONDITION": "#aa9cfc",
     "URL": "#c887fb",
     "USERNAME": "#9cc9cc",
-    # general-domain labels of en_core_web_sm (notebooks 01 and 06)
+    # general-domain labels of en_core_web_sm (notebooks 01 and 07)
     "ORG": "#e4e7d2", "PERSON": "#ddd", "GPE": "#f0d0ff", "MONEY": "#e4e7d2",
     "CARDINAL": "#e4e7d2", "DATE": "#bfe1d9", "NORP": "#c887fb", "PRODUCT_GENERIC": "#bfeeb7",
 }

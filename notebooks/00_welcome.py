@@ -56,10 +56,10 @@
 # | [01 · What NER is](01_what_is_ner.ipynb) | see where a general model fails on our posts, and choose between a model and rules | 30 min |
 # | [02 · Annotation and validation](02_annotation_and_validation.ipynb) | write character-offset annotations and catch every kind of broken span | 45 min |
 # | [03 · Training](03_training.ipynb) | train a blank model with a plain loop and with `spacy train`; save and reload it | 45 min |
-# | [04 · Evaluation](04_evaluation.ipynb) | read per-label precision, recall and F1, a confusion table and an error list | 45 min |
-# | [05 · Small and imbalanced data](05_small_and_imbalanced_data.ipynb) | use learning curves, augmentation and rules to do more with less data | 45 min |
-# | [06 · Fine-tuning](06_fine_tuning.ipynb) | extend en_core_web_sm without forgetting, and fine-tune a small transformer | 60 min |
-# | [07 · Capstone](07_capstone.ipynb) | annotate with model help, train, evaluate and serve a model | 60 min |
+# | [05 · Evaluation](05_evaluation.ipynb) | read per-label precision, recall and F1, a confusion table and an error list | 45 min |
+# | [06 · Small and imbalanced data](06_small_and_imbalanced_data.ipynb) | use learning curves, augmentation and rules to do more with less data | 45 min |
+# | [07 · Fine-tuning](07_fine_tuning.ipynb) | extend en_core_web_sm without forgetting, and fine-tune a small transformer | 60 min |
+# | [08 · Capstone](08_capstone.ipynb) | annotate with model help, train, evaluate and serve a model | 60 min |
 #
 # Each notebook builds on the previous one, so work through them in order.
 

@@ -105,7 +105,7 @@ print(f"It puts some entity on {found.sum()} of {gold.sum()} gold spans "
 #
 # You train your own recognizer when you need *your* labels, *your* span boundaries (our
 # guideline says whether `shipped` belongs to a price), and good accuracy on *your* kind of text.
-# The pretrained model is still useful: in notebook 06 we start from it and teach it our labels,
+# The pretrained model is still useful: in notebook 07 we start from it and teach it our labels,
 # and we will see what that costs.
 
 # %% [markdown]
@@ -113,7 +113,7 @@ print(f"It puts some entity on {found.sum()} of {gold.sum()} gold spans "
 #
 # **"NER needs big data."** A few hundred consistent examples go a long way for a narrow domain.
 # In notebook 03 a small model trained on our 480 posts in a couple of minutes finds most
-# entities in posts it has never seen; notebook 05 measures how the score grows with data.
+# entities in posts it has never seen; notebook 06 measures how the score grows with data.
 #
 # **"A pretrained model already knows my domain."** You just measured the opposite. Pretrained
 # pipelines know *their* labels on *their* kind of text. They are a good starting point, not a
@@ -156,7 +156,7 @@ evaluate.evaluate(ruler, dev, labels=["ZIP", "URL", "USERNAME"]).table()
 # Usernames and links are almost solved without a single training example. ZIP codes are harder
 # than they look: postcodes from the UK and Canada (`SW11 3BU`, `M4C 1B5`) have a different shape,
 # and tokens such as `12600` in `i5-12600K` look like US ZIPs. Every miss is visible in the error
-# list, and the fix is a better pattern, not a new training run (notebook 05 writes and
+# list, and the fix is a better pattern, not a new training run (notebook 06 writes and
 # measures those patterns):
 
 # %%
@@ -166,7 +166,7 @@ errors[["snippet", "gold_text", "pred_text", "error"]].head(6)
 # %% [markdown]
 # Rules work when the entity has a clear form. They break down when the decision depends on
 # meaning: `180` is a price in *asking 180 shipped* and a count in *180 Hz*; a product name can be
-# any string. That is the model's job. In notebook 05 we combine both: rules for the shapes,
+# any string. That is the model's job. In notebook 06 we combine both: rules for the shapes,
 # a trained model for the rest.
 
 # %% [markdown]

@@ -219,7 +219,7 @@ fig = viz.plot_losses(result.losses, title="Training loss per epoch (train_blank
 # %% [markdown]
 # A low training loss only says that the model fits the posts it trained on; the tiny models
 # above had a loss near zero too. What counts is how it does on posts it has never seen, so we
-# score it on the dev set. Notebook 04 explains these numbers in detail; for now, read the `f1`
+# score it on the dev set. Notebook 05 explains these numbers in detail; for now, read the `f1`
 # column as "the higher the better, 1.0 is perfect".
 
 # %% tags=["nbval-ignore-output"]
@@ -235,7 +235,7 @@ blank_dev.table()
 viz.show_ents([result.nlp(text) for text in unseen.values()])
 
 # %% [markdown]
-# The test set stays untouched while we make decisions (notebook 04 explains why). This model is
+# The test set stays untouched while we make decisions (notebook 05 explains why). This model is
 # final for this notebook, so we score it on test once. Our target for the blank model in
 # learner mode is a micro F1 of at least 0.75.
 
@@ -350,10 +350,10 @@ pd.DataFrame({"dev F1": [blank_dev.micro["f"], config_dev.micro["f"]],
 # - **evaluation and checkpoints** for free, and `model-best` instead of whatever the last epoch
 #   left you with;
 # - **bigger pipelines** with the same command: `--base en_core_web_sm` and `--base transformer`
-#   use the other two configs in `course/configs/` (notebook 06).
+#   use the other two configs in `course/configs/` (notebook 07).
 #
 # One catch: `model-best` was *chosen* with the dev set, so its dev score flatters it a little.
-# That is why the final word always belongs to the test set (notebook 04).
+# That is why the final word always belongs to the test set (notebook 05).
 
 # %% [markdown]
 # ## How many examples are enough?
@@ -392,7 +392,7 @@ fig = viz.plot_learning_curve(sizes, scores, title="Dev F1 by number of training
 # are the slowest to arrive. That is why **a few hundred annotated posts** is the practical
 # minimum for a task like ours: each of seven labels needs dozens of varied examples, and the dev
 # set needs enough entities of each label for its score to mean something (one `ZIP` more or
-# less moves its recall by five points when dev has 19 of them). Notebook 05 draws the full
+# less moves its recall by five points when dev has 19 of them). Notebook 06 draws the full
 # learning curve and shows how augmentation and rules help when data is scarce.
 
 # %% [markdown]
@@ -465,4 +465,4 @@ check.entities(zip_nlp(zip_posts[0]["text"]), zip_expected).require()
 quiz.show("03_training")
 
 # %% [markdown]
-# **Next:** [04 · Evaluation: precision, recall, F1 and honest numbers →](04_evaluation.ipynb)
+# **Next:** [05 · Evaluation: precision, recall, F1 and honest numbers →](05_evaluation.ipynb)

@@ -216,19 +216,19 @@ def test_plain_text_repr_is_the_question_and_deterministic():
 
 
 def test_show_prints_text_outside_a_kernel(capsys):
-    assert quiz.show("04_evaluation", "04-recall-price") is None
+    assert quiz.show("05_evaluation", "05-recall-price") is None
     out = capsys.readouterr().out
-    assert out.startswith("Question 1 [04-recall-price]") and "(answer with a number)" in out
-    quiz.quiz("04")  # prefix of the notebook name works too
+    assert out.startswith("Question 1 [05-recall-price]") and "(answer with a number)" in out
+    quiz.quiz("05")  # prefix of the notebook name works too
     out = capsys.readouterr().out
-    assert out.count("Question ") == len(quiz.load_quiz("04_evaluation"))
+    assert out.count("Question ") == len(quiz.load_quiz("05_evaluation"))
 
 
 def test_build_and_show_errors():
     widgets = quiz.build("02_annotation_and_validation.ipynb")
     assert [w.number for w in widgets] == list(range(1, len(widgets) + 1))
-    with pytest.raises(QuizError, match=r"Q012.*no question 'nope'.*04-recall-price"):
-        quiz.show("04_evaluation", "nope")
+    with pytest.raises(QuizError, match=r"Q012.*no question 'nope'.*05-recall-price"):
+        quiz.show("05_evaluation", "nope")
     with pytest.raises(QuizError, match=r"Q001.*'99_missing'.*00_welcome"):
         quiz.show("99_missing")
 
@@ -236,14 +236,14 @@ def test_build_and_show_errors():
 # --- results and progress -------------------------------------------------------------
 
 def test_summary_counts_attempts_and_first_try():
-    first, second, third = quiz.build("04_evaluation")[:3]
+    first, second, third = quiz.build("05_evaluation")[:3]
     answer(first, 0.75)
     answer(first, 0.6)
     answer(first, 0.3)  # after a right answer the record is final
     answer(second, 0.75)
-    table = quiz.summary("04_evaluation")
+    table = quiz.summary("05_evaluation")
     assert list(table.columns) == ["question", "attempts", "correct", "first_try_correct"]
-    assert list(table["question"]) == [q.id for q in quiz.load_quiz("04_evaluation")]
+    assert list(table["question"]) == [q.id for q in quiz.load_quiz("05_evaluation")]
     rows = table.set_index("question")
     assert rows.loc[first.question.id].tolist() == [2, True, False]
     assert rows.loc[second.question.id].tolist() == [1, True, True]

@@ -11,7 +11,7 @@ import yaml
 from course import quiz, quiz_progress
 
 NOTEBOOKS = ["00_welcome", "01_what_is_ner", "02_annotation_and_validation", "03_training",
-             "04_evaluation", "05_small_and_imbalanced_data", "06_fine_tuning", "07_capstone"]
+             "05_evaluation", "06_small_and_imbalanced_data", "07_fine_tuning", "08_capstone"]
 QUIZ_DIR = Path(quiz.__file__).parent / "quizzes"
 RAW = {nb: yaml.safe_load((QUIZ_DIR / f"{nb}.yaml").read_text(encoding="utf-8")) for nb in NOTEBOOKS}
 ALL = [(nb, q) for nb in NOTEBOOKS for q in RAW[nb]["questions"]]
@@ -85,7 +85,7 @@ def test_every_notebook_after_welcome_has_multiple_or_numeric():
     for nb in NOTEBOOKS:
         kinds = {q["kind"] for q in RAW[nb]["questions"]}
         assert kinds & {"multiple", "numeric"}, nb
-    assert sum(q["kind"] == "numeric" for q in RAW["04_evaluation"]["questions"]) >= 2
+    assert sum(q["kind"] == "numeric" for q in RAW["05_evaluation"]["questions"]) >= 2
 
 
 def test_correct_option_is_not_always_first():
@@ -95,7 +95,7 @@ def test_correct_option_is_not_always_first():
 
 
 def test_recall_question_flags_precision_as_the_tempting_answer():
-    q = next(q for q in quiz.load_quiz("04_evaluation") if q.id == "04-recall-price")
+    q = next(q for q in quiz.load_quiz("05_evaluation") if q.id == "05-recall-price")
     assert q.answer == pytest.approx(0.6) and q.tolerance == pytest.approx(0.01)
     assert any(w.value == pytest.approx(0.75) and "precision" in w.feedback for w in q.wrong_answers)
 

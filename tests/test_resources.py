@@ -134,7 +134,7 @@ def test_environment_checks_are_all_ok_here():
     assert [c.name for c in checks] == ["spaCy 3.8", "en_core_web_sm", "ipywidgets", "torch", "spacy-transformers",
                                         "all-MiniLM-L6-v2 weights"]
     assert all(c.ok for c in checks), [str(c) for c in checks if not c.ok]
-    assert str(checks[1]) == "✓ en_core_web_sm: notebooks 01 and 06"
+    assert str(checks[1]) == "✓ en_core_web_sm: notebooks 01 and 07"
 
 
 def test_environment_checks_say_how_to_fix_what_is_missing(monkeypatch):

@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# # 05 · Small and imbalanced data: measure first, then augment, add rules, or skip the model
+# # 06 · Small and imbalanced data: measure first, then augment, add rules, or skip the model
 #
 # Our training set has 480 posts, and some labels are rare: for every URL there are nine products.
 # In this notebook you will measure what that means instead of guessing. You will count the labels,
@@ -355,7 +355,7 @@ _ = ax.set(xlabel="training posts", ylabel="strict micro F1")
 #   (`asking 180 shipped`). A hybrid is the right tool when those matter.
 # - For `PRODUCT`, `LOCATION` and `CONDITION` there is no short list of shapes; the learning curve
 #   says that more annotated posts still pay off. Spend the annotation budget here, and try
-#   augmentation and a pretrained starting point (notebook 06) before annotating thousands of posts.
+#   augmentation and a pretrained starting point (notebook 07) before annotating thousands of posts.
 #
 # A model is worth training when the entities depend on context and vary in form. When the form
 # alone decides, rules win on accuracy, cost and transparency.
@@ -407,7 +407,7 @@ check.ruler_pattern(price_after, "PRICE", price_examples).require()
 # ## Quiz
 
 # %%
-quiz.show("05_small_and_imbalanced_data")
+quiz.show("06_small_and_imbalanced_data")
 
 # %% [markdown]
-# **Next:** [06 · Fine-tuning: new labels without forgetting, and a transformer →](06_fine_tuning.ipynb)
+# **Next:** [07 · Fine-tuning: new labels without forgetting, and a transformer →](07_fine_tuning.ipynb)

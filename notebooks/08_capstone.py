@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# # 07 · Capstone: from new posts to a served, monitored model
+# # 08 · Capstone: from new posts to a served, monitored model
 #
 # This notebook walks the whole path a practitioner takes when new data arrives. You will
 # let the current model pre-annotate 350 unlabelled posts, measure how sure it is of each
@@ -500,7 +500,7 @@ viz.show_ents(list(v2.pipe(next_month[:4])))
 # ## Quiz
 
 # %%
-quiz.show("07_capstone")
+quiz.show("08_capstone")
 
 # %% [markdown]
 # ## Where to go from here
@@ -512,6 +512,6 @@ quiz.show("07_capstone")
 #
 # Next, try it on data of your own: write a short annotation guideline first, annotate
 # 50–100 posts with the annotator (pre-annotated by rules or a first model), train, look at
-# the errors (notebook 04), and let uncertainty sampling pick the next batch. When the model
+# the errors (notebook 05), and let uncertainty sampling pick the next batch. When the model
 # is good enough, serve it with `serve.create_app` behind `uvicorn`, and keep the review
 # queue running: it is both your safety net and your best source of new training data.

@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# # 06 · Fine-tuning: new labels without forgetting, and a transformer
+# # 07 · Fine-tuning: new labels without forgetting, and a transformer
 #
 # Starting from a pretrained pipeline instead of a blank one is the usual advice for small data.
 # In this notebook you will update `en_core_web_sm` with our seven labels and *measure* what that
@@ -45,7 +45,7 @@ dev_posts = settings.pick(full=dev_all, fast=dev_all[:30])
 test_posts = settings.pick(full=test_all, fast=test_all[:30])
 EPOCHS = settings.pick(full={"blank": 12, "en_core_web_sm": 8, "transformer": 5},
                        fast={"blank": 4, "en_core_web_sm": 6, "transformer": 1})
-OUT = settings.output_dir("06_fine_tuning")  # notebooks/output/06_fine_tuning: trained models
+OUT = settings.output_dir("07_fine_tuning")  # notebooks/output/07_fine_tuning: trained models
 LABELS, GENERAL = list(settings.LABELS), list(finetune.GENERAL_LABELS)
 print(f"{settings.mode_name()} mode")
 
@@ -433,7 +433,7 @@ assert ratio > 1
 # ## Quiz
 
 # %%
-quiz.show("06_fine_tuning")
+quiz.show("07_fine_tuning")
 
 # %% [markdown]
-# **Next:** [07 · Capstone: from annotation to a served model →](07_capstone.ipynb)
+# **Next:** [08 · Capstone: from annotation to a served model →](08_capstone.ipynb)

@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# # 04 · Evaluation: precision, recall, F1 and honest numbers
+# # 05 · Evaluation: precision, recall, F1 and honest numbers
 #
 # "The model gets 0.91" means nothing until you know 0.91 of *what*, on *which* data. In this
 # notebook you will count hits, misses and false alarms by hand and check that spaCy's scorer
@@ -268,7 +268,7 @@ viz.show_compare([result.gold_docs[i] for i in worst], [result.pred_docs[i] for 
 
 # %% [markdown]
 # Error analysis ends in decisions: which guideline to sharpen, which kind of post to annotate
-# more of, which label might be better handled by a rule. Notebook 05 acts on them.
+# more of, which label might be better handled by a rule. Notebook 06 acts on them.
 #
 # ## A sanity check before any long run: overfit one post
 #
@@ -373,7 +373,7 @@ leak_table
 # ## Quiz
 
 # %%
-quiz.show("04_evaluation")
+quiz.show("05_evaluation")
 
 # %% [markdown]
-# **Next:** [05 · Small and imbalanced data →](05_small_and_imbalanced_data.ipynb)
+# **Next:** [06 · Small and imbalanced data →](06_small_and_imbalanced_data.ipynb)
