@@ -175,6 +175,16 @@ def test_train_config_refuses_before_training(tmp_path):
     assert (tmp_path / "notes" / "keep.txt").read_text(encoding="utf-8") == "my notes"
 
 
+def test_train_config_missing_config_file_is_e406(tmp_path, monkeypatch):
+    from course import train
+
+    monkeypatch.setattr(train, "CONFIG_DIR", tmp_path)  # an installation without course/configs
+    with pytest.raises(TrainingError) as err:
+        train_config("blank", POSTS[:2], POSTS[2:3], tmp_path / "out")
+    assert err.value.code == "E406" and "blank_ner.cfg" in str(err.value)
+    assert not (tmp_path / "out").exists()
+
+
 def test_train_config_rejected_config_is_a_coded_error(tmp_path, capsys):
     with pytest.raises(TrainingError, match="E410"):
         train_config("blank", POSTS, POSTS, tmp_path / "out", epochs=1, overrides={"training.dropout": "lots"})
