@@ -160,8 +160,8 @@ class Errors:
             "a suggestion is [start, end, \"LABEL\", confidence] with start < end inside the text; "
             "fix or delete it in the file (or pre-annotate the post again)")
     E476 = ("{what} must be {expected}, got {got}", "{hint}")
-    E477 = ("{path} and {other} would share the position file {state}",
-            "use different file stems (e.g. posts_a.jsonl and posts_b.jsonl) for different annotation files")
+    E477 = ("'{path}' ends in .state.json, the name the annotator gives its position files",
+            "choose another name for the annotation file, e.g. posts.jsonl")
     E478 = ("the annotation file {path} could not be created ({reason})",
             "check that the folder exists and is writable; nothing was annotated yet, so nothing is lost")
     E479 = ("refusing to overwrite {path}: it already exists",
