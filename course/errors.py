@@ -167,12 +167,6 @@ class Errors:
     E479 = ("refusing to overwrite {path}: it already exists",
             "save_as writes only a new file; choose a name that does not exist yet")
     E480 = ("interrupted", "nothing was written; run the command again")
-    E481 = ("gold record {line} cannot be scored: {reason}", "{hint}")
-    E482 = ("text has {n} tokens; the server accepts at most {limit}",
-            "split the post into shorter parts: the cost of beam scoring grows faster than the length")
-    E483 = ("label {label!r} cannot be shown: {reason}",
-            "labels are names like PRODUCT or PRICE; fix the file the label came from "
-            "(python -m course validate FILE --labels ...)")
 
     # --- E5xx: quizzes, exercises, annotator ----------------------------------------
     E501 = ("quiz file {path}, question '{qid}': {problem}", "{hint}")
