@@ -1,6 +1,14 @@
 """`python -m course ...` — see course/cli/__init__.py."""
 import sys
 
-from .cli import main
+try:
+    # importing the CLI pulls in spaCy (seconds): Ctrl-C here must not print a traceback
+    from .cli import main
 
-sys.exit(main())
+    code = main()
+except KeyboardInterrupt:
+    from .errors import CourseError
+
+    print(f"error: {CourseError('E480').line()}", file=sys.stderr)
+    code = 130
+sys.exit(code)

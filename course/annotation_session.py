@@ -11,13 +11,23 @@ waiting to be accepted or rejected. Every change is validated with
 `course.annotations.validate` first (a rejected change leaves a message, never an
 exception) and then the whole file is rewritten atomically with `course.files`
 (temp file, fsync, `os.replace`), so a crash mid-save leaves the previous version.
-The current position lives in a small sidecar `<name>.state.json`, written the same
-way; without it the session resumes at the first post still "todo".
+The current position lives in a small sidecar (`posts.jsonl` → `posts.state.json`; any
+other name gets `NAME.state.json`, so `a.jsonl` and `a.json` never share one), written
+the same way; without it the session resumes at the first post still "todo".
+
+One writer per file: the session remembers the content (SHA-256) of the file as it last
+read or wrote it, and before every save checks that the file still holds exactly that.
+If another writer changed it (a re-run annotator cell, a second session, an edit by
+hand), nothing is written (E474): the changes stay in memory and `save_as(new_path)`
+writes them to a new file, so a confirmed annotation is never lost and never overwrites
+someone else's.
 """
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -57,35 +67,43 @@ class Session:
         `course.active.pre_annotate`) with optional "entities" and "suggestions".
     labels (Iterable[str]): the labels a span may have.
     nlp (Language | None): tokenizer that defines token boundaries (blank English if None).
-    RAISES AnnotatorError: E456 if the file has annotation problems, E457 if there is nothing to annotate.
+    RAISES AnnotatorError: E456 if the file has annotation problems, E457 if there is nothing
+        to annotate, E475 a malformed suggestion, E476 `posts` or `labels` of the wrong kind,
+        E477 a path reserved for position files, E478 the new file cannot be created.
     RAISES FormatError: E203 if a line of the file is not JSON.
     """
 
     def __init__(self, path: str | os.PathLike, posts: Sequence[str | Record] | None = None, *,
                  labels: Iterable[str] = LABELS, nlp: Language | None = None) -> None:
         self.path = Path(path)
-        self.state_path = self.path.with_suffix(".state.json")
-        self.labels = tuple(labels)
+        if self.path.name.endswith(".state.json"):
+            raise AnnotatorError("E477", path=self.path.name)
+        self.state_path = state_path_for(self.path)
+        self.labels = _check_labels(labels)
         self.nlp = nlp or spacy.blank("en")
         self.message = ""
         self.saved = True
         self._undo: list[tuple[int, Record]] = []
+        self._digest: str | None = None  # the file's content as this session last read or wrote it
         if self.path.exists():
+            raw = _read_bytes(self.path)
             loaded = load(self.path, "jsonl")
             if loaded.problems:
                 raise FormatError("E203", where=f"{self.path.name}:{loaded.problems[0].line}",
                                   reason=loaded.problems[0].message)
-            self.records = [self._normalise(r) for r in loaded.records]
+            self.records = [self._normalise(r, f"{self.path.name}:{line}")
+                            for r, line in zip(loaded.records, loaded.lines)]
             self._check(self.records, loaded.lines)
+            self._digest = _digest(raw)
             self.position = self._resume_position()
             self.message = f"resumed {self.path.name}: {self.progress_text()}"
         else:
-            if not posts:
-                raise AnnotatorError("E457", path=self.path.name)
-            self.records = [self._normalise(p) for p in posts]
+            posts = _check_posts(posts, self.path.name)
+            self.records = [self._normalise(p, f"post #{i}") for i, p in enumerate(posts)]
             self._check(self.records, None)
             self.position = 0
-            self._save()
+            if not self._save(new_file=True):
+                raise AnnotatorError("E478", path=self.path.name, reason=self._last_reason)
             self.message = f"new file {self.path.name}: {len(self.records)} post(s) to annotate"
 
     # --- reading -----------------------------------------------------------------------
@@ -223,12 +241,16 @@ class Session:
         return min(self.position + 1, n - 1)
 
     # --- internals ---------------------------------------------------------------------
-    def _normalise(self, post: str | Record) -> Record:
+    def _normalise(self, post: str | Record, where: str) -> Record:
+        if not isinstance(post, (str, dict)):
+            raise AnnotatorError("E476", where=where, what="a post", expected="a text or a record (dict)",
+                                 got=_kind(post), hint="pass a list of strings, or records with a \"text\" key")
         post = {"text": post} if isinstance(post, str) else post
         rec = {"text": post.get("text"), "entities": post.get("entities", []), "status": post.get("status", "todo"),
                "suggestions": post.get("suggestions", []), **post}
-        if rec["status"] not in STATUSES:
-            raise AnnotatorError("E459", name=rec["status"], choices=", ".join(STATUSES))
+        if not isinstance(rec["status"], str) or rec["status"] not in STATUSES:
+            raise AnnotatorError("E459", where=where, name=str(rec["status"]), choices=", ".join(STATUSES))
+        _check_suggestions(rec, where)
         return rec
 
     def _check(self, records: list[Record], lines: list[int] | None) -> None:
@@ -262,28 +284,56 @@ class Session:
 
     def _resume_position(self) -> int:
         try:
-            position = json.loads(self.state_path.read_text(encoding="utf-8"))["position"]
-            if isinstance(position, int) and 0 <= position < len(self.records):
+            state = json.loads(self.state_path.read_text(encoding="utf-8"))
+            position = state["position"]
+            mine = state.get("file", self.path.name) == self.path.name
+            if mine and isinstance(position, int) and 0 <= position < len(self.records):
                 return position
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             pass
         return next((i for i, r in enumerate(self.records) if r["status"] == "todo"), 0)
 
     def _save_state(self) -> None:
         try:
-            atomic_write_text(self.state_path, json.dumps({"position": self.position}) + "\n")
+            atomic_write_text(self.state_path, json.dumps({"position": self.position, "file": self.path.name}) + "\n")
         except FormatError:
             pass  # the position is a convenience: resuming falls back to the first "todo" post
 
-    def _save(self) -> bool:
-        """Write every record, then the position. RETURNS (bool): whether the records were saved."""
+    def changed_on_disk(self) -> bool:
+        """RETURNS (bool): whether the file no longer holds what this session last read or wrote."""
+        try:
+            current = _digest(self.path.read_bytes())
+        except FileNotFoundError:
+            current = None
+        except OSError:
+            return False  # unreadable: the write itself will report why
+        return current != self._digest
+
+    def _save(self, new_file: bool = False) -> bool:
+        """Write every record, then the position. RETURNS (bool): whether the records were saved.
+
+        Nothing is written if another writer changed the file since this session last
+        read or wrote it (E474); the records stay in memory for `save_as`.
+        """
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.records)
+        self._last_reason = ""
+        if new_file and (self.path.exists() or self.path.is_symlink()):
+            self.saved = False
+            self._last_reason = "another writer created it at the same moment"
+            self.message = _note("E479", path=self.path.name)
+            return False
+        if not new_file and self.changed_on_disk():
+            self.saved = False
+            self.message = _note("E474", path=self.path.name)
+            return False
         try:
             atomic_write_text(self.path, text)
         except FormatError as err:
             self.saved = False
-            self.message = _note("E458", reason=err.fields.get("reason", err.code))
+            self._last_reason = str(err.fields.get("reason", err.code))
+            self.message = _note("E458", reason=self._last_reason)
             return False
+        self._digest = _digest(text.encode("utf-8"))
         self.saved = True
         self._save_state()
         return True
@@ -294,3 +344,94 @@ class Session:
         if ok:
             self.message = f"✓ saved {self.path.name}"
         return ok
+
+    def save_as(self, path: str | os.PathLike) -> bool:
+        """Write every record to a new file and continue there (e.g. after E474).
+
+        path (str | PathLike): a file that does not exist yet (E479 otherwise).
+        RETURNS (bool): whether it was written; `message` says why not.
+        """
+        new = Path(path)
+        if new.name.endswith(".state.json"):
+            return self.refuse("E477", path=new.name)
+        if new.exists() or new.is_symlink():
+            return self.refuse("E479", path=new.name)
+        old = (self.path, self.state_path, self._digest)
+        self.path, self.state_path, self._digest = new, state_path_for(new), None
+        if not self._save(new_file=True):
+            self.path, self.state_path, self._digest = old
+            return False
+        self.message = f"✓ saved {len(self.records)} post(s) to {new.name}; this session now writes there"
+        return True
+
+
+def state_path_for(path: Path) -> Path:
+    """RETURNS (Path): the position file of an annotation file (`a.jsonl` → `a.state.json`, else `NAME.state.json`)."""
+    return path.with_suffix(".state.json") if path.suffix == ".jsonl" else path.with_name(path.name + ".state.json")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise FormatError("E202", path=str(path), reason=err.strerror or str(err)) from None
+
+
+def _kind(value: Any) -> str:
+    """RETURNS (str): a short description of a wrong value, e.g. "the string 'RTX'" or "int 3"."""
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    return f"{type(value).__name__} {str(value)[:40]}" if value is not None else "None"
+
+
+def _check_labels(labels: Any) -> tuple[str, ...]:
+    """RETURNS (tuple[str, ...]): the labels. RAISES AnnotatorError: E476 unless a non-empty list of names."""
+    hint = "pass a list of label names, e.g. labels=[\"PRODUCT\", \"PRICE\"]"
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise AnnotatorError("E476", what="labels", expected="a list of label names", got=_kind(labels), hint=hint)
+    labels = tuple(labels)
+    bad = [x for x in labels if not isinstance(x, str) or not x.strip() or x != x.strip()][:1]
+    if not labels or bad:
+        got = "an empty list" if not labels else f"the label {bad[0]!r}"
+        raise AnnotatorError("E476", what="labels", expected="a non-empty list of names without spaces at the ends",
+                             got=got, hint=hint)
+    return tuple(dict.fromkeys(labels))
+
+
+def _check_posts(posts: Any, name: str) -> list:
+    """RETURNS (list): the posts. RAISES AnnotatorError: E457 none given, E476 not a list of posts."""
+    if posts is None:
+        raise AnnotatorError("E457", path=name)
+    if isinstance(posts, (str, bytes, dict)) or not isinstance(posts, Iterable):
+        raise AnnotatorError("E476", what="posts", expected="a list of texts or records", got=_kind(posts),
+                             hint="wrap a single post in a list: posts=[\"...\"]")
+    posts = list(posts)
+    if not posts:
+        raise AnnotatorError("E457", path=name)
+    return posts
+
+
+def _check_suggestions(rec: Record, where: str) -> None:
+    """RAISES AnnotatorError: E475 unless every suggestion is [start, end, label(, confidence)] inside the text."""
+    sugg, text = rec["suggestions"], rec["text"]
+    if not isinstance(sugg, list):
+        raise AnnotatorError("E475", where=where, index=0, problem=f"list is {_kind(sugg)}, not a list")
+    for i, s in enumerate(sugg):
+        problem = None
+        if not isinstance(s, list) or len(s) not in (3, 4):
+            problem = f"is {_kind(s)}"
+        elif not all(isinstance(x, int) and not isinstance(x, bool) for x in s[:2]):
+            problem = f"has offsets {s[0]!r}, {s[1]!r} that are not whole numbers"
+        elif not isinstance(s[2], str) or not s[2]:
+            problem = f"has the label {s[2]!r}"
+        elif isinstance(text, str) and not 0 <= s[0] < s[1] <= len(text):
+            problem = f"[{s[0]}, {s[1]}) is not a span inside the text ({len(text)} characters)"
+        elif len(s) == 4 and (isinstance(s[3], bool) or not isinstance(s[3], (int, float))
+                              or not math.isfinite(s[3]) or not 0 <= s[3] <= 1):
+            problem = f"has the confidence {s[3]!r} (a number from 0 to 1 is expected)"
+        if problem:
+            raise AnnotatorError("E475", where=where, index=i, problem=problem)

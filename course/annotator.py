@@ -10,11 +10,13 @@ suggestions come with their confidence; accept or reject them one by one or all 
 **Done** marks the post as annotated and moves to the next one still to do. Every change
 is validated (an overlap is refused with a message in the status line) and saved
 atomically through `course.annotation_session.Session`; reopening the file resumes
-where you left off. Only posts marked done go into training (`annotated()`).
+where you left off. One annotator per file: if the file changes behind its back (the cell
+run again, a second annotator, a hand edit), it stops writing and says so (E474) — your
+changes stay in memory, and `save_as(new_path)` keeps them. Only posts marked done go into training (`annotated()`).
 
 Headless API (what the buttons call): `click(i)`, `select(start, end)`,
 `select_text(text)`, `add(label)`, `delete(i)`, `accept(i=None)`, `reject(i=None)`,
-`undo()`, `next()`, `prev()`, `goto(i)`, `done()`, `skip()`, `save()`; read `message`,
+`undo()`, `next()`, `prev()`, `goto(i)`, `done()`, `skip()`, `save()`, `save_as(path)`; read `message`,
 `position`, `spans`, `suggestions`, `progress()`, `records`, `annotated()`.
 
 Stable DOM hooks (CSS classes, for browser tests and custom styling):
@@ -231,6 +233,11 @@ class Annotator(widgets.VBox):
     def save(self) -> bool:
         """Write the file now (needed only after a failed save)."""
         return self._do(self.session.save())
+
+    def save_as(self, path: str | os.PathLike) -> bool:
+        """Write every post to a new file and keep annotating there (e.g. after E474: the
+        file was changed by another writer)."""
+        return self._do(self.session.save_as(path))
 
     def render_text(self) -> str:
         """RETURNS (str): progress, post text and spans as plain text (deterministic)."""

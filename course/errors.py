@@ -87,9 +87,10 @@ class Errors:
     E404 = ("unknown base model '{base}'", "choose one of: {choices}")
     E405 = ("the pipeline has no 'ner' component", "train or load a pipeline with an entity recognizer")
     E406 = ("config file not found: {path}", "configs live in course/configs/: {choices}")
-    E407 = ("output folder {path} already exists and is not a spaCy pipeline",
-            "choose a new folder name; the course replaces a folder only if it holds a pipeline "
-            "(config.cfg and meta.json), so it never deletes your other files")
+    E407 = ("output folder {path} already exists and is not a model the course trained",
+            "choose a new folder name; the course replaces a folder only if it wrote it itself "
+            "(it leaves a .course-model marker in every model it trains), so it never deletes "
+            "your other files")
     E408 = ("{what} must be at least 1, got {value}",
             "one epoch is one pass over the training data; 10-20 is a good start for a few hundred posts")
     E409 = ("no dev examples in {path}",
@@ -144,6 +145,30 @@ class Errors:
             "pass at least one model, and a baseline that is one of their names")
     E443 = ("cannot time inference on {n_texts} text(s) with {repeats} repeat(s)",
             "pass a non-empty list of texts and repeats >= 1")
+
+    # --- E470-E499: hardening (outputs, concurrent writers, bounded cost) --------------
+    E470 = ("output folder {path} is the current folder or one of its parents",
+            "name a new subfolder, e.g. --output models/ner: replacing it would delete the folder you work in")
+    E471 = ("output {path} is a symbolic link",
+            "give the real folder (or a new name): replacing a link could delete whatever it points to")
+    E472 = ("cannot write the model to {path}: {reason}",
+            "choose a folder you can write to; this is checked before training, so no run is lost")
+    E473 = ("output {path} is a file, not a folder", "choose a new folder name; the file is left as it is")
+    E474 = ("{path} was changed by someone else since this session last read or saved it "
+            "(another annotator cell, a second session, or an edit by hand); nothing was written",
+            "your changes are kept in memory: save them to a new file with save_as('NEW.jsonl'), "
+            "or close the other writer and reopen the file to continue from what it holds now")
+    E475 = ("suggestion #{index} {problem}",
+            "a suggestion is [start, end, \"LABEL\", confidence] with start < end inside the text; "
+            "fix or delete it in the file (or pre-annotate the post again)")
+    E476 = ("{what} must be {expected}, got {got}", "{hint}")
+    E477 = ("'{path}' ends in .state.json, the name the annotator gives its position files",
+            "choose another name for the annotation file, e.g. posts.jsonl")
+    E478 = ("the annotation file {path} could not be created ({reason})",
+            "check that the folder exists and is writable; nothing was annotated yet, so nothing is lost")
+    E479 = ("refusing to overwrite {path}: it already exists",
+            "save_as writes only a new file; choose a name that does not exist yet")
+    E480 = ("interrupted", "nothing was written; run the command again")
 
     # --- E510-E529: quizzes (course/quiz_bank.py, quiz.py, quiz_progress.py) and exercise checks ---
     E510 = ("no quiz for notebook '{notebook}'", "available quizzes: {choices}")

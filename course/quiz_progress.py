@@ -1,8 +1,8 @@
 """Quiz results: attempts per question, kept in memory and saved atomically as JSON.
 
 COURSE_PROGRESS_FILE names the file (default ./.course_progress.json; "" keeps results in
-memory only). A corrupt file is moved aside, never overwritten; a failed save becomes a
-note shown in the widget, never a crash.
+memory only). A corrupt file is moved aside to NAME.bak (NAME.2.bak, ... if that exists:
+no backup is ever overwritten); a failed save becomes a note shown in the widget, never a crash.
 """
 from __future__ import annotations
 
@@ -42,9 +42,10 @@ class Progress:
             if not all(isinstance(e.get("attempts"), int) for nb in results.values() for e in nb.values()):
                 raise ValueError("unexpected structure")
             self.results = results
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-            backup = self.path.with_name(self.path.name + ".bak")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
+            # RecursionError: json gives up on deeply nested input ([[[[...) instead of a ValueError
             try:
+                backup = _free_backup_name(self.path)
                 os.replace(self.path, backup)
             except OSError:
                 backup, self.path = "nowhere (it is left as it is; saving is off)", None
@@ -82,6 +83,18 @@ class Progress:
         """RETURNS (list[str]): warnings not shown yet (then forgets them)."""
         notes, self.notes = self.notes, []
         return notes
+
+
+def _free_backup_name(path: Path, limit: int = 1000) -> Path:
+    """RETURNS (Path): NAME.bak, else NAME.2.bak, NAME.3.bak ...: a backup never replaces an older one.
+
+    RAISES OSError: if `limit` backups exist already.
+    """
+    for n in range(1, limit + 1):
+        candidate = path.with_name(f"{path.name}.bak" if n == 1 else f"{path.name}.{n}.bak")
+        if not os.path.lexists(candidate):
+            return candidate
+    raise OSError(f"{limit} backups of {path.name} exist already")
 
 
 _PROGRESS: Progress | None = None

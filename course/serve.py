@@ -12,16 +12,31 @@ Endpoints:
   `start`/`end` are character offsets (end exclusive), `confidence` the beam
   probability from `course.predict.predict`, and `needs_review` follows
   `course.monitor.review_reasons` with the app's threshold.
-* Bad input (no JSON, no `text`, an empty or too long text) → 422 with
-  `{"error": "E465", "detail": "E465 invalid request: ... — send JSON like ...",
-  "problems": [{"field", "message"}]}`.
+* Bad input → 422 with `{"error": "E465", "detail": "E465 invalid request: ... — send
+  JSON like ...", "problems": [{"field", "message"}]}`: a body that is not JSON (or not
+  UTF-8, or nested too deeply to parse), no `text`, a text that is empty or only
+  whitespace and invisible characters (zero-width spaces), longer than `max_chars`
+  characters, longer than `max_tokens` tokens, or with a run of more than
+  `MAX_WORD_CHARS` characters without a space.
+
+Limits and their reasons: beam scoring costs more than linear time in the number of
+tokens, a text of `$` signs or emoji has one token per character, and the tokenizer's
+affix splitting costs quadratic time in the length of a run without spaces, so a character
+limit alone let one 5 KB request cost seconds of CPU. `MAX_TOKENS` (512, seven times the
+longest post in data/) and `MAX_WORD_CHARS` (200 characters without a space; the longest
+in data/ has 35) bound that; bench/serve_memory.py measures it. Each request is
+processed inside spaCy's `nlp.memory_zone()`, which frees the strings and lexemes of
+words the model had never seen when the request is answered, so memory stays flat
+however many new words arrive; requests take turns (a lock), because memory zones on one
+vocab must not overlap.
 """
 # No `from __future__ import annotations` here: FastAPI must see the request model class
 # defined inside create_app, not the string "EntitiesRequest".
 import socket
 import threading
 import time
-from contextlib import contextmanager
+import unicodedata
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -32,6 +47,9 @@ from .errors import CourseError
 from .monitor import DEFAULT_THRESHOLD, review_reasons
 
 MAX_CHARS = 5000
+MAX_TOKENS = 512
+MAX_WORD_CHARS = 200  # characters without a space: the tokenizer's affix splitting is quadratic in them
+_INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp"}  # controls, format characters (zero-width space, BOM), separators
 
 
 class ServeError(CourseError, RuntimeError):
@@ -45,21 +63,42 @@ def entities(nlp: Language, text: str) -> list[dict[str, Any]]:
             for s, e, label, conf in pred.entities]
 
 
+def visible(text: str) -> bool:
+    """RETURNS (bool): whether `text` has a character that is neither whitespace nor invisible."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE for ch in text)
+
+
+def _invalid(problems: list[dict[str, str]]):
+    """RETURNS (JSONResponse): the documented 422 body for these problems."""
+    from fastapi.responses import JSONResponse
+
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    err = CourseError("E465", problem=summary)
+    return JSONResponse(status_code=422, content={"error": "E465", "detail": err.line(), "problems": problems})
+
+
 def create_app(model: Language | str | Path, *, name: str | None = None,
-               threshold: float = DEFAULT_THRESHOLD, max_chars: int = MAX_CHARS):
+               threshold: float = DEFAULT_THRESHOLD, max_chars: int = MAX_CHARS,
+               max_tokens: int | None = MAX_TOKENS, bounded_memory: bool = True):
     """Build the FastAPI app around one pipeline, loaded once here (not per request).
 
     model (Language | str | Path): a pipeline, or the folder it was saved to.
     name (str | None): model name reported by /health (default: folder or pipeline name).
     threshold (float): entities below this confidence send the post to review.
-    max_chars (int): longest text accepted.
+    max_chars (int): longest text accepted, in characters.
+    max_tokens (int | None): longest text accepted, in tokens (None: no limit, only for
+        measurements: one long text of `$` then costs seconds).
+    bounded_memory (bool): process each request in `nlp.memory_zone()`, so words never
+        seen before do not stay in the vocab (False only to measure the difference).
     RETURNS (FastAPI): the application; run it with uvicorn or `run_in_thread`.
     RAISES TrainingError: E401/E402/E405 if the folder does not hold an NER pipeline.
     """
     from fastapi import FastAPI, Request
+    from fastapi.exception_handlers import http_exception_handler
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
     from pydantic import BaseModel, Field, field_validator
+    from starlette.exceptions import HTTPException
 
     if not isinstance(model, Language):
         from .train import load_model
@@ -76,8 +115,9 @@ def create_app(model: Language | str | Path, *, name: str | None = None,
         @field_validator("text")
         @classmethod
         def not_blank(cls, value: str) -> str:
-            if not value.strip():
-                raise ValueError("the text is empty or only whitespace")
+            if not visible(value):
+                raise ValueError("the text is empty or only whitespace and invisible characters "
+                                 "(such as zero-width spaces)")
             return value
 
     app = FastAPI(title="Marketplace NER", version="1.0",
@@ -87,17 +127,35 @@ def create_app(model: Language | str | Path, *, name: str | None = None,
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [{"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body",
                      "message": err.get("msg", "invalid")} for err in exc.errors()]
-        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        err = CourseError("E465", problem=summary)
-        return JSONResponse(status_code=422, content={"error": "E465", "detail": err.line(), "problems": problems})
+        return _invalid(problems)
+
+    @app.exception_handler(HTTPException)
+    async def unparsable(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code != 400:  # 404, 405 ...: FastAPI's own answer
+            return await http_exception_handler(request, exc)
+        # FastAPI answers 400 "error parsing the body" for bytes that are not UTF-8 and for
+        # JSON nested too deeply; any other broken JSON is a 422 already
+        return _invalid([{"field": "body", "message": "the body could not be parsed: send UTF-8 JSON "
+                                                      "(an object, not nested deeply)"}])
 
     @app.get("/health")
     def health() -> dict[str, Any]:
         return {"status": "ok", "model": name, "labels": labels, "threshold": threshold}
 
+    turn = threading.Lock()  # memory zones on one vocab must not overlap: one request at a time
+
     @app.post("/entities")
-    def find_entities(request: EntitiesRequest) -> dict[str, Any]:
-        found = entities(nlp, request.text)
+    def find_entities(request: EntitiesRequest) -> Any:
+        longest = max((len(word) for word in request.text.split()), default=0) if max_tokens is not None else 0
+        if longest > MAX_WORD_CHARS:  # checked before tokenizing: 5,000 `$` take seconds to tokenize
+            return _invalid([{"field": "text", "message": f"the text has a run of {longest} characters without "
+                                                          f"a space, at most {MAX_WORD_CHARS} are accepted"}])
+        with turn, (nlp.memory_zone() if bounded_memory else nullcontext()):
+            n_tokens = len(nlp.make_doc(request.text)) if max_tokens is not None else 0
+            if max_tokens is not None and n_tokens > max_tokens:
+                return _invalid([{"field": "text", "message": f"the text has {n_tokens} tokens, at most {max_tokens} "
+                                                              "are accepted; split it into shorter posts"}])
+            found = entities(nlp, request.text)  # plain Python data: valid after the zone ends
         reasons = review_reasons(found, threshold)
         return {"text": request.text, "entities": found, "needs_review": bool(reasons), "review_reasons": reasons}
 

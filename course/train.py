@@ -9,6 +9,7 @@ results and speed can be compared like for like (bench/train_throughput.py).
 """
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -160,8 +161,9 @@ def train_config(base: str, train: Sequence[Record], dev: Sequence[Record], outp
     base (str): "blank", "en_core_web_sm" or "transformer".
     train, dev (Sequence[Record]): canonical records; dev is scored every
         `training.eval_frequency` steps and picks the best checkpoint (model-best).
-    output (str | Path): folder for the best model; written only once training succeeded,
-        and an existing folder is replaced only if it holds a spaCy pipeline.
+    output (str | Path): folder for the best model; written only once training succeeded.
+        An existing folder is replaced only if it is empty or a model the course trained
+        (it carries the `.course-model` marker); the path is checked before training.
     epochs (int): passes over the training data, at least 1.
     seed (int): training seed.
     overrides (dict | None): extra config overrides, e.g. {"training.dropout": 0.3}.
@@ -169,8 +171,9 @@ def train_config(base: str, train: Sequence[Record], dev: Sequence[Record], outp
     progress (bool): show spaCy's progress bar between evaluations (on stderr).
     RETURNS (Path): `output`, loadable with `spacy.load`.
     RAISES AnnotationError: invalid records. TrainingError: E403 no training data, E404
-        unknown base, E406 missing config, E407 output is not a pipeline folder, E408 epochs
-        < 1, E409 no dev data, E410 spaCy rejected the config.
+        unknown base, E406 missing config, E407 output is a folder the course did not write,
+        E408 epochs < 1, E409 no dev data, E410 spaCy rejected the config, E470-E473 an
+        output path that must not be replaced or cannot be written.
     """
     if base not in BASES:
         raise TrainingError("E404", base=base, choices=", ".join(BASES))
@@ -184,7 +187,20 @@ def train_config(base: str, train: Sequence[Record], dev: Sequence[Record], outp
     if not dev:
         raise TrainingError("E409", path="the dev records")
     output = Path(output)
-    check_output(output)
+    staging = _prepare_output(output)  # every check on the output path happens before training
+    try:
+        _train_into(config, base, train, dev, staging, epochs=epochs, seed=seed, overrides=overrides,
+                    quiet=quiet, progress=progress)
+        _replace_folder(staging, output)
+    finally:
+        staging.cleanup()
+    return output
+
+
+def _train_into(config: Path, base: str, train: Sequence[Record], dev: Sequence[Record],
+                staging: "_Staging", *, epochs: int, seed: int, overrides: dict | None, quiet: bool,
+                progress: bool) -> None:
+    """Run `spacy train` in a temporary folder and copy the final model into `staging.path`."""
     from spacy.cli.train import train as spacy_train
 
     tokenizer_nlp = spacy.blank("en")
@@ -201,12 +217,8 @@ def train_config(base: str, train: Sequence[Record], dev: Sequence[Record], outp
                 spacy_train(config, tmp_path / "out", use_gpu=-1, overrides=settings)
         except SystemExit:  # spaCy's CLI exits after printing a config validation error
             raise TrainingError("E410", path=config.name) from None
-        staged = output.with_name(output.name + ".partial")
-        shutil.rmtree(staged, ignore_errors=True)
-        shutil.copytree(_pick_final(tmp_path / "out", tmp_path / "dev.spacy"), staged)
-        shutil.rmtree(output, ignore_errors=True)
-        staged.rename(output)
-    return output
+        shutil.copytree(_pick_final(tmp_path / "out", tmp_path / "dev.spacy"), staging.path, dirs_exist_ok=True)
+        (staging.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
 
 
 def _weighted_score(scores: dict, weights: dict) -> float:
@@ -233,13 +245,114 @@ def _pick_final(run: Path, dev_path: Path) -> Path:
     return last if last_score > best_score else best
 
 
+# --- the output folder: checked before training, replaced atomically ------------------
+# A folder is replaced only if the course wrote it: every model it trains carries MARKER.
+# A model is staged in a fresh hidden folder beside the target (mkdtemp: never a name
+# someone else may own); the old folder is renamed aside first and deleted only if it
+# carries the marker, so a crash leaves either the old model or the new one.
+
+MARKER = ".course-model"
+MARKER_TEXT = "written by course.train: this folder may be replaced by the next training run\n"
+STAGING_SUFFIX = ".course-staging"
+
+
+def _owned(folder: Path) -> bool:
+    """RETURNS (bool): whether `folder` is empty or a model the course wrote (its marker is a real file)."""
+    marker = folder / MARKER
+    return (marker.is_file() and not marker.is_symlink()) or not any(folder.iterdir())
+
+
 def check_output(output: Path) -> None:
-    """RAISES TrainingError: E407 if `output` exists and is not a pipeline we may replace."""
+    """Refuse an output path that training must not replace.
+
+    RAISES TrainingError: E470 `.` or a parent of the working folder, E471 a symbolic link,
+        E473 a file, E407 a folder the course did not write (no marker, not empty).
+    """
+    if output.is_symlink():
+        raise TrainingError("E471", path=str(output))
+    try:
+        here = Path.cwd().resolve()
+    except OSError:
+        here = None
+    resolved = output.resolve()
+    if here is not None and (resolved == here or resolved in here.parents):
+        raise TrainingError("E470", path=str(output))
     if not output.exists():
         return
-    is_pipeline = (output / "config.cfg").is_file() and (output / "meta.json").is_file()
-    if not output.is_dir() or not (is_pipeline or not any(output.iterdir())):
+    if not output.is_dir():
+        raise TrainingError("E473", path=str(output))
+    try:
+        owned = _owned(output)
+    except OSError as err:
+        raise TrainingError("E472", path=str(output), reason=err.strerror or str(err)) from None
+    if not owned:
         raise TrainingError("E407", path=str(output))
+
+
+@dataclass
+class _Staging:
+    """A fresh hidden folder beside the output, and the parent folders made for it."""
+
+    path: Path
+    made: list[Path] = field(default_factory=list)
+
+    def cleanup(self) -> None:
+        """Remove the staging folder (if still there) and the parent folders made for it if empty."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        for folder in self.made:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+
+def _prepare_output(output: Path) -> _Staging:
+    """Check `output` and create the staging folder beside it (which proves the folder is writable).
+
+    RETURNS (_Staging): the empty staging folder.
+    RAISES TrainingError: as `check_output`, and E472 if the parent cannot be written.
+    """
+    check_output(output)
+    parent = output.absolute().parent
+    made = [p for p in [parent, *parent.parents] if not p.exists()]
+    try:
+        for folder in reversed(made):
+            folder.mkdir()
+        path = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=STAGING_SUFFIX, dir=parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        path.chmod(0o777 & ~umask)  # mkdtemp makes 0700; a model folder is as readable as any other
+    except OSError as err:
+        _Staging(parent / "missing", made).cleanup()
+        raise TrainingError("E472", path=str(output), reason=err.strerror or str(err)) from None
+    return _Staging(path, made)
+
+
+def _replace_folder(staging: _Staging, output: Path) -> None:
+    """Move the staged model to `output`; an old model is renamed aside first, then deleted.
+
+    RAISES TrainingError: as `check_output` (checked again: training takes a while).
+    """
+    check_output(output)
+    aside = None
+    try:
+        if output.exists():
+            aside = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".course-old", dir=output.parent))
+            os.replace(output, aside)  # renaming a folder over an empty folder is atomic on POSIX
+        try:
+            os.rename(staging.path, output)
+        except OSError:
+            if aside is not None:
+                os.replace(aside, output)  # put the old model back
+                aside = None
+            raise
+    except OSError as err:
+        if aside is not None and not any(aside.iterdir()):
+            aside.rmdir()
+        raise TrainingError("E472", path=str(output), reason=err.strerror or str(err)) from None
+    staging.made.clear()  # the parents now hold the model
+    if aside is not None and _owned(aside):
+        shutil.rmtree(aside)
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

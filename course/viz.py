@@ -18,15 +18,35 @@ from .settings import LABELS
 
 def _options(docs: Sequence[Doc]) -> dict:
     labels = list(LABELS) + sorted({e.label_ for d in docs for e in d.ents} - set(LABELS))
-    return {"ents": labels, "colors": LABEL_COLORS}
+    return {"ents": [html.escape(label) for label in labels], "colors": LABEL_COLORS}
+
+
+def _parsed(doc: Doc, options: dict) -> dict:
+    """displaCy's own `parse_ents`, with everything it would paste into HTML unescaped made safe.
+
+    displaCy escapes the text but formats `label_` (and the kb id/url and the doc title) into
+    its templates as they are, so a label read from an imported file such as
+    `<img src=x onerror=alert(1)>` would run as script in JupyterLab. It is shown as text instead.
+    """
+    parsed = displacy.parse_ents(doc, options)
+    for ent in parsed["ents"]:
+        ent["label"] = html.escape(ent["label"])
+        ent["kb_id"] = html.escape(ent["kb_id"])
+        ent["kb_url"] = "#"  # the course sets no kb_url_template; never a link taken from data
+    if parsed.get("title") is not None:
+        parsed["title"] = html.escape(str(parsed["title"]))
+    return parsed
 
 
 def ents_html(docs: Doc | Iterable[Doc], title: str | None = None) -> str:
-    """RETURNS (str): displaCy entity markup for one or more docs, course colours."""
+    """RETURNS (str): displaCy entity markup for one or more docs, course colours; labels are
+    escaped, so a hostile label from an imported file shows as text and never runs."""
     docs = [docs] if isinstance(docs, Doc) else list(docs)
+    options = _options(docs)
     with warnings.catch_warnings():  # W006 "no entities" is expected for empty posts
         warnings.simplefilter("ignore", UserWarning)
-        body = displacy.render(docs, style="ent", options=_options(docs), page=False, jupyter=False)
+        parsed = [_parsed(doc, options) for doc in docs]
+        body = displacy.render(parsed, style="ent", options=options, page=False, jupyter=False, manual=True)
     head = f"<h4 style='margin:0.3em 0'>{html.escape(title)}</h4>" if title else ""
     return head + body
 

@@ -251,3 +251,96 @@ def test_dom_hooks_for_browser_tests(ann):
     row = ann.suggestions_box.children[0]
     assert [c._dom_classes[0] for c in row.children[1:]] == ["course-annotator-accept", "course-annotator-reject"]
     assert "Post 2 of 3" in ann.progress_line.value
+
+
+# --- one writer per file (issue 14.2) -------------------------------------------------------
+
+def test_rerunning_the_cell_while_the_old_widget_is_open_never_loses_an_annotation(path, tmp_path):
+    old = Annotator(path, POSTS)
+    old.select_text("Zowie S2-C")
+    old.add("PRODUCT")
+    new = Annotator(path)  # the cell is run again; the old widget is still on screen
+    new.select_text("$45")
+    assert new.add("PRICE") and new.message.startswith("✓")
+    before = path.read_bytes()
+    old.select_text("32202")
+    assert old.add("ZIP") is True  # kept in memory ...
+    assert old.message.startswith("✗ E474") and "save_as" in old.message
+    assert path.read_bytes() == before  # ... and the other writer's PRICE is not overwritten
+    assert old.done() and old.message.startswith("✗ E474")  # every later change is refused the same way
+    assert old.save_as(tmp_path / "mine.jsonl") and "now writes there" in old.message
+    assert saved(tmp_path / "mine.jsonl")[0]["entities"] == [[14, 24, "PRODUCT"], [54, 59, "ZIP"]]
+    assert saved(path)[0]["entities"] == [[14, 24, "PRODUCT"], [39, 42, "PRICE"]]
+    old.goto(1)
+    assert old.accept(0) and old.message.startswith("✓")  # it now saves to its new file
+    assert saved(tmp_path / "mine.jsonl")[1]["entities"] == [[10, 24, "PRODUCT"]]
+
+
+def test_a_hand_edit_while_the_session_is_open_is_detected(path):
+    session = Session(path, POSTS)
+    edited = path.read_text(encoding="utf-8").replace("Zowie", "ZOWIE")  # same size, new content
+    path.write_text(edited, encoding="utf-8")
+    assert session.changed_on_disk()
+    assert session.set_status("skipped") is True and session.message.startswith("✗ E474")
+    assert not session.saved and path.read_text(encoding="utf-8") == edited
+    path.unlink()  # deleted by hand: not written back behind the learner's back either
+    assert session.save() is False and session.message.startswith("✗ E474")
+
+
+def test_save_as_never_overwrites_an_existing_file(path, tmp_path):
+    session = Session(path, POSTS)
+    other = tmp_path / "other.jsonl"
+    other.write_text("not mine\n", encoding="utf-8")
+    assert session.save_as(other) is False and session.message.startswith("✗ E479")
+    assert other.read_text(encoding="utf-8") == "not mine\n" and session.path == path
+    assert session.save_as(tmp_path / "other.state.json") is False and "E477" in session.message
+
+
+# --- API misuse gives coded errors (issue 14.9) ------------------------------------------------
+
+@pytest.mark.parametrize("posts,labels,code", [
+    ("RTX", ("PRODUCT",), "E476"),  # one string, not three posts
+    (["ok", 3], ("PRODUCT",), "E476"),
+    (["ok", None], ("PRODUCT",), "E476"),
+    (7, ("PRODUCT",), "E476"),
+    (["ok"], [], "E476"),
+    (["ok"], "PRODUCT", "E476"),  # not seven one-letter labels
+    (["ok"], ["PRODUCT", None], "E476"),
+    ([], ("PRODUCT",), "E457"),
+])
+def test_wrong_posts_or_labels_are_coded_errors_and_write_nothing(path, posts, labels, code):
+    with pytest.raises(AnnotatorError) as err:
+        Annotator(path, posts, labels=labels)
+    assert err.value.code == code
+    assert list(path.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("suggestion,problem", [
+    ([0, 3], "is list"), ("RTX", "is the string"), ([0, "3", "PRODUCT"], "not whole numbers"),
+    ([0, 3, None], "label None"), ([0, 99, "PRODUCT"], "not a span inside the text"),
+    ([3, 0, "PRODUCT"], "not a span inside the text"), ([0, 3, "PRODUCT", "high"], "confidence 'high'"),
+    ([0, 3, "PRODUCT", float("nan")], "confidence nan"),
+])
+def test_bad_suggestions_in_a_saved_file_are_refused_with_file_and_line(path, suggestion, problem):
+    rows = [{"text": "ok", "entities": []}, {"text": "RTX 3080", "entities": [], "suggestions": [suggestion]}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    before = path.read_bytes()
+    with pytest.raises(AnnotatorError) as err:
+        Annotator(path)
+    assert err.value.code == "E475" and str(err.value).startswith("posts.jsonl:2: E475 suggestion #0")
+    assert problem in str(err.value)
+    assert path.read_bytes() == before
+
+
+def test_a_failed_first_save_is_an_error_not_a_hidden_message(tmp_path):
+    with pytest.raises(AnnotatorError) as err:
+        Session(tmp_path / "missing" / "posts.jsonl", POSTS)
+    assert err.value.code == "E478" and "posts.jsonl" in str(err.value)
+
+
+def test_files_with_one_stem_keep_their_own_positions(tmp_path):
+    a, b = Session(tmp_path / "a.jsonl", POSTS), Session(tmp_path / "a.json", POSTS)
+    assert a.state_path != b.state_path
+    a.goto(2)
+    b.goto(1)
+    assert Session(tmp_path / "a.jsonl").position == 2 and Session(tmp_path / "a.json").position == 1

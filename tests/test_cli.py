@@ -372,3 +372,36 @@ def test_a_module_that_cannot_be_imported_fails_loudly(cli, tmp_path, monkeypatc
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("error: E999 unexpected ModuleNotFoundError: import of " + module)
     assert not (tmp_path / "out").exists()
+
+
+# --- Ctrl-C (issue 14.9) ----------------------------------------------------------------------
+
+class _Interrupting:
+    """A stand-in for course.cli whose import is interrupted by Ctrl-C, as while spaCy loads."""
+
+    def __getattr__(self, name):
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_start_up_is_one_line_and_exit_130(monkeypatch, capsys):
+    import runpy
+    import sys
+
+    monkeypatch.setitem(sys.modules, "course.cli", _Interrupting())
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_module("course", run_name="__main__")
+    err = capsys.readouterr().err
+    assert stop.value.code == 130
+    assert err.splitlines() == [err.strip()] and err.startswith("error: E480 interrupted")
+
+
+def test_ctrl_c_while_a_command_runs_is_one_coded_line(cli, tmp_path, monkeypatch):
+    from course.cli import data
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(data, "cmd_stats", interrupted)
+    write_lines(tmp_path / "a.jsonl", {"text": "RTX", "entities": []})
+    result = cli(["stats", "a.jsonl"], tmp_path)
+    assert_clean_exit(result, 130)
+    assert result.stderr.startswith("error: E480 interrupted") and len(result.stderr.splitlines()) == 1

@@ -418,7 +418,39 @@ def test_cli_invalid_data(model_dir, tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(TRAIN[0]) + "\n" + json.dumps({"text": "RTX 3080", "entities": [[0, 2, "PRODUCT"]]})
                    + "\n", encoding="utf-8")
-    assert main(["evaluate", str(model_dir), str(bad), "--json"]) == 1
+    for mode in (["--json"], []):
+        assert main(["evaluate", str(model_dir), str(bad), *mode]) == 1
+        captured = capsys.readouterr()
+        assert captured.err.startswith(f"{bad}:2: E101")  # the line, on stderr, in both modes
+        assert captured.out == "" and "--skip-invalid to score the 1 valid record(s)" in captured.err
+        assert "Traceback" not in captured.out + captured.err
+
+
+def test_cli_skip_invalid_scores_the_valid_records_and_says_how_many_were_skipped(model_dir, tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    rows = [json.dumps(TRAIN[0]), json.dumps({"text": "RTX 3080", "entities": [[0, 2, "PRODUCT"]]}), "{oops",
+            *[json.dumps(r) for r in TRAIN[1:]]]
+    bad.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["evaluate", str(model_dir), str(bad), "--json", "--skip-invalid"]) == 1
     captured = capsys.readouterr()
-    assert f"{bad}:2: E101" in captured.out
-    assert "Traceback" not in captured.out + captured.err
+    data = json.loads(captured.out)
+    assert data["skipped"] == 2 and data["n_docs"] == len(TRAIN)
+    assert data["micro"] == json.loads(_evaluate_json(model_dir, tmp_path))["micro"]  # the valid ones only
+    err = captured.err.splitlines()
+    assert [line.split(" ")[:2] for line in err[:2]] == [[f"{bad}:2:", "E101"], [f"{bad}:3:", "E203"]]
+    assert f"skipped 2 invalid record(s) of {bad}" in err[2] and f"scored the other {len(TRAIN)}" in err[2]
+    assert main(["evaluate", str(model_dir), str(bad), "--skip-invalid"]) == 1
+    captured = capsys.readouterr()
+    assert "micro" in captured.out and "skipped 2 invalid record(s)" in captured.err
+
+
+def _evaluate_json(model_dir, tmp_path) -> str:
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(json.dumps(r) + "\n" for r in TRAIN), encoding="utf-8")
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["evaluate", str(model_dir), str(good), "--json"]) == 0
+    return out.getvalue()

@@ -301,6 +301,20 @@ def test_corrupt_progress_file_is_moved_to_bak(tmp_path):
     assert list(saved["results"]) == ["t_quiz"]
 
 
+def test_every_corruption_gets_its_own_backup_and_deep_nesting_does_not_crash(tmp_path):
+    path = tmp_path / "progress.json"
+    corrupt = ["{not json", "[" * 100_000, '{"results": {"x": {"x-1": {"attempts": "many"}}}}']
+    for n, text in enumerate(corrupt):
+        path.write_text(text)
+        quiz_progress._PROGRESS = None  # a new kernel
+        shown = answer(QuizWidget(SINGLE), 1)
+        assert "Q101" in shown and "✓ Correct!" in shown
+        assert json.loads(path.read_text())["results"]["t_quiz"]
+    backups = ["progress.json.bak", "progress.json.2.bak", "progress.json.3.bak"]
+    assert [(tmp_path / name).read_text() for name in backups] == corrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["progress.json", *backups])
+
+
 def test_corrupt_file_that_cannot_be_moved_is_never_overwritten(monkeypatch, tmp_path):
     path = tmp_path / "progress.json"
     path.write_text('{"results": [1, 2]}')

@@ -60,6 +60,14 @@ def test_unsure_or_empty_posts_are_flagged_for_review(client):
     ({"json": {"text": 42}}, "text", "valid string"),
     ({"json": {"text": "x" * (serve.MAX_CHARS + 1)}}, "text", f"at most {serve.MAX_CHARS} characters"),
     ({"content": b"{not json", "headers": {"content-type": "application/json"}}, "", "JSON"),
+    # FastAPI's own answer to these was a bare 400 {"detail": "There was an error parsing the body"}
+    ({"content": b'{"text": "\xff\xfe"}', "headers": {"content-type": "application/json"}}, "body", "UTF-8 JSON"),
+    ({"content": b'{"text": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "headers": {"content-type": "application/json"}},
+     "body", "could not be parsed"),
+    ({"json": {"text": "\u200b\u200b"}}, "text", "invisible characters"),  # zero-width spaces
+    ({"json": {"text": "\u200b \ufeff\n\u2028"}}, "text", "invisible characters"),
+    ({"json": {"text": " ".join(["$" * 100] * 6)}}, "text", f"has 600 tokens, at most {serve.MAX_TOKENS} are accepted"),
+    ({"json": {"text": "$" * (serve.MAX_WORD_CHARS + 1)}}, "text", f"at most {serve.MAX_WORD_CHARS} are accepted"),
 ])
 def test_bad_input_is_a_422_with_a_clear_message(client, kwargs, field, words):
     response = client.post("/entities", **kwargs)
@@ -100,3 +108,37 @@ def test_a_server_that_never_answers_times_out_with_a_coded_error(app, monkeypat
     with pytest.raises(serve.ServeError) as err:
         serve.Server(app).start(timeout=0.5)
     assert err.value.code == "E466"
+
+
+def test_other_http_errors_keep_their_status(client):
+    assert client.get("/nowhere").status_code == 404
+    assert client.get("/entities").status_code == 405
+
+
+def test_the_token_limit_bounds_the_cost_of_the_worst_request(client):
+    import time
+
+    longest = " ".join(["$" * serve.MAX_WORD_CHARS] * (serve.MAX_TOKENS // serve.MAX_WORD_CHARS))
+    assert client.post("/entities", json={"text": longest}).status_code == 200  # within both limits
+    worst = {"$" * serve.MAX_CHARS: "run of 5000 characters without a space",
+             "\U0001f600" * 1250: "run of 1250 characters",  # 5 KB of emoji
+             " ".join(["$" * serve.MAX_WORD_CHARS] * 24): f"has {24 * serve.MAX_WORD_CHARS} tokens"}
+    for text, message in worst.items():
+        start = time.process_time()
+        response = client.post("/entities", json={"text": text})
+        assert response.status_code == 422 and message in response.json()["problems"][0]["message"]
+        assert time.process_time() - start < 0.5  # tokenizing + beam scoring 5,000 `$` took 3-5 s here
+
+
+def test_words_never_seen_before_do_not_stay_in_the_vocab():
+    nlp = tiny_model()
+    client = TestClient(serve.create_app(nlp, name="tiny"))
+    client.post("/entities", json={"text": POST})
+    before = len(nlp.vocab.strings)
+    for i in range(30):
+        body = client.post("/entities", json={"text": f"Selling my Zqx{i}vw Ultra{i}kq for ${i}7 in Qorb{i}ville"}).json()
+        assert body["entities"] and all(isinstance(e["text"], str) for e in body["entities"])
+    assert len(nlp.vocab.strings) == before
+    unbounded = TestClient(serve.create_app(nlp, name="tiny", bounded_memory=False))
+    unbounded.post("/entities", json={"text": "Selling my Zqx1vw Ultra1kq for $17 in Qorb1ville"})
+    assert len(nlp.vocab.strings) > before  # what every request used to do

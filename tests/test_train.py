@@ -185,6 +185,86 @@ def test_train_config_missing_config_file_is_e406(tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists()
 
 
+def _fake_training(monkeypatch, calls=None, fail=False):
+    """Replace spacy train by a stand-in that writes a 'model' the way train_config does."""
+    import course.train as train_module
+
+    def fake(config, base, train, dev, staging, **kwargs):
+        if calls is not None:
+            calls.append(staging.path)
+        if fail:
+            raise KeyboardInterrupt
+        (staging.path / "config.cfg").write_text("new", encoding="utf-8")
+        (staging.path / "meta.json").write_text("{}", encoding="utf-8")
+        (staging.path / train_module.MARKER).write_text(train_module.MARKER_TEXT, encoding="utf-8")
+    monkeypatch.setattr(train_module, "_train_into", fake)
+
+
+def test_train_config_never_deletes_a_pipeline_folder_it_did_not_write(tmp_path, monkeypatch):
+    # config.cfg + meta.json used to be enough to wipe the whole folder, notes and data included
+    project = tmp_path / "project"
+    project.mkdir()
+    for name, text in [("config.cfg", "mine"), ("meta.json", "{}"), ("train.jsonl", "data"), ("notes.md", "n")]:
+        (project / name).write_text(text, encoding="utf-8")
+    sibling = tmp_path / "project.partial"
+    sibling.mkdir()
+    (sibling / "keep.txt").write_text("not the course's", encoding="utf-8")
+    calls = []
+    _fake_training(monkeypatch, calls)
+    with pytest.raises(TrainingError, match="E407"):
+        train_config("blank", POSTS, POSTS, project, epochs=1)
+    assert not calls  # refused before training
+    assert sorted(p.name for p in project.iterdir()) == ["config.cfg", "meta.json", "notes.md", "train.jsonl"]
+    model = train_config("blank", POSTS, POSTS, tmp_path / "project_model", epochs=1)
+    assert (sibling / "keep.txt").read_text(encoding="utf-8") == "not the course's"
+    assert (model / ".course-model").is_file() and calls[0].parent == tmp_path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project", "project.partial", "project_model"]
+
+
+def test_train_config_replaces_its_own_model_and_keeps_it_when_training_fails(tmp_path, monkeypatch):
+    out = tmp_path / "model"
+    _fake_training(monkeypatch)
+    train_config("blank", POSTS, POSTS, out, epochs=1)
+    (out / "config.cfg").write_text("old", encoding="utf-8")
+    train_config("blank", POSTS, POSTS, out, epochs=1)  # the marker says the course wrote it
+    assert (out / "config.cfg").read_text(encoding="utf-8") == "new"
+    (out / "config.cfg").write_text("old", encoding="utf-8")
+    _fake_training(monkeypatch, fail=True)
+    with pytest.raises(KeyboardInterrupt):
+        train_config("blank", POSTS, POSTS, out, epochs=1)
+    assert (out / "config.cfg").read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no staging folder left behind
+
+
+@pytest.mark.parametrize("case,code", [("dot", "E470"), ("parent", "E470"), ("link", "E471"), ("file", "E473"),
+                                       ("under_a_file", "E472")])
+def test_train_config_checks_the_output_path_before_training(tmp_path, monkeypatch, case, code):
+    work = tmp_path / "work"
+    (work / "real").mkdir(parents=True)
+    (work / "real" / "data.txt").write_text("mine", encoding="utf-8")
+    (work / "link").symlink_to(work / "real")
+    (work / "file.txt").write_text("mine", encoding="utf-8")
+    monkeypatch.chdir(work)
+    calls = []
+    _fake_training(monkeypatch, calls)
+    output = {"dot": ".", "parent": "..", "link": "link", "file": "file.txt", "under_a_file": "file.txt/model"}[case]
+    with pytest.raises(TrainingError, match=code):
+        train_config("blank", POSTS, POSTS, output, epochs=1)
+    assert not calls
+    assert (work / "real" / "data.txt").read_text(encoding="utf-8") == "mine"
+    assert (work / "file.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in work.iterdir()) == ["file.txt", "link", "real"]
+
+
+def test_cli_train_refuses_the_current_folder_before_training(cli, tmp_path):
+    write_lines(tmp_path / "train.jsonl", *POSTS)
+    result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "."], tmp_path)
+    assert_clean_exit(result, 2)
+    assert "E470 output folder . is the current folder" in result.stderr
+    assert "training" not in result.stderr.split("E470")[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+
+
 def test_train_config_rejected_config_is_a_coded_error(tmp_path, capsys):
     with pytest.raises(TrainingError, match="E410"):
         train_config("blank", POSTS, POSTS, tmp_path / "out", epochs=1, overrides={"training.dropout": "lots"})
@@ -235,7 +315,8 @@ def test_train_config_model_loads_in_a_fresh_process(processes):
     here = load_model(model)
     assert [[tuple(e) for e in doc] for doc in fresh["ents"]] == ents(here, texts)
     assert set(here.get_pipe("ner").labels) == {"PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", "USERNAME"}
-    assert not list(d.glob("*.partial"))
+    assert not list(d.glob("*.partial")) and not list(d.glob(".*course-staging"))
+    assert (model / ".course-model").is_file()
 
 
 def test_cli_train_then_evaluate_json(processes):
@@ -310,5 +391,5 @@ def test_cli_empty_training_file_and_foreign_output_folder_exit_2(cli, tmp_path)
     (tmp_path / "docs" / "thesis.txt").write_text("do not delete", encoding="utf-8")
     result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "docs"], tmp_path)
     assert_clean_exit(result, 2)
-    assert "E407 output folder docs already exists and is not a spaCy pipeline" in result.stderr
+    assert "E407 output folder docs already exists and is not a model the course trained" in result.stderr
     assert (tmp_path / "docs" / "thesis.txt").exists()

@@ -1,6 +1,8 @@
 """course/viz.py: displaCy markup and the matplotlib plots (Agg backend, no windows)."""
 from __future__ import annotations
 
+import html
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -124,3 +126,33 @@ def test_compare_html_one_row_per_doc():
     markup = compare_html(RESULT.gold_docs, RESULT.pred_docs)
     assert markup.count("<tr>") == len(RECORDS) + 1  # header + one per doc
     assert "predicted" in markup
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def hostile_doc():
+    from spacy.tokens import Span
+
+    nlp = spacy.blank("en")
+    doc = nlp("RTX 3080 for 500 EUR")
+    doc.ents = [Span(doc, 0, 2, label=HOSTILE), Span(doc, 3, 5, label="PRICE", kb_id='x" onmouseover="alert(2)')]
+    doc.user_data["title"] = "<script>alert(3)</script>"
+    return doc
+
+
+def test_hostile_labels_are_shown_as_text_never_as_markup():
+    # displaCy formats label_ into its template unescaped: the label used to arrive as a live <img> tag
+    for markup in (ents_html(hostile_doc()), compare_html([hostile_doc()], [hostile_doc()])):
+        assert "<img" not in markup and "<script" not in markup and 'x" onmouseover' not in markup
+        assert html.escape(HOSTILE) in markup  # still visible, as text
+        assert "PRICE" in markup and LABEL_COLORS["PRICE"] in markup
+
+
+def test_escaping_leaves_ordinary_markup_unchanged():
+    from spacy import displacy
+
+    docs = RESULT.gold_docs
+    labels = ["PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", "USERNAME"]
+    plain = displacy.render(docs, style="ent", options={"ents": labels, "colors": LABEL_COLORS}, jupyter=False)
+    assert ents_html(docs) == plain  # notebooks' committed outputs stay the same

@@ -45,8 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CourseError as err:
         print(f"error: {err.line()}", file=sys.stderr)
         return UNUSABLE if err.code.startswith(("E2", "E3", "E4")) else PROBLEMS
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # outputs are written atomically: nothing is half-written
+        print(f"error: {CourseError('E480').line()}", file=sys.stderr)
         return 130
     except Exception as err:  # a bug in the course: say so plainly, without a traceback
         if os.environ.get("COURSE_DEBUG"):

@@ -39,10 +39,13 @@ def load_checked(path: str, fmt: str | None = None, nlp=None, labels: list[str] 
     return loaded, sorted(loaded.problems + report.problems, key=lambda p: p.line)
 
 
-def refuse(problems: list, what: str, path: str = "FILE") -> int:
-    """Print every problem (stdout) and why nothing happened (stderr). RETURNS (int): PROBLEMS."""
+def refuse(problems: list, what: str, path: str = "FILE", stream=None) -> int:
+    """Print every problem (on `stream`, default stdout) and why nothing happened (stderr).
+
+    RETURNS (int): PROBLEMS.
+    """
     for problem in problems:
-        print(problem.format())
+        print(problem.format(), file=stream or sys.stdout)
     print(f"✗ {what}: {len(problems)} problem(s) — fix them first "
           f"(python -m course validate {path} --fix FIXED.jsonl)", file=sys.stderr)
     return PROBLEMS

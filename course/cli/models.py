@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .common import OK, load_checked, parse_labels, refuse
+from .common import OK, PROBLEMS, load_checked, parse_labels, refuse
 
 
 def _positive_int(value: str) -> int:
@@ -43,17 +43,34 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Score a model. Problem lines go to stderr in both modes, so stdout holds only the
+    table or the JSON; --skip-invalid scores the valid records (exit 1: the data has problems)."""
     from ..evaluate import evaluate, format_result
     from ..train import load_model
 
     nlp = load_model(args.model)
     labels = parse_labels(args.labels)
     loaded, problems = load_checked(args.file, args.format, nlp, labels)
-    if problems:
-        return refuse(problems, f"nothing evaluated on {args.file}", args.file)
-    result = evaluate(nlp, loaded.records, labels, source=args.file, lines=loaded.lines)
-    print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else format_result(result))
-    return OK
+    bad = {p.index for p in problems if p not in loaded.problems}  # unreadable lines are not in records
+    keep = [i for i in range(len(loaded.records)) if i not in bad]
+    skipped = len(bad) + len(loaded.problems)
+    if problems and (not args.skip_invalid or not keep):
+        why = "no valid record is left" if args.skip_invalid else \
+            f"or pass --skip-invalid to score the {len(keep)} valid record(s)"
+        return refuse(problems, f"nothing evaluated on {args.file} ({why})", args.file, stream=sys.stderr)
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    records, lines = [loaded.records[i] for i in keep], [loaded.lines[i] for i in keep]
+    result = evaluate(nlp, records, labels, source=args.file, lines=lines)
+    if skipped:
+        print(f"✗ skipped {skipped} invalid record(s) of {args.file} ({len(problems)} problem(s) above); "
+              f"scored the other {len(records)}", file=sys.stderr)
+    if args.json:
+        extra = {"skipped": skipped} if args.skip_invalid else {}  # plain --json stays EvalResult.to_json()
+        print(json.dumps({**result.to_json(), **extra}, ensure_ascii=False))
+    else:
+        print(format_result(result))
+    return PROBLEMS if skipped else OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -77,4 +94,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--labels", help="comma-separated labels to evaluate, e.g. PRODUCT,PRICE")
     p.add_argument("--format", choices=FORMATS, help="input format (default: from the file name)")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="score the valid records and report the invalid ones (exit 1) instead of refusing")
     p.set_defaults(func=cmd_evaluate)
