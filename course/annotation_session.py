@@ -19,8 +19,9 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import spacy
 from spacy.language import Language

@@ -11,7 +11,7 @@ import os
 import sys
 import traceback
 from collections import Counter
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .errors import CourseError
 

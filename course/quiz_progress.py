@@ -17,6 +17,7 @@ import pandas as pd
 from .files import atomic_write_text
 from .quiz_bank import COLUMNS, QuizError, _note, load_quiz, quiz_path
 
+
 class Progress:
     """Results per (notebook, question), kept in memory and saved atomically as JSON.
 
@@ -43,7 +44,7 @@ class Progress:
                 raise ValueError("unexpected structure")
             self.results = results
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-            backup = self.path.with_name(self.path.name + ".bak")
+            backup: Path | str = self.path.with_name(self.path.name + ".bak")
             try:
                 os.replace(self.path, backup)
             except OSError:
@@ -73,7 +74,7 @@ class Progress:
         payload = json.dumps({"version": 1, "results": self.results}, indent=1, sort_keys=True)
         try:
             atomic_write_text(self.path, payload + "\n")
-        except Exception as err:  # noqa: BLE001 - a quiz must never crash on saving
+        except Exception as err:
             note = _note("Q102", path=self.path, reason=getattr(err, "strerror", None) or err)
             if note not in self.notes:
                 self.notes.append(note)

@@ -21,15 +21,19 @@ Endpoints:
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 from spacy.language import Language
 
 from .active import predict
 from .errors import CourseError
 from .monitor import DEFAULT_THRESHOLD, review_reasons
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRecognizer
 
 MAX_CHARS = 5000
 
@@ -68,7 +72,7 @@ def create_app(model: Language | str | Path, *, name: str | None = None,
         model = load_model(model)
     nlp: Language = model
     name = name or nlp.meta.get("name", "ner")
-    labels = sorted(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else []
+    labels = sorted(cast("EntityRecognizer", nlp.get_pipe("ner")).labels) if "ner" in nlp.pipe_names else []
 
     class EntitiesRequest(BaseModel):
         text: str = Field(..., max_length=max_chars, description="one post, plain text")

@@ -16,10 +16,11 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, cast
 
 import spacy
 import srsly
@@ -29,8 +30,11 @@ from spacy.training import Example
 from spacy.util import compounding, minibatch
 
 from .annotations import Record, to_docs, validate
-from .errors import AnnotationError, TrainingError
+from .errors import AnnotationError, Problem, TrainingError
 from .settings import LABELS, seed_everything
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRecognizer
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 BASES = {"blank": "blank_ner.cfg", "en_core_web_sm": "sm_ner.cfg", "transformer": "transformer_ner.cfg"}
@@ -54,7 +58,7 @@ class TrainResult:
 def blank_ner(labels: Iterable[str] = LABELS, lang: str = "en") -> Language:
     """RETURNS (Language): a blank pipeline with one `ner` component that knows `labels`."""
     nlp = spacy.blank(lang)
-    ner = nlp.add_pipe("ner")
+    ner = cast("EntityRecognizer", nlp.add_pipe("ner"))
     for label in labels:
         ner.add_label(label)
     return nlp
@@ -102,9 +106,9 @@ def train_blank(records: Sequence[Record], *, labels: Iterable[str] = LABELS, n_
     seed_everything(seed)
     if nlp is None:
         nlp = spacy.blank("en")  # a tokenizer and nothing else
-        ner = nlp.add_pipe("ner")  # a new, untrained entity recognizer
+        ner = cast("EntityRecognizer", nlp.add_pipe("ner"))  # a new, untrained entity recognizer
     elif "ner" in nlp.pipe_names:
-        ner = nlp.get_pipe("ner")  # keep training what is there
+        ner = cast("EntityRecognizer", nlp.get_pipe("ner"))  # keep training what is there
     else:
         raise TrainingError("E405")
     for label in labels:
@@ -316,7 +320,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     nlp = spacy.blank("en")
     labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
-    data, problems = {}, []
+    data: dict[str, list[Record]] = {}
+    problems: list[Problem] = []
     for name in ("train", "dev"):
         path = getattr(args, name)
         loaded, found = load_checked(path, nlp=nlp, labels=labels)

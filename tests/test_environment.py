@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import re
-import tomllib
+import sys
 from pathlib import Path
 
 import yaml
 from packaging.requirements import Requirement
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from the `tomli` package (test extra)
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 

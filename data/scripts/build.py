@@ -112,7 +112,7 @@ def span_problems(nlp, text: str, entities: list[list]) -> list[str]:
     if text != text.strip() or "\n" in text:
         problems.append("text has edge whitespace or a newline")
     previous_end = -1
-    for start, end, label in entities:
+    for start, end, _label in entities:
         surface = text[start:end]
         if doc.char_span(start, end) is None:
             problems.append(f"[{start}, {end}) {surface!r} does not align with tokens")
