@@ -15,13 +15,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1\t\2/' | expand -t 18
 
-setup: $(STAMP)  ## create .venv and install the course with every extra
+setup: $(STAMP)  ## create .venv and install the course, its tests and lint tools at the pinned versions
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert (3, 10) <= sys.version_info[:2] <= (3, 12), "Python 3.10-3.12 needed, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[transformer,dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[transformer,test,dev]"
 	@touch $@
 
 lab: setup  ## open JupyterLab on the course
