@@ -396,7 +396,7 @@ def predictions(nlp: Any, examples: Sequence[tuple[str, Sequence[tuple[str, str]
     for i, (text, expected) in enumerate(examples, 1):
         try:
             doc = nlp(text)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - report, never crash the learner's cell
             return CheckResult(False, f"running nlp on text {i} raised {type(err).__name__}: {err}",
                                "Run the cells above first (did you call nlp.initialize()?).")
         result = entities(doc, expected)
@@ -432,7 +432,7 @@ def ruler_pattern(pattern: Any, label: str, examples: Sequence[tuple[str, Sequen
     try:
         cast("EntityRuler", nlp.add_pipe("entity_ruler")).add_patterns([{"label": label, "pattern": pattern}])
         nlp("warm up")
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - spaCy raises several types for a bad pattern
         first = str(err).strip().splitlines()[0][:160]
         return CheckResult(False, f"spaCy rejected the pattern: {first}",
                            "Token attributes are upper case (SHAPE, LENGTH, LOWER, IS_DIGIT...).")

@@ -177,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as err:  # a bug in the course: say so plainly, without a traceback
+    except Exception as err:  # noqa: BLE001 - a bug in the course: say so plainly, without a traceback
         if os.environ.get("COURSE_DEBUG"):
             traceback.print_exc()
         print(f"error: E999 unexpected {type(err).__name__}: {err} — this is a bug in the course "

@@ -233,7 +233,7 @@ def _from_docbin(path: str | os.PathLike, nlp: Language) -> Loaded:
         raise FormatError("E201", path=str(p), cwd=os.getcwd())
     try:
         docs = list(DocBin().from_disk(p).get_docs(nlp.vocab))
-    except Exception as err:  # srsly/msgpack raise many types for a corrupt file
+    except Exception as err:  # noqa: BLE001 - srsly/msgpack raise many types for a corrupt file
         raise FormatError("E211", path=str(p), reason=type(err).__name__) from None
     return Loaded([from_doc(d) for d in docs], list(range(1, len(docs) + 1)), str(p))
 

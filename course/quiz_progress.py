@@ -74,7 +74,7 @@ class Progress:
         payload = json.dumps({"version": 1, "results": self.results}, indent=1, sort_keys=True)
         try:
             atomic_write_text(self.path, payload + "\n")
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - a quiz must never crash on saving
             note = _note("Q102", path=self.path, reason=getattr(err, "strerror", None) or err)
             if note not in self.notes:
                 self.notes.append(note)

@@ -280,7 +280,7 @@ def load_model(path: str | Path) -> Language:
         raise TrainingError("E402", path=str(path), reason="config.cfg or meta.json is missing")
     try:
         nlp = spacy.load(path)
-    except Exception as err:  # spaCy raises OSError, ValueError, KeyError ... for a broken folder
+    except Exception as err:  # noqa: BLE001 - spaCy raises OSError, ValueError, KeyError ... for a broken folder
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
         raise TrainingError("E402", path=str(path), reason=f"{type(err).__name__}: {reason}") from None
     if not any(nlp.get_pipe_meta(name).factory in ("ner", "beam_ner") for name in nlp.pipe_names):

@@ -126,7 +126,7 @@ def run_safely(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any
         return None, CheckResult(False, BLANK_MESSAGE)
     try:
         value = func(*args, **kwargs)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - the learner's code may raise anything
         if "____" in str(err) or "_Blank" in str(err):
             return None, CheckResult(False, BLANK_MESSAGE)
         return None, CheckResult(False, f"your code raised {type(err).__name__}: {str(err)[:200]}",
@@ -208,7 +208,7 @@ def check(exercise_id: str, answer: Any) -> Shown:
         return Shown(exercise, CheckResult(False, BLANK_MESSAGE))
     try:
         result = exercise.judge(answer)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - a check must answer, not crash
         result = CheckResult(False, f"the check could not run your answer ({type(err).__name__}: {str(err)[:200]})",
                              "Compare your code with the instructions above the cell.")
     return Shown(exercise, result)

@@ -300,7 +300,7 @@ def page(browser, lab: Lab, request: pytest.FixtureRequest):
             ARTIFACTS.mkdir(exist_ok=True)
             try:
                 tab.screenshot(path=str(ARTIFACTS / f"FAILED_{request.node.name}.png"), timeout=10_000)
-            except Exception as err:
+            except Exception as err:  # noqa: BLE001 - the screenshot is a bonus
                 print(f"no failure screenshot: {err}")
             print(f"jupyter lab log tail:\n{lab.log_tail()}")
         context.close()
