@@ -10,24 +10,39 @@ export PYTHONHASHSEED := 0
 export OMP_NUM_THREADS := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup lab test unit notebooks-test browser-test fast notebooks bench clean
+.PHONY: help setup lab test lint unit notebooks-test browser-test fast notebooks bench clean
 
-setup: $(STAMP)  ## create .venv and install the course with every extra
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1\t\2/' | expand -t 18
 
-$(STAMP): pyproject.toml
+setup: $(STAMP)  ## create .venv and install the course, its tests and lint tools at the pinned versions
+
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert (3, 10) <= sys.version_info[:2] <= (3, 12), "Python 3.10-3.12 needed, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[transformer,dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[transformer,test,dev]"
 	@touch $@
 
 lab: setup  ## open JupyterLab on the course
 	$(VENV)/bin/jupyter lab notebooks/00_welcome.ipynb
 
-test: setup  ## every test: unit tests, each notebook under nbval, the browser test
+test: lint  ## every check: lint, all unit tests, each notebook under nbval, the browser test
 	$(PY) -m pytest tests --ignore=tests/browser -q
+	@$(MAKE) --no-print-directory notebooks-test browser-test
+
+lint: setup  ## ruff (lint rules, then formatting) and mypy; runs all three, fails if any fails
+	@status=0; \
+	$(VENV)/bin/ruff check . || status=1; \
+	$(VENV)/bin/mypy || status=1; \
+	$(VENV)/bin/ruff format --check . || status=1; \
+	exit $$status
+
+unit: setup  ## the quick inner loop: unit tests without the slow ones (real processes, real training)
+	$(PY) -m pytest tests --ignore=tests/browser -q -m "not slow"
+
+notebooks-test: setup  ## run every notebook under nbval against its committed outputs (COURSE_FAST=1: CI mode)
 	$(PY) -m pytest $(NBVAL) notebooks -q
-	$(PY) -m pytest tests/browser -q
 
 browser-test: setup  ## the browser test alone: JupyterLab + headless Chromium (tests/browser/README.md)
 	$(PY) -m pytest tests/browser -q

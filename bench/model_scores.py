@@ -14,6 +14,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,7 +34,7 @@ def main() -> int:
              for name in ("train", "dev", "test")}
     silver = finetune.silver_records(resources.load_pretrained("en_core_web_sm"), finetune.rehearsal_texts(),
                                      labels=finetune.GENERAL_LABELS)
-    plans = {"blank CNN": ("blank", split["train"], {}),
+    plans: dict[str, tuple[str, list, dict[str, Any]]] = {"blank CNN": ("blank", split["train"], {}),
              "en_core_web_sm + rehearsal": ("en_core_web_sm",
                                             finetune.rehearsal_mix(split["train"], silver, share=0.25, seed=0), {}),
              "MiniLM transformer": ("transformer", split["train"], {"evals": 1})}

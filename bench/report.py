@@ -93,6 +93,7 @@ def main() -> int:
     parser.add_argument("--reuse-timings", action="store_true",
                         help="read bench/timings-{fast,learner}.json instead of running the notebooks")
     args = parser.parse_args()
+    times: dict | None
     if args.skip_notebooks:
         times = None
     elif args.reuse_timings:

@@ -46,6 +46,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # b
     os.environ.setdefault(_var, "1")
 
 import spacy  # noqa: E402
+from spacy.language import Language  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -77,13 +78,13 @@ def step_clock():
     return setup
 
 
-def run_loop(train: list[dict], epochs: int, seed: int) -> tuple[float, float, int, object]:
+def run_loop(train: list[dict], epochs: int, seed: int) -> tuple[float, float, int, Language]:
     """RETURNS: wall seconds, CPU seconds, words, pipeline of one train_blank run."""
     result = train_blank(train, n_iter=epochs, seed=seed, progress=False)
     return result.seconds, result.cpu_seconds, result.words, result.nlp
 
 
-def run_spacy(train: list[dict], dev: list[dict], epochs: int, seed: int) -> tuple[float, float, int, object]:
+def run_spacy(train: list[dict], dev: list[dict], epochs: int, seed: int) -> tuple[float, float, int, Language]:
     """RETURNS: wall seconds, CPU seconds, words, pipeline of one spacy train run (loop only)."""
     tokenizer = spacy.blank("en").tokenizer
     n_words = sum(len(tokenizer(r["text"])) for r in train)
@@ -105,7 +106,7 @@ def main() -> int:
     args = parser.parse_args()
     folder = ROOT / "data" / "hardware_posts"
     train, dev, test = (read_jsonl(folder / f"{split}.jsonl") for split in ("train", "dev", "test"))
-    runs: dict[str, list[tuple[float, float, int, object]]] = {"train_blank": [], "spacy_train": []}
+    runs: dict[str, list[tuple[float, float, int, Language]]] = {"train_blank": [], "spacy_train": []}
     for _ in range(args.repeat):
         runs["train_blank"].append(run_loop(train, args.epochs, args.seed))
         runs["spacy_train"].append(run_spacy(train, dev, args.epochs, args.seed))

@@ -63,7 +63,7 @@ def select(strategy: str, nlp: Language | None, pool: Sequence[str], k: int, *, 
     k = min(k, len(pool))
     if strategy == "random":
         return random.Random(seed).sample(range(len(pool)), k)
-    scores = [p.uncertainty for p in predict(nlp, pool)]
+    scores = [p.uncertainty for p in predict(cast(Language, nlp), pool)]  # "uncertainty" needs the model
     return sorted(range(len(pool)), key=lambda i: (-scores[i], i))[:k]
 
 

@@ -29,8 +29,9 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import spacy
 from spacy.language import Language

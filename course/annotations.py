@@ -8,8 +8,9 @@ unambiguous and lists every change, and `to_doc` refuses invalid records.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, cast
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -227,7 +228,7 @@ def _check_spans(text: str, ents: list, at: tuple[int, int, str], nlp: Language,
             continue
         seen.add(span)
         open_spans = [(j, o) for j, o in open_spans if o[1] > span[0]]
-        for j, other in open_spans:
+        for _j, other in open_spans:
             problems.append(Problem.make(
                 "E103", at, span=span, entity=k, start=other[0], end=other[1], label=other[2],
                 text=text[other[0]:other[1]], other_start=span[0], other_end=span[1],
@@ -249,7 +250,7 @@ def _check_record(rec: Any, at: tuple[int, int, str], nlp: Language, allowed: se
     if not isinstance(ents, list):
         problems.append(Problem.make("E110", at, what="'entities'", expected="a list", got=_KINDS.get(type(ents), "?"),
                                      fix_hint=_ENTITY_HINT))
-    if problems:
+    if problems or not isinstance(text, str):  # a record without "text" has an E109 problem
         return problems
     if not text.strip():
         problems.append(Problem.make("E111", at))
@@ -300,9 +301,9 @@ def fix(records: Iterable[Any], nlp: Language, labels: Iterable[str] | None = No
 
 def _apply_fixes(records: list[Any], report: ValidationReport, source: str) -> tuple[list[Any], list[Change]]:
     by_entity: dict[tuple[int, int], dict[str, Problem]] = {}
-    for p in report.problems:
-        if p.entity is not None:
-            by_entity.setdefault((p.index, p.entity), {})[p.code] = p
+    for problem in report.problems:
+        if problem.entity is not None:
+            by_entity.setdefault((problem.index, problem.entity), {})[problem.code] = problem
     fixed, changes = [], []
     for i, rec in enumerate(records):
         if not (isinstance(rec, dict) and isinstance(rec.get("text"), str) and isinstance(rec.get("entities"), list)):
@@ -312,8 +313,8 @@ def _apply_fixes(records: list[Any], report: ValidationReport, source: str) -> t
         for k, ent in enumerate(rec["entities"]):
             found = by_entity.get((i, k), {})
             if "E104" in found:
-                p = found["E104"]
-                changes.append(Change(i, p.line, source, "E104", p.span, None, rec["text"]))
+                dup = found["E104"]
+                changes.append(Change(i, dup.line, source, "E104", cast(Span, dup.span), None, rec["text"]))
                 continue
             if "E110" in found:
                 new_ents.append(ent)
@@ -352,7 +353,8 @@ def to_docs(nlp: Language, records: Iterable[Any], labels: Iterable[str] | None 
     docs = []
     for rec in records:
         doc = nlp.make_doc(rec["text"])
-        doc.ents = [doc.char_span(s, e, label=label) for s, e, label in sorted(rec["entities"])]
+        ents: list[Any] = [doc.char_span(s, e, label=label) for s, e, label in sorted(rec["entities"])]
+        doc.ents = ents  # validate() above made sure every span aligns (no None)
         docs.append(doc)
     return docs
 

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import html
 import os
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 from spacy.language import Language

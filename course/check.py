@@ -8,8 +8,10 @@ Solution cells call `.require()` to fail loudly (CheckFailed) in tests.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -23,9 +25,9 @@ class _Blank:
     """The `____` placeholder (a singleton). Arithmetic, calls and attributes on it give
     `____` back, so `precision = ____ / (____ + fp)` runs and its check asks for the blank."""
 
-    _instance: "_Blank | None" = None
+    _instance: _Blank | None = None
 
-    def __new__(cls) -> "_Blank":
+    def __new__(cls) -> _Blank:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -41,20 +43,20 @@ class _Blank:
     def __reduce__(self) -> str:
         return "____"
 
-    def _absorb(self, *args: Any, **kwargs: Any) -> "_Blank":
+    def _absorb(self, *args: Any, **kwargs: Any) -> _Blank:
         return self
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _absorb
     __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __pow__ = __rpow__ = _absorb
     __neg__ = __pos__ = __abs__ = __call__ = _absorb
 
-    def __getattr__(self, name: str) -> "_Blank":
+    def __getattr__(self, name: str) -> _Blank:
         if name.startswith("_"):  # keep IPython's _repr_*_ / _ipython_display_ probes honest
             raise AttributeError(name)
         return self
 
 
-____ = _Blank()
+____: Any = _Blank()  # typed Any: it stands in for a value of any type
 BLANK_MESSAGE = "replace the ____ blanks with your code, then run the cell again."
 
 
@@ -113,7 +115,7 @@ class CheckResult:
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px">'
                 f'<b style="color:{colour}">{head}</b> {html.escape(self.message)}{hint}</div>')
 
-    def require(self) -> "CheckResult":
+    def require(self) -> CheckResult:
         """RETURNS (CheckResult): self if passed. RAISES CheckFailed: message and hint."""
         if not self.passed:
             raise CheckFailed(self)
@@ -267,7 +269,7 @@ def spans(text: str, entities: Sequence[tuple[int, int, str]],
             problems.append((f"({s}, {e}, {label!r}) '{want}' does not align with token boundaries.",
                              "doc.char_span() returns None for it and training drops it with "
                              "warning W030; try alignment_mode='expand' to see the nearest fit."))
-    for (s1, e1, l1), (s2, e2, l2) in zip(given, given[1:]):
+    for (s1, e1, l1), (s2, e2, l2) in itertools.pairwise(given):
         if s2 < e1:
             problems.append((f"({s1}, {e1}, {l1!r}) and ({s2}, {e2}, {l2!r}) overlap.",
                              "doc.ents cannot overlap: keep one of the two spans."))
@@ -431,7 +433,7 @@ def ruler_pattern(pattern: Any, label: str, examples: Sequence[tuple[str, Sequen
 
     nlp = spacy.blank(lang)
     try:
-        nlp.add_pipe("entity_ruler").add_patterns([{"label": label, "pattern": pattern}])
+        cast("EntityRuler", nlp.add_pipe("entity_ruler")).add_patterns([{"label": label, "pattern": pattern}])
         nlp("warm up")
     except Exception as err:  # noqa: BLE001 - spaCy raises several types for a bad pattern
         first = str(err).strip().splitlines()[0][:160]

@@ -221,7 +221,7 @@ class CourseError(Exception):
 class AnnotationError(CourseError, ValueError):
     """Annotated data that cannot be used as it is. `problems` lists every one."""
 
-    def __init__(self, problems: list["Problem"]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         first = problems[0].format() if problems else "no details"
         super().__init__("E120", count=len(problems), first=first)
@@ -270,7 +270,7 @@ class Problem:
 
     @classmethod
     def make(cls, code: str, at: tuple[int, int, str], span=None, fix=None, entity=None,
-             **fields: object) -> "Problem":
+             **fields: object) -> Problem:
         """Build a Problem from a code; `at` is (index, line, source)."""
         message, hint = getattr(Errors, code)
         index, line, source = at

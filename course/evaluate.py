@@ -28,7 +28,7 @@ Conventions (the notebooks explain them, tests/test_evaluate.py pins them down):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from spacy.language import Language
@@ -183,7 +183,7 @@ def _tables(gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], labels: list[str
     for k, (g_doc, p_doc) in enumerate(zip(gold_docs, pred_docs)):
         gold, pred = _ents(g_doc), _ents(p_doc)
         pairs = match(gold, pred)
-        found = []
+        found: list[tuple[int, str, tuple[int, int, str] | None, tuple[int, int, str] | None]] = []
         for i, j in pairs:
             (gs, ge, gl), (ps, pe, pl) = gold[i], pred[j]
             confusion.loc[gl, pl] += 1

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from spacy.language import Language
@@ -89,7 +90,7 @@ def rehearsal_mix(new: Sequence[Record], silver: Sequence[Record], share: float 
     return mix
 
 
-def forgetting_table(results: Mapping[str, object], labels: Sequence[str] | None = None,
+def forgetting_table(results: Mapping[str, EvalResult], labels: Sequence[str] | None = None,
                      baseline: str | None = None) -> pd.DataFrame:
     """F1 per label for several models on the same data, plus the change against a baseline.
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import DocBin
@@ -232,7 +233,7 @@ def _from_docbin(path: str | os.PathLike, nlp: Language) -> Loaded:
         raise FormatError("E201", path=str(p), cwd=os.getcwd())
     try:
         docs = list(DocBin().from_disk(p).get_docs(nlp.vocab))
-    except Exception as err:  # srsly/msgpack raise many types for a corrupt file
+    except Exception as err:  # noqa: BLE001 - srsly/msgpack raise many types for a corrupt file
         raise FormatError("E211", path=str(p), reason=type(err).__name__) from None
     return Loaded([from_doc(d) for d in docs], list(range(1, len(docs) + 1)), str(p))
 

@@ -21,6 +21,9 @@ from .annotations import Record
 from .predict import predict
 from .settings import LABELS
 
+if TYPE_CHECKING:
+    from spacy.tokenizer import Tokenizer
+
 DEFAULT_THRESHOLD = 0.8
 Entity = Mapping[str, Any]  # at least "label" and "confidence"; "text" for messages
 
@@ -68,14 +71,18 @@ def threshold_table(predictions: Sequence, gold: Sequence[Record],
 
 # --- drift ------------------------------------------------------------------------------
 
+def _tokenizer(nlp: Language) -> Tokenizer:
+    return cast("Tokenizer", nlp.tokenizer)  # typed as a callable by spaCy; a Tokenizer has .pipe
+
+
 def vocabulary(nlp: Language, texts: Iterable[str]) -> set[str]:
     """RETURNS (set[str]): the lowercased tokens of `texts` (e.g. the training posts)."""
-    return {t.lower_ for doc in nlp.tokenizer.pipe(texts) for t in doc if not t.is_space}
+    return {t.lower_ for doc in _tokenizer(nlp).pipe(texts) for t in doc if not t.is_space}
 
 
 def unknown_rate(nlp: Language, texts: Iterable[str], vocab: set[str]) -> float:
     """RETURNS (float): share of the tokens of `texts` that are not in `vocab` (0.0 if none)."""
-    counts = Counter(t.lower_ in vocab for doc in nlp.tokenizer.pipe(texts) for t in doc if not t.is_space)
+    counts = Counter(t.lower_ in vocab for doc in _tokenizer(nlp).pipe(texts) for t in doc if not t.is_space)
     total = counts[True] + counts[False]
     return counts[False] / total if total else 0.0
 

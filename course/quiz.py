@@ -14,12 +14,22 @@ import math
 import os
 import re
 import textwrap
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as widgets
 
-from .quiz_bank import (KINDS, MAX_TRIES, QUIZ_DIR, Option, Question, QuizError, WrongAnswer,  # noqa: F401
-                        available_quizzes, load_quiz, quiz_path)
+from .quiz_bank import (  # noqa: F401
+    KINDS,
+    MAX_TRIES,
+    QUIZ_DIR,
+    Option,
+    Question,
+    QuizError,
+    WrongAnswer,
+    available_quizzes,
+    load_quiz,
+    quiz_path,
+)
 from .quiz_progress import Progress, progress, reset_progress, summary  # noqa: F401
 
 # --- modes and progress --------------------------------------------------------------
@@ -100,6 +110,9 @@ class QuizWidget(widgets.VBox):
     then read `w.feedback.value`. The text/plain repr is `render_text()` (deterministic).
     """
 
+    _notes: list[str]
+    number_input: Any  # widgets.FloatText for a numeric question, else None
+
     def __init__(self, question: Question, number: int | None = None) -> None:
         super().__init__()
         self.question, self.number, self.notebook = question, number, question.notebook
@@ -135,7 +148,7 @@ class QuizWidget(widgets.VBox):
             widget.add_class(name)  # stable hooks for the browser test and for styling
 
     # -- headless API --
-    def select(self, *choices: int | str) -> None:
+    def select(self, *choices: int | str | float) -> None:
         """Select option(s) by 0-based index, letter or exact text (numeric: the value)."""
         if self.question.kind == "numeric":
             self.set_answer(float(choices[0]))
@@ -146,7 +159,7 @@ class QuizWidget(widgets.VBox):
                 raise QuizError("E520", qid=self.question.id, choice=choices)
             self.choices.value = chosen.pop()
         else:
-            for i, box in enumerate(self.checkboxes):
+            for i, box in enumerate(self.checkboxes or []):
                 box.value = i in chosen
 
     def set_answer(self, value: float) -> None:
@@ -250,7 +263,7 @@ class QuizWidget(widgets.VBox):
         q = self.question
         if math.isnan(value):
             return False, f'<p><span style="{_NO}">✗ Not yet.</span> Enter a number.</p>'
-        if abs(value - q.answer) <= q.tolerance + 1e-9:
+        if abs(value - cast(float, q.answer)) <= q.tolerance + 1e-9:  # load_quiz requires an answer here
             return True, f'<p><span style="{_OK}">✓ Correct!</span> {value:g} is right.</p>'
         for wrong in q.wrong_answers:
             if abs(value - wrong.value) <= q.tolerance + 1e-9:
@@ -273,7 +286,7 @@ class QuizWidget(widgets.VBox):
         body = "".join(parts)
         self.feedback.value = f'<div style="line-height:1.45">{body}</div>' if body else ""
 
-    def _index(self, choice: int | str) -> int:
+    def _index(self, choice: int | str | float) -> int:
         options = self.question.options
         if isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(options):
             return choice

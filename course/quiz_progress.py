@@ -17,6 +17,7 @@ import pandas as pd
 from .files import atomic_write_text
 from .quiz_bank import COLUMNS, QuizError, _note, load_quiz, quiz_path
 
+
 class Progress:
     """Results per (notebook, question), kept in memory and saved atomically as JSON.
 

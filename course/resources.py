@@ -62,7 +62,7 @@ def pretrained_path(name: str = "en_core_web_sm") -> Path:
     RAISES ResourceError: E301 if no package provides it.
     """
     package = importlib.import_module(pretrained_package(name))
-    root = Path(package.__file__).parent
+    root = Path(str(package.__file__)).parent
     folders = [p for p in root.iterdir() if p.is_dir() and (p / "config.cfg").is_file()]
     if not folders:
         raise ResourceError("E301", name=name, command=PRETRAINED[name][1])
@@ -85,7 +85,7 @@ def minilm_path() -> Path:
     if not _installed(MINILM_PACKAGE):
         raise ResourceError("E302", detail=f"package {MINILM_PACKAGE} not found", command=MINILM_INSTALL)
     spec = importlib.util.find_spec(MINILM_PACKAGE)
-    folder = Path(spec.origin).parent / "model"
+    folder = Path(str(spec and spec.origin)).parent / "model"  # _installed: the spec exists
     missing = [f for f in _MINILM_FILES if not (folder / f).is_file()]
     if missing:
         raise ResourceError("E302", detail=f"missing {', '.join(missing)}", command=MINILM_INSTALL)

@@ -16,17 +16,21 @@ Two pattern sets:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Token
 
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRuler
+
 _NUMBER = {"TEXT": {"REGEX": r"^\d[\d,]*(\.\d+)?k?$"}}
 _CURRENCY_SIGNS = ["$", "£", "€"]
 _CURRENCY_WORDS = ["eur", "euro", "euros", "usd", "gbp", "cad", "aud", "bucks", "dollars", "quid"]
 _CURRENCY_CODES = ["EUR", "USD", "GBP", "CAD", "AUD"]
-_USER_PREFIX = [{"ORTH": {"IN": ["u", "/u"]}}, {"ORTH": "/"}]
-_NAME_PART = {"TEXT": {"REGEX": r"^[A-Za-z0-9_]+$"}}
+_USER_PREFIX: list[dict] = [{"ORTH": {"IN": ["u", "/u"]}}, {"ORTH": "/"}]
+_NAME_PART: dict = {"TEXT": {"REGEX": r"^[A-Za-z0-9_]+$"}}
 
 PATTERNS: dict[str, list[list[dict]]] = {
     # spaCy's SHAPE collapses runs longer than four, so '78701' has shape 'dddd' like '3080':
@@ -118,7 +122,7 @@ def add_ruler(nlp: Language, labels: Iterable[str] = PATTERN_LABELS, *, name: st
     RETURNS (Language): `nlp`, for chaining.
     """
     config = {"overwrite_ents": overwrite_ents}
-    ruler = nlp.add_pipe("entity_ruler", name=name, before=before, config=config)
+    ruler = cast("EntityRuler", nlp.add_pipe("entity_ruler", name=name, before=before, config=config))
     ruler.add_patterns(patterns(labels, refined=refined))
     return nlp
 

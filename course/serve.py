@@ -38,13 +38,16 @@ import time
 import unicodedata
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 from spacy.language import Language
 
 from .predict import predict
 from .errors import CourseError
 from .monitor import DEFAULT_THRESHOLD, review_reasons
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRecognizer
 
 MAX_CHARS = 5000
 MAX_TOKENS = 512
@@ -107,7 +110,7 @@ def create_app(model: Language | str | Path, *, name: str | None = None,
         model = load_model(model)
     nlp: Language = model
     name = name or nlp.meta.get("name", "ner")
-    labels = sorted(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else []
+    labels = sorted(cast("EntityRecognizer", nlp.get_pipe("ner")).labels) if "ner" in nlp.pipe_names else []
 
     class EntitiesRequest(BaseModel):
         text: str = Field(..., max_length=max_chars, description="one post, plain text")

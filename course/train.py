@@ -16,10 +16,11 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, cast
 
 import spacy
 import srsly
@@ -29,8 +30,11 @@ from spacy.training import Example
 from spacy.util import compounding, minibatch
 
 from .annotations import Record, to_docs, validate
-from .errors import AnnotationError, TrainingError
+from .errors import AnnotationError, Problem, TrainingError
 from .settings import LABELS, seed_everything
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRecognizer
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 BASES = {"blank": "blank_ner.cfg", "en_core_web_sm": "sm_ner.cfg", "transformer": "transformer_ner.cfg"}
@@ -54,7 +58,7 @@ class TrainResult:
 def blank_ner(labels: Iterable[str] = LABELS, lang: str = "en") -> Language:
     """RETURNS (Language): a blank pipeline with one `ner` component that knows `labels`."""
     nlp = spacy.blank(lang)
-    ner = nlp.add_pipe("ner")
+    ner = cast("EntityRecognizer", nlp.add_pipe("ner"))
     for label in labels:
         ner.add_label(label)
     return nlp
@@ -102,9 +106,9 @@ def train_blank(records: Sequence[Record], *, labels: Iterable[str] = LABELS, n_
     seed_everything(seed)
     if nlp is None:
         nlp = spacy.blank("en")  # a tokenizer and nothing else
-        ner = nlp.add_pipe("ner")  # a new, untrained entity recognizer
+        ner = cast("EntityRecognizer", nlp.add_pipe("ner"))  # a new, untrained entity recognizer
     elif "ner" in nlp.pipe_names:
-        ner = nlp.get_pipe("ner")  # keep training what is there
+        ner = cast("EntityRecognizer", nlp.get_pipe("ner"))  # keep training what is there
     else:
         raise TrainingError("E405")
     for label in labels:
@@ -388,7 +392,7 @@ def load_model(path: str | Path) -> Language:
         raise TrainingError("E402", path=str(path), reason="config.cfg or meta.json is missing")
     try:
         nlp = spacy.load(path)
-    except Exception as err:  # spaCy raises OSError, ValueError, KeyError ... for a broken folder
+    except Exception as err:  # noqa: BLE001 - spaCy raises OSError, ValueError, KeyError ... for a broken folder
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
         raise TrainingError("E402", path=str(path), reason=f"{type(err).__name__}: {reason}") from None
     if not any(nlp.get_pipe_meta(name).factory in ("ner", "beam_ner") for name in nlp.pipe_names):

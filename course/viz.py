@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import html
 import warnings
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from spacy import displacy
 from spacy.tokens import Doc
@@ -100,13 +101,15 @@ def plot_losses(history: Sequence[float] | Sequence[Mapping[str, float]], title:
     fig, ax = _figure()
     epochs = list(range(1, len(history) + 1))
     if history and isinstance(history[0], Mapping):
-        names = list(dict.fromkeys(name for row in history for name in row))
+        rows = cast("Sequence[Mapping[str, float]]", history)
+        names = list(dict.fromkeys(name for row in rows for name in row))
         for k, name in enumerate(names):
             color = LABEL_COLORS.get(name, MODEL_COLORS[k % len(MODEL_COLORS)])
-            ax.plot(epochs, [row.get(name, float("nan")) for row in history], marker="o", label=name, color=color)
+            ax.plot(epochs, [row.get(name, float("nan")) for row in rows], marker="o", label=name, color=color)
         ax.legend()
     elif history:
-        ax.plot(epochs, [float(x) for x in history], marker="o", color=MODEL_COLORS[0], label="loss")
+        ax.plot(epochs, [float(x) for x in cast("Sequence[float]", history)], marker="o", color=MODEL_COLORS[0],
+                label="loss")
     ax.set(title=title, xlabel="epoch", ylabel="loss")
     ax.xaxis.get_major_locator().set_params(integer=True)
     return fig

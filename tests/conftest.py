@@ -24,7 +24,7 @@ def cli(capsys, monkeypatch):
         try:
             code = main([str(a) for a in args])
         except SystemExit as stop:  # argparse: usage errors exit 2
-            code = stop.code
+            code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1  # as sys.exit does
         out, err = capsys.readouterr()
         return Result(code, out, err)
     return call

@@ -55,7 +55,7 @@ def test_pre_annotated_records_open_in_the_annotator(model, tmp_path):
     assert records[0]["entities"] == [] and set(records[0]) == {"text", "entities", "suggestions"}
     ranked = active.pre_annotate(model, [RECORDS[0]["text"], SCRAMBLED], by_uncertainty=True)
     assert [r["text"] for r in ranked] == [SCRAMBLED, RECORDS[0]["text"]]
-    assert [s[:3] for s in records[0]["suggestions"]] == [e for e in RECORDS[0]["entities"]]
+    assert [s[:3] for s in records[0]["suggestions"]] == list(RECORDS[0]["entities"])
     ann = Annotator(tmp_path / "pre.jsonl", records, labels=LABELS)
     assert [(t, label) for t, label, _ in ann.suggestions] == [("RTX 3080", "PRODUCT"), ("$450", "PRICE"),
                                                                 ("Austin", "LOCATION")]

@@ -1,6 +1,5 @@
 """course/annotations.py: every problem reported with its code, line, span text and fix."""
-from __future__ import annotations
-
+# no `from __future__ import annotations`: the module `annotations` is imported below
 import copy
 import json
 import re
@@ -485,7 +484,7 @@ def test_property_fix_of_disjoint_in_range_spans(nlp, records):
         text, original = after["text"], {tuple(e) for e in before["entities"]}
         doc = nlp.make_doc(text)
         spans = sorted(tuple(e) for e in after["entities"])
-        for s, e, label in spans:
+        for s, e, _label in spans:
             if text[s:e].strip():
                 assert text[s:e] == text[s:e].strip() and doc.char_span(s, e) is not None, (s, e, text)
         for i, a in enumerate(spans):

@@ -1,6 +1,5 @@
 """course/annotator.py and course/annotation_session.py, driven headlessly (no browser)."""
-from __future__ import annotations
-
+# no `from __future__ import annotations`: the module `annotations` is imported below
 import json
 import os
 

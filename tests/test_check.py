@@ -9,7 +9,7 @@ import spacy
 from hypothesis import given, settings, strategies as st
 
 from course import check
-from course.check import ____, CheckFailed, CheckResult
+from course.check import CheckFailed, CheckResult, ____
 
 POST = "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450 shipped"
 BLANK = "✗ Not yet: replace the ____ blanks with your code, then run the cell again."
@@ -67,7 +67,7 @@ def test_blank_is_a_singleton_that_absorbs_operations():
                   f"{____:.2f}"):
         assert check.contains_blank(value)
     with pytest.raises(AttributeError):
-        ____._repr_html_  # IPython must not mistake the blank for a rich object
+        ____._repr_html_  # noqa: B018  IPython must not mistake the blank for a rich object
 
 
 def test_contains_blank_looks_inside_containers(nlp):

@@ -98,17 +98,20 @@ def processes(tmp_path_factory):
     })
 
 
+@pytest.mark.slow
 def test_process_valid_file_exits_0(processes):
     _, r = processes
     assert_clean_exit(r["valid"], 0)
     assert r["valid"].stdout == "" and "valid.jsonl: 3 record(s), ✓ no problems" in r["valid"].stderr
 
 
+@pytest.mark.slow
 def test_process_problem_exits_1_with_the_line_on_stdout(processes):
     _, r = processes
     check_one_defect(r["E101"], "E101")
 
 
+@pytest.mark.slow
 def test_process_unusable_input_exits_2_without_traceback(processes):
     d, r = processes
     assert_clean_exit(r["missing"], 2)

@@ -7,6 +7,7 @@ in the READMEs, reproducible builds) live here.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -255,6 +256,7 @@ def run_script(name: str, *args: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # a real process
 def test_generator_reproduces_committed_output(tmp_path: Path) -> None:
     run_script("generate.py", "--out", str(tmp_path))
     for name in ("train.md", "unlabeled.txt"):
@@ -262,6 +264,7 @@ def test_generator_reproduces_committed_output(tmp_path: Path) -> None:
         assert (tmp_path / name).read_bytes() == committed, f"generated/{name} differs"
 
 
+@pytest.mark.slow  # a real process that tokenizes every post (~50 s)
 def test_build_reproduces_committed_jsonl(tmp_path: Path) -> None:
     run_script("build.py", "--out", str(tmp_path))
     for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "unlabeled.txt"):

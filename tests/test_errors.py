@@ -17,8 +17,7 @@ import course
 
 import pytest
 
-from course.errors import (AnnotationError, CourseError, Errors, FormatError, Problem, ResourceError,
-                           TrainingError)
+from course.errors import AnnotationError, CourseError, Errors, FormatError, Problem, ResourceError, TrainingError
 
 CODES = sorted(name for name in vars(Errors) if re.fullmatch(r"E\d{3}", name))
 COURSE = Path(__file__).resolve().parents[1] / "course"

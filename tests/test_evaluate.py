@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import spacy
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from spacy.language import Language
 from spacy.training import Example
 
@@ -320,7 +318,7 @@ def train_tiny(seed: int = 0, steps: int = 4) -> Language:
     """A blank English pipeline with an untuned NER, a few updates on TRAIN."""
     spacy.util.fix_random_seed(seed)
     nlp = spacy.blank("en")
-    ner = nlp.add_pipe("ner")
+    ner: Any = nlp.add_pipe("ner")  # an EntityRecognizer (spaCy types add_pipe as a callable)
     for label in ("PRODUCT", "PRICE", "LOCATION", "CONDITION"):
         ner.add_label(label)
     examples = [Example(nlp.make_doc(d.text), d) for d in to_docs(nlp, TRAIN)]
@@ -398,11 +396,10 @@ def test_cli_table(model_dir, data_file, capsys):
     assert "precision" in out and "micro" in out and "partial" in out
 
 
-def test_cli_missing_model_dir(tmp_path, data_file):
-    proc = subprocess.run([sys.executable, "-m", "course", "evaluate", str(tmp_path / "nope"), str(data_file)],
-                          cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 2
-    assert "E401" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
+def test_cli_missing_model_dir(cli, tmp_path, data_file):
+    result = cli(["evaluate", tmp_path / "nope", data_file], ROOT)
+    assert result.returncode == 2
+    assert "E401" in result.stderr and "Traceback" not in result.stderr + result.stdout
 
 
 def test_cli_not_a_pipeline_and_no_ner(tmp_path, data_file, capsys):

@@ -143,6 +143,7 @@ TINY = [{"text": "[USA-TX] [H] RTX 3080 [W] $450", "entities": [[1, 7, "LOCATION
         {"text": "Selling a 1070, $120 local", "entities": [[10, 14, "PRODUCT"], [16, 20, "PRICE"]]}] * 3
 
 
+@pytest.mark.slow  # trains three real pipelines, the transformer for about a minute
 @pytest.mark.parametrize("base", ["blank", "en_core_web_sm", "transformer"])
 def test_train_pipeline_runs_and_times(tmp_path, base):
     run = finetune.train_pipeline(base, TINY, TINY[:2], tmp_path / "model", epochs=1)

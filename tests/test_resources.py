@@ -4,7 +4,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-import tomllib
 import types
 from pathlib import Path
 
@@ -13,6 +12,11 @@ from packaging.requirements import Requirement
 
 from course import resources
 from course.errors import ResourceError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from the `tomli` package (test extra)
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +28,9 @@ def _pins() -> dict[str, str]:
 
 
 def _command_pin(command: str) -> tuple[str, str]:
-    name, version = re.fullmatch(r"pip install ([\w.-]+)==([\w.]+)", command).groups()
+    match = re.fullmatch(r"pip install ([\w.-]+)==([\w.]+)", command)
+    assert match, command
+    name, version = match.groups()
     return name.lower(), f"=={version}"
 
 

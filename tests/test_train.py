@@ -18,8 +18,16 @@ from spacy.training import Example
 from cli_support import Result, assert_clean_exit, run_python, write_lines
 from course.annotations import make_record as rec
 from course.errors import AnnotationError, TrainingError
-from course.train import (TrainResult, blank_ner, folder_size_mb, load_model, make_examples, train_blank,
-                          train_config, write_docbin)
+from course.train import (
+    TrainResult,
+    blank_ner,
+    folder_size_mb,
+    load_model,
+    make_examples,
+    train_blank,
+    train_config,
+    write_docbin,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -306,6 +314,7 @@ def processes(tmp_path_factory):
     return d, model, texts, {name: future.result() for name, future in futures.items()}
 
 
+@pytest.mark.slow
 def test_train_config_model_loads_in_a_fresh_process(processes):
     d, model, texts, results = processes
     assert model == d / "config_model"
@@ -319,6 +328,7 @@ def test_train_config_model_loads_in_a_fresh_process(processes):
     assert (model / ".course-model").is_file()
 
 
+@pytest.mark.slow
 def test_cli_train_then_evaluate_json(processes):
     d, _, _, results = processes
     trained, evaluated = results["cli"]
@@ -332,6 +342,7 @@ def test_cli_train_then_evaluate_json(processes):
     assert set(data["micro"]) == {"p", "r", "f"}
 
 
+@pytest.mark.slow
 def test_cli_invalid_training_data_exits_1_and_writes_nothing(processes):
     d, _, _, results = processes
     result = results["bad"]

@@ -7,16 +7,25 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import spacy  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+import spacy
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from spacy.pipeline import EntityRuler
 
-from course.errors import TrainingError  # noqa: E402
-from course.evaluate import compare, evaluate  # noqa: E402
-from course.viz import (LABEL_COLORS, compare_html, ents_html, plot_compare, plot_confusion,  # noqa: E402
-                        plot_learning_curve, plot_losses, plot_per_label)
+from course.errors import TrainingError
+from course.evaluate import compare, evaluate
+from course.viz import (
+    LABEL_COLORS,
+    compare_html,
+    ents_html,
+    plot_compare,
+    plot_confusion,
+    plot_learning_curve,
+    plot_losses,
+    plot_per_label,
+)
 
 RECORDS = [
     {"text": "Selling my RTX 3080 for 500 EUR in Berlin", "entities": [[11, 19, "PRODUCT"], [24, 31, "PRICE"],
@@ -29,7 +38,7 @@ RECORDS = [
 
 def ruler(patterns: list[dict]):
     nlp = spacy.blank("en")
-    nlp.add_pipe("entity_ruler").add_patterns(patterns)
+    cast("EntityRuler", nlp.add_pipe("entity_ruler")).add_patterns(patterns)
     return nlp
 
 

@@ -173,7 +173,7 @@ GENERIC_CITY_FORMS = ("{city}", "{city} area")
 
 # --- small helpers ------------------------------------------------------------------
 def draw_amount(rng: random.Random, usd: float, currency: str) -> int:
-    return max(10, int(round(usd * RATE[currency] * rng.uniform(0.85, 1.1) / 5.0)) * 5)
+    return max(10, round(usd * RATE[currency] * rng.uniform(0.85, 1.1) / 5.0) * 5)
 
 
 def money(rng: random.Random, usd: float, currency: str, bare_ok: bool = True) -> str:
@@ -291,7 +291,7 @@ def t_body_timestamps(rng: random.Random) -> list[Segment]:
 
 
 def t_body_local(rng: random.Random) -> list[Segment]:
-    tag, city, zipcode, cur = rng.choice(PLACES)
+    _tag, city, zipcode, cur = rng.choice(PLACES)
     item = product(rng)
     segs: list[Segment] = [("Local pickup only: ", None)]
     segs += product_segments(rng, item)
@@ -344,9 +344,9 @@ def t_heatware(rng: random.Random) -> list[Segment]:
 
 
 def t_informal(rng: random.Random) -> list[Segment]:
-    tag, city, _, _ = rng.choice(PLACES[:20])
+    _tag, city, _, _ = rng.choice(PLACES[:20])
     item = product(rng)
-    amount = max(10, int(round(item[2] * rng.uniform(0.8, 1.0) / 5.0)) * 5)
+    amount = max(10, round(item[2] * rng.uniform(0.8, 1.0) / 5.0) * 5)
     segs: list[Segment] = [("selling my ", None)] + product_segments(rng, item, lower=True)
     segs += [(" for like ", None), (f"{amount} bucks", "PRICE"), (", ", None),
              (city.lower(), "LOCATION"), (" area", None)]
@@ -354,7 +354,7 @@ def t_informal(rng: random.Random) -> list[Segment]:
 
 
 def t_wtb_body(rng: random.Random) -> list[Segment]:
-    tag, city, zipcode, _ = rng.choice(PLACES[:20])
+    _tag, _city, zipcode, _ = rng.choice(PLACES[:20])
     item = product(rng)
     article = "an" if item[0][0] in "AEIOU" else "a"
     segs: list[Segment] = [(f"Looking for {article} ", None)] + product_segments(rng, item)

@@ -14,7 +14,7 @@ import pytest
 try:
     from playwright.sync_api import expect
 except ImportError:  # the `browser` fixture skips (or, in CI, fails) with the reason
-    expect = None
+    expect = None  # type: ignore[assignment]
 else:
     expect.set_options(timeout=30_000)  # a click's answer crosses the kernel: allow for a busy machine
 
@@ -164,6 +164,7 @@ def test_annotator_adds_one_span(page, lab) -> None:
 
     doc = spacy.blank("en").make_doc(ANNOTATOR_POSTS[0])
     span = doc.char_span(ANNOTATOR_POSTS[0].index(SPAN), ANNOTATOR_POSTS[0].index(SPAN) + len(SPAN))
+    assert span is not None, f"{SPAN!r} must align with tokens"
     first, last = (widget.locator(f".course-annotator-token[title='token {i}']")
                    for i in (span.start, span.end - 1))
     expect(first).to_have_text(span[0].text)
@@ -188,7 +189,7 @@ def test_annotator_adds_one_span(page, lab) -> None:
     deadline = time.monotonic() + 10
     while True:  # the kernel saved it atomically when the status line changed; allow for slow disks
         records = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines() if line.strip()]
-        if records and records[0]["entities"] == [expected] or time.monotonic() > deadline:
+        if (records and records[0]["entities"] == [expected]) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     assert records[0]["entities"] == [expected], f"{jsonl.name} holds {records[0]}"
