@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import cast
 
 import pandas as pd
 from spacy.language import Language
 
 from .annotations import Record
 from .errors import CourseError
+
 # `active.predict`, `active.Prediction` and `active.ner_name` are aliases of course.predict, kept so
 # the notebooks (08_capstone) and older code keep working; new code imports course.predict.
 from .predict import BEAM_WIDTH, Prediction, Scored, ner_name, predict  # noqa: F401

@@ -41,8 +41,8 @@ from spacy.language import Language
 
 from .annotation_session import STATUSES, AnnotatorError, Session
 from .annotations import Record
-from .settings import LABELS
 from .colors import LABEL_COLORS
+from .settings import LABELS
 
 __all__ = ["Annotator", "AnnotatorError", "Session", "STATUSES"]
 SELECTED_COLOR = "#ffd54f"

@@ -11,9 +11,9 @@ import html
 import itertools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from .errors import CourseError
 
@@ -80,7 +80,7 @@ def contains_blank(value: Any, _depth: int = 0) -> bool:
 class CheckFailed(CourseError, AssertionError):
     """E524, raised by `CheckResult.require()`; the message carries the hint. result (CheckResult)."""
 
-    def __init__(self, result: "CheckResult") -> None:
+    def __init__(self, result: CheckResult) -> None:
         self.result = result
         super().__init__("E524", result=repr(result))
 

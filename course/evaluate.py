@@ -27,6 +27,7 @@ Conventions (the notebooks explain them, tests/test_evaluate.py pins them down):
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 

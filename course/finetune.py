@@ -21,12 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from .evaluate import EvalResult
+
 import pandas as pd
 from spacy.language import Language
 
 from .annotations import Record
 from .errors import TrainingError
-from .settings import GENERAL_LABELS, LABELS, data_path  # noqa: F401 (GENERAL_LABELS: finetune.GENERAL_LABELS)
+from .settings import GENERAL_LABELS, LABELS, data_path
 
 
 def load_general_eval() -> list[Record]:

@@ -16,8 +16,8 @@ change to training:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from spacy.language import Language
 from spacy.tokens import Doc

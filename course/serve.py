@@ -36,15 +36,16 @@ import socket
 import threading
 import time
 import unicodedata
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from spacy.language import Language
 
-from .predict import predict
 from .errors import CourseError
 from .monitor import DEFAULT_THRESHOLD, review_reasons
+from .predict import predict
 
 if TYPE_CHECKING:
     from spacy.pipeline import EntityRecognizer

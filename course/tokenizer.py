@@ -16,7 +16,7 @@ Anything that needs a real pipeline (components, training, `nlp.evaluate`) shoul
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from spacy.errors import Errors as SpacyErrors
 from spacy.lang.en import English

@@ -30,7 +30,7 @@ from spacy.training import Example
 from spacy.util import compounding, minibatch
 
 from .annotations import Record, to_docs, validate
-from .errors import AnnotationError, Problem, TrainingError
+from .errors import AnnotationError, TrainingError
 from .settings import LABELS, seed_everything
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def train_config(base: str, train: Sequence[Record], dev: Sequence[Record], outp
 
 
 def _train_into(config: Path, base: str, train: Sequence[Record], dev: Sequence[Record],
-                staging: "_Staging", *, epochs: int, seed: int, overrides: dict | None, quiet: bool,
+                staging: _Staging, *, epochs: int, seed: int, overrides: dict | None, quiet: bool,
                 progress: bool) -> None:
     """Run `spacy train` in a temporary folder and copy the final model into `staging.path`."""
     from spacy.cli.train import train as spacy_train

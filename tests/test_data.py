@@ -7,15 +7,13 @@ in the READMEs, reproducible builds) live here.
 """
 from __future__ import annotations
 
-import itertools
+import importlib.util
 import json
 import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-
-import importlib.util
 
 import pytest
 import spacy

@@ -13,10 +13,9 @@ import re
 import string
 from pathlib import Path
 
-import course
-
 import pytest
 
+import course
 from course.errors import AnnotationError, CourseError, Errors, FormatError, Problem, ResourceError, TrainingError
 
 CODES = sorted(name for name in vars(Errors) if re.fullmatch(r"E\d{3}", name))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from typing import cast
 
 import matplotlib
 

@@ -16,7 +16,7 @@ import argparse
 import os
 import sys
 import traceback
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import CourseError
 from . import data, models
