@@ -370,7 +370,8 @@ def summarize(runs: pd.DataFrame, labels: Sequence[str] = LABELS, baseline: str 
 
 
 def plot_ablation(runs: pd.DataFrame, labels: Sequence[str] = LABELS, baseline: str = "baseline"):
-    """Heatmap of Δ F1 from the baseline, per variant (rows) and label (columns), plus micro.
+    """Left: dev micro F1 of every run (one dot per seed), with the baseline's range shaded.
+    Right: heatmap of the mean Δ F1 from the baseline, per variant (rows) and label (columns).
 
     RETURNS (matplotlib.figure.Figure): the figure.
     """
@@ -380,15 +381,25 @@ def plot_ablation(runs: pd.DataFrame, labels: Sequence[str] = LABELS, baseline: 
     cols = ["micro", *labels]
     mean = runs.groupby("variant", sort=False)[cols].mean().loc[order]
     delta = (mean - mean.loc[baseline]).drop(index=baseline)
-    fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(delta) + 1.6))
+    fig, (dots, ax) = plt.subplots(1, 2, figsize=(13, 0.45 * len(order) + 1.8), width_ratios=(1, 2.2))
+    base = runs.loc[runs["variant"] == baseline, "micro"]
+    dots.axvspan(base.min(), base.max(), color="#dddddd", label="baseline range over seeds")
+    for i, name in enumerate(order):
+        values = runs.loc[runs["variant"] == name, "micro"]
+        dots.scatter(values, [i] * len(values), color="#3182bd", s=18, zorder=3)
+    dots.set_yticks(range(len(order)), labels=order)
+    dots.invert_yaxis()
+    dots.set_xlabel("dev micro F1 (one dot per seed)")
+    dots.legend(loc="lower left", fontsize=8)
     limit = max(0.05, float(numpy.abs(delta.values).max()))
     image = ax.imshow(delta.values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
     ax.set_xticks(range(len(cols)), labels=cols, rotation=30, ha="right")
     ax.set_yticks(range(len(delta)), labels=list(delta.index))
     for (i, j), value in numpy.ndenumerate(delta.values):
-        ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=8)
-    fig.colorbar(image, ax=ax, label="Δ dev F1 vs baseline")
-    ax.set_title("What each change does to dev F1 (mean over seeds)")
+        ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=8,
+                color="white" if abs(value) > 0.6 * limit else "black")
+    fig.colorbar(image, ax=ax, label="Δ dev F1 vs baseline (mean over seeds)")
+    ax.set_title("What each change does to dev F1, per label")
     fig.tight_layout()
     return fig
 

@@ -414,7 +414,8 @@ print(inside.compare_with_stored(stored, {"baseline": live_base, "no SHAPE": liv
 # posts and one epoch, they cannot.) Now the stored grid, averaged over the seeds. For each
 # variant: dev micro F1, the spread between seeds, the change from the baseline, the two labels
 # whose F1 moved most, and the training time (CPU seconds of the update loop, steadier than wall
-# time on a shared machine).
+# time on a shared machine). The plot shows every run on the left (one dot per seed, the
+# baseline's range in grey) and the mean change per label on the right.
 
 # %%
 summary = inside.summarize(stored["runs"])
@@ -455,6 +456,10 @@ print(inside.noise_report(stored["runs"]))
 #   Our posts are short and their cues are near the entity, so four layers of context are not
 #   needed where one or two do; the shallower encoder trains fastest (see the time column), and
 #   a wider window only adds time.
+# - **The closest call is `no PREFIX/SUFFIX`:** higher than the baseline on all three seeds (its
+#   dots sit at the right edge of the grey band), but by less than the baseline's own spread.
+#   Three seeds cannot decide whether dropping those tables really helps on our posts; more
+#   seeds, or a second dev set, would.
 #
 # These are dev scores of a model trained for a few epochs on 480 posts; with more data or more
 # epochs the ranking can change. The method is what carries over: one change at a time, paired

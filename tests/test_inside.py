@@ -154,7 +154,7 @@ def test_summarize_and_noise_report():
     assert "within noise" in noisy
     with pytest.raises(TrainingError, match="E533"):
         inside.summarize(runs[runs["variant"] != "baseline"], labels=["ZIP"])
-    assert len(inside.plot_ablation(runs, labels=["ZIP", "PRICE"]).axes) == 2
+    assert len(inside.plot_ablation(runs, labels=["ZIP", "PRICE"]).axes) == 3  # dots, heatmap, colorbar
 
 
 def test_verdict_rule():
