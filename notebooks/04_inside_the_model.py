@@ -64,13 +64,14 @@ POST = "[USA-TX] [H] EVGA RTX 3080 FTW3, like new [W] $450 shipped, PM u/gpu_guy
 #
 # **CNN** stands for *convolutional neural network*: a network whose layers apply the same small
 # set of weights to every window of neighbouring positions, sliding along the input. In spaCy's
-# encoder a window is a token and its immediate neighbours. When the course says **blank CNN**
+# encoder a window is a token and its `window_size` neighbours on each side (one, by default). When the course says **blank CNN**
 # (from notebook 05 on) it means exactly the model of this notebook: `spacy.blank("en")` plus an
 # untrained `ner` with this convolutional encoder, trained only on our posts.
 #
 # The two columns on the right are what most blog posts and papers describe. spaCy's NER differs
-# in every row, for speed: hashing keeps the tables small, convolutions are cheap on a CPU, and a
-# parser that decides token by token never has to score every possible span.
+# in every row, and most of the differences buy speed and small models on a CPU: hashing keeps
+# the tables small, convolutions over a few neighbours are cheap, and the parser makes one small
+# decision per token.
 
 # %% [markdown]
 # ## The real config
@@ -270,8 +271,15 @@ exercises.check("04.2", reach)
 # parsing. Its state has three parts:
 #
 # - the **buffer**: the tokens not yet decided, read from the left; the first one is called B0;
-# - the **open entity**, if any: where it started and its label (spaCy keeps it on a small stack);
+# - the **open entity**, if any: where it started and its label (spaCy appends it to its list of
+#   entities with the end still unset, and sets the end when the entity is closed);
 # - the **entities** finished so far.
+#
+# The dependency parser, where this machinery comes from, also keeps a **stack** of words it has
+# read but not yet attached. NER does not need one: every NER action in
+# `spacy/pipeline/_parser_internals/ner.pyx` pushes B0 onto the stack and pops it straight off
+# again, so between steps the stack is empty and the buffer and the open entity are the whole
+# state.
 #
 # At every step the model scores all actions and applies the best one that is *valid* in the
 # current state. For each label there are four actions, plus one without a label:
@@ -299,8 +307,8 @@ print(f"{EPOCHS} epochs on {len(train_records)} posts, {baseline.cpu_seconds:.0f
 
 # %% [markdown]
 # (`U-` without a label is a placeholder spaCy keeps for tokens that are explicitly blocked from
-# being entities; it is never valid for a prediction.) Here is every step the trained model takes on our post:
-# the token at B0, the entity that was open before the action, the action, the best *valid*
+# being entities; it is never valid for a prediction.) Here is every step the trained model
+# takes on our post: the token at B0, the entity that was open before the action, the action, the best *valid*
 # alternative and by how much it lost, and how many of all the actions were valid.
 
 # %% tags=["nbval-ignore-output"]
@@ -318,9 +326,10 @@ inside.walk_widget(steps)
 print([(ent.text, ent.label_) for ent in baseline.nlp(POST).ents])
 
 # %% [markdown]
-# Look at the `n_valid` column. While an entity is open, only two actions are ever allowed:
-# continue it (`I-` with the *same* label) or close it (`L-` with the same label). When nothing
-# is open, every `B-`, `U-` and `O` is allowed, but no `I-` or `L-`. That is why the output is
+# Look at the `n_valid` column. While an entity is open, at most two actions are allowed:
+# continue it (`I-` with the *same* label) or close it (`L-` with the same label); on the last
+# token only `L-` is left. When nothing is open, every `B-`, `U-` and `O` is allowed (no `B-` on
+# the last token), but no `I-` or `L-`. That is why the output is
 # always well formed: an entity cannot start twice, change its label halfway, stay open at the end
 # of the post (on the last token, `B-` and `I-` are invalid), or overlap another, because every
 # token is consumed by exactly one action. A tagger that picks BIO tags one by one can produce
@@ -332,7 +341,8 @@ print([(ent.text, ent.label_) for ent in baseline.nlp(POST).ents])
 #
 # ### Exercise 04.3 · The actions that build the gold entities
 #
-# During training, spaCy turns your annotation into the sequence of actions that builds it.
+# Your annotation can be read the same way: as the one sequence of actions that builds it.
+# spaCy's training scores the model's actions against it (`ner.moves.get_oracle_sequence`).
 # Complete `gold_actions` so that it returns that sequence for a doc and its `(start, end,
 # label)` entities. spaCy has a function from notebook 02 that does exactly this.
 
