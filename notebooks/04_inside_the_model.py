@@ -28,7 +28,6 @@
 # %%
 import pandas as pd
 import spacy
-from spacy.training import Example
 
 from course import evaluate, exercises, formats, inside, quiz, settings, train
 from course.check import ____
