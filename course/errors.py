@@ -199,6 +199,15 @@ class Errors:
     E524 = ("the exercise check did not pass: {result}",
             "CheckResult.require() raises this so a solution that stopped working fails loudly")
 
+    # E53x: inside the model (course/inside.py)
+    E530 = ("cannot drop the attribute(s) {attrs} from the embedding",
+            "drop some of {choices}, but keep at least one: the model needs something to embed")
+    E531 = ("no ablation variant named {name!r}", "choose one of: {choices}")
+    E532 = ("no receptive field for token {center} of a {n}-token doc with window {window} and depth {depth}",
+            "the token position counts from 0 and must be below the doc length; window and depth are >= 0")
+    E533 = ("the ablation runs have no baseline {baseline!r} to compare with", "runs found: {choices}")
+    E534 = ("no stored ablation runs at {path}", "run `python bench/inside_ablation.py` to create them")
+
 
 class CourseError(Exception):
     """Base class: an error the learner can fix. `str(err)` is one readable line."""

@@ -56,6 +56,7 @@
 # | [01 · What NER is](01_what_is_ner.ipynb) | see where a general model fails on our posts, and choose between a model and rules | 30 min |
 # | [02 · Annotation and validation](02_annotation_and_validation.ipynb) | write character-offset annotations and catch every kind of broken span | 45 min |
 # | [03 · Training](03_training.ipynb) | train a blank model with a plain loop and with `spacy train`; save and reload it | 45 min |
+# | [04 · Inside the model](04_inside_the_model.ipynb) | say what each part of spaCy's NER model (hash embeddings, CNN encoder, transition parser) does and measure what it buys | 45 min |
 # | [05 · Evaluation](05_evaluation.ipynb) | read per-label precision, recall and F1, a confusion table and an error list | 45 min |
 # | [06 · Small and imbalanced data](06_small_and_imbalanced_data.ipynb) | use learning curves, augmentation and rules to do more with less data | 45 min |
 # | [07 · Fine-tuning](07_fine_tuning.ipynb) | extend en_core_web_sm without forgetting, and fine-tune a small transformer | 60 min |

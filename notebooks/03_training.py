@@ -465,4 +465,4 @@ check.entities(zip_nlp(zip_posts[0]["text"]), zip_expected).require()
 quiz.show("03_training")
 
 # %% [markdown]
-# **Next:** [05 · Evaluation: precision, recall, F1 and honest numbers →](05_evaluation.ipynb)
+# **Next:** [04 · Inside the model: how spaCy's NER works, measured →](04_inside_the_model.ipynb)

@@ -11,7 +11,7 @@ import yaml
 from course import quiz, quiz_progress
 
 NOTEBOOKS = ["00_welcome", "01_what_is_ner", "02_annotation_and_validation", "03_training",
-             "05_evaluation", "06_small_and_imbalanced_data", "07_fine_tuning", "08_capstone"]
+             "04_inside_the_model", "05_evaluation", "06_small_and_imbalanced_data", "07_fine_tuning", "08_capstone"]
 QUIZ_DIR = Path(quiz.__file__).parent / "quizzes"
 RAW = {nb: yaml.safe_load((QUIZ_DIR / f"{nb}.yaml").read_text(encoding="utf-8")) for nb in NOTEBOOKS}
 ALL = [(nb, q) for nb in NOTEBOOKS for q in RAW[nb]["questions"]]
