@@ -60,6 +60,8 @@ def run(source: Path, *, fast: bool, write: bool, timeout: int = 1800) -> float:
         os.environ.update(backup)
     seconds = time.perf_counter() - start
     if write:
+        for i, cell in enumerate(nb.cells):  # stable ids: a rebuild changes only what changed
+            cell["id"] = f"c{i:03d}"
         # Widget state would let a static viewer draw the widgets, but it is hundreds of KB per
         # notebook and changes on every run; JupyterLab redraws live widgets when cells run.
         nb.metadata.pop("widgets", None)
