@@ -107,9 +107,9 @@ def learning_curve_runs(train: Sequence[Record], dev: Sequence[Record], sizes: S
     for seed in seeds:
         for size, subset in nested_subsets(train, sizes, seed).items():
             nlp = train_updates(subset, n_updates=n_updates, batch_size=batch_size, seed=seed, labels=labels)
-            pipelines = {"model": nlp, **{name: make(nlp) for name, make in (add_ons or {}).items()}}
-            for name, pipeline in pipelines.items():
-                rows.append({"posts": size, "seed": seed, "pipeline": name, **_scores(pipeline, dev, labels)})
+            rows.append({"posts": size, "seed": seed, "pipeline": "model", **_scores(nlp, dev, labels)})
+            for name, make in (add_ons or {}).items():  # after scoring the model, in case `make` changes it
+                rows.append({"posts": size, "seed": seed, "pipeline": name, **_scores(make(nlp), dev, labels)})
             if seed == keep:
                 models[size] = nlp
     return pd.DataFrame(rows), models

@@ -202,17 +202,19 @@ def plot_learning_curve(sizes: Sequence[int], scores_by_label: Mapping[str, Sequ
     from .errors import TrainingError
 
     fig, ax = _figure()
-    for label, scores in scores_by_label.items():
+    for k, (label, scores) in enumerate(scores_by_label.items()):
         if len(scores) != len(sizes):
             raise TrainingError("E421", n_sizes=len(sizes), label=label, n_scores=len(scores))
         micro = label == "micro"
-        ax.plot(list(sizes), list(scores), marker="o", label=label, color=label_color(label),
+        color = label_color(label)
+        color = MODEL_COLORS[k % len(MODEL_COLORS)] if color == OTHER_COLOR else color  # e.g. "model", "with rules"
+        ax.plot(list(sizes), list(scores), marker="o", label=label, color=color,
                 markeredgecolor="#555555", linewidth=3 if micro else 2, linestyle="--" if micro else "-")
         if bands and label in bands:
             low, high = bands[label]
             if len(low) != len(sizes) or len(high) != len(sizes):
                 raise TrainingError("E421", n_sizes=len(sizes), label=f"{label} (band)", n_scores=len(low))
-            ax.fill_between(list(sizes), list(low), list(high), color=label_color(label), alpha=0.25, linewidth=0)
+            ax.fill_between(list(sizes), list(low), list(high), color=color, alpha=0.25, linewidth=0)
     ax.set(ylim=(0, 1.05), xlabel=xlabel, ylabel=metric, title=title)
     if scores_by_label:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))

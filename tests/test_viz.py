@@ -138,3 +138,9 @@ def test_plot_learning_curve_draws_a_band_per_label_given():
     assert ax.get_xlabel() == "training posts" and ax.get_ylim()[0] == 0
     with pytest.raises(TrainingError, match="E421"):
         plot_learning_curve([10, 50], {"PRODUCT": [0.1, 0.2]}, bands={"PRODUCT": ([0.1], [0.2])})
+
+
+def test_plot_learning_curve_gives_lines_that_are_not_labels_distinct_colours():
+    fig = plot_learning_curve([10, 50], {"model": [0.2, 0.5], "with rules": [0.4, 0.6]})
+    first, second = fig.axes[0].get_lines()
+    assert to_hex(first.get_color()) != to_hex(second.get_color())
