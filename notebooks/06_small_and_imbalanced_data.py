@@ -481,7 +481,7 @@ comparison
 fig = viz.plot_compare(comparison, title="Strict F1 on dev: rules, model and hybrids")
 
 # %% [markdown]
-# %%
+# %% tags=["nbval-ignore-output"]
 print("ruler first minus model:", (comparison["ruler first"] - comparison["model"]).round(3).to_dict())
 print("ruler first minus rules:", (comparison["ruler first"] - comparison["rules"]).round(3)[RULE_LABELS].to_dict())
 
