@@ -66,43 +66,40 @@ model = train.train_blank(train_records, n_iter=EPOCHS, seed=0).nlp
 # - **recall** = TP / (TP + FN): of the spans in the gold data, the share the model found;
 # - **F1** = 2 · P · R / (P + R): the harmonic mean, which stays low if either one is low.
 #
-# Here are four posts with their gold entities and what a model might predict. The predictions
-# contain the typical mistakes: a product missing its brand, a ZIP code called a PRICE, a ZIP
-# code and a link missed, and "Bump" taken for a product.
+# Here are four posts with their gold entities and what a model might predict, as spaCy `Doc`s.
+# The predictions contain the typical mistakes: a product missing its brand, a ZIP code called a
+# PRICE, a ZIP code and a link missed, and "Bump" taken for a product.
 
 # %%
+nlp = spacy.blank("en")  # a tokenizer is all we need to make docs
+
+
+def doc_with(text: str, *ents: tuple[str, str]) -> spacy.tokens.Doc:
+    """A Doc of `text` whose entities are the (substring, label) pairs, placed with doc.char_span."""
+    doc = nlp.make_doc(text)
+    doc.ents = [doc.char_span(text.index(t), text.index(t) + len(t), label=label) for t, label in ents]
+    return doc
+
+
 posts = ["[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450 shipped",
          "Selling a Ryzen 5 5600X for $110, pickup in Seattle 98101",
          "WTB Steam Deck 512GB, up to $300, local to 10001",
          "Bump, price drop to 90 bucks. Heatware: heatware.com/u/12044"]
-gold = [make_record(posts[0], ("USA-TX", "LOCATION"), ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"), ("like new", "CONDITION"), ("$450", "PRICE")),
-        make_record(posts[1], ("Ryzen 5 5600X", "PRODUCT"), ("$110", "PRICE"), ("Seattle", "LOCATION"), ("98101", "ZIP")),
-        make_record(posts[2], ("Steam Deck 512GB", "PRODUCT"), ("$300", "PRICE"), ("10001", "ZIP")),
-        make_record(posts[3], ("90 bucks", "PRICE"), ("heatware.com/u/12044", "URL"))]
-pred = [make_record(posts[0], ("USA-TX", "LOCATION"), ("RTX 3080 FTW3 Ultra", "PRODUCT"), ("like new", "CONDITION"), ("$450", "PRICE")),
-        make_record(posts[1], ("Ryzen 5 5600X", "PRODUCT"), ("$110", "PRICE"), ("Seattle", "LOCATION"), ("98101", "PRICE")),
-        make_record(posts[2], ("Steam Deck 512GB", "PRODUCT"), ("$300", "PRICE")),
-        make_record(posts[3], ("Bump", "PRODUCT"), ("90 bucks", "PRICE"))]
-print(gold[0])
+gold_docs = [doc_with(posts[0], ("USA-TX", "LOCATION"), ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"), ("like new", "CONDITION"), ("$450", "PRICE")),
+             doc_with(posts[1], ("Ryzen 5 5600X", "PRODUCT"), ("$110", "PRICE"), ("Seattle", "LOCATION"), ("98101", "ZIP")),
+             doc_with(posts[2], ("Steam Deck 512GB", "PRODUCT"), ("$300", "PRICE"), ("10001", "ZIP")),
+             doc_with(posts[3], ("90 bucks", "PRICE"), ("heatware.com/u/12044", "URL"))]
+pred_docs = [doc_with(posts[0], ("USA-TX", "LOCATION"), ("RTX 3080 FTW3 Ultra", "PRODUCT"), ("like new", "CONDITION"), ("$450", "PRICE")),
+             doc_with(posts[1], ("Ryzen 5 5600X", "PRODUCT"), ("$110", "PRICE"), ("Seattle", "LOCATION"), ("98101", "PRICE")),
+             doc_with(posts[2], ("Steam Deck 512GB", "PRODUCT"), ("$300", "PRICE")),
+             doc_with(posts[3], ("Bump", "PRODUCT"), ("90 bucks", "PRICE"))]
+print([(ent.text, ent.label_, ent.start_char, ent.end_char) for ent in gold_docs[0].ents])
 
 # %% [markdown]
-# A record is a text and `[start, end, label]` character offsets. In spaCy the same thing is a
-# `Doc` whose `ents` are `Span`s, made with `doc.char_span`:
-
-# %%
-nlp = spacy.blank("en")  # a tokenizer is all we need to turn records into docs
-
-
-def as_doc(record: dict) -> spacy.tokens.Doc:
-    doc = nlp.make_doc(record["text"])
-    doc.ents = [doc.char_span(start, end, label=label) for start, end, label in record["entities"]]
-    return doc
-
-
-gold_docs, pred_docs = [as_doc(r) for r in gold], [as_doc(r) for r in pred]
-print([(ent.text, ent.label_) for ent in pred_docs[0].ents])
-
-# %% [markdown]
+# Each entity is a `Span` with its label and its character offsets, the same `[start, end, label]`
+# that the course's JSONL records store. `doc.char_span` turns offsets into a span (notebook 02
+# showed what it does when they do not fit the tokens).
+#
 # ### Exercise 05.1 · displaCy: gold vs predicted
 #
 # `displacy.render` draws a `Doc` or a list of docs. A doc's `user_data["title"]` becomes a
@@ -131,20 +128,21 @@ viz.show_compare(gold_docs, pred_docs)
 
 
 # %% [markdown]
-# Counting by hand is set arithmetic. Write every span as `(post, start, end, label)`; the true
+# Counting by hand is set arithmetic. Write every entity as `(post, start, end, label)`; the true
 # positives are the spans in both sets, the false positives are predicted spans that are not
 # gold, and the false negatives are gold spans that were not predicted.
 
 # %%
-def span_set(records: list[dict]) -> set[tuple]:
-    return {(i, start, end, label) for i, r in enumerate(records) for start, end, label in r["entities"]}
+def span_set(docs: list) -> set[tuple]:
+    return {(i, ent.start_char, ent.end_char, ent.label_) for i, doc in enumerate(docs) for ent in doc.ents}
 
 def counts(gold_set: set, pred_set: set) -> dict[str, int]:
     return {"tp": len(gold_set & pred_set), "fp": len(pred_set - gold_set), "fn": len(gold_set - pred_set)}
 
-by_label = {label: counts({s for s in span_set(gold) if s[3] == label}, {s for s in span_set(pred) if s[3] == label})
+gold_set, pred_set = span_set(gold_docs), span_set(pred_docs)
+by_label = {label: counts({s for s in gold_set if s[3] == label}, {s for s in pred_set if s[3] == label})
             for label in LABELS}
-by_label["micro"] = counts(span_set(gold), span_set(pred))
+by_label["micro"] = counts(gold_set, pred_set)
 table = pd.DataFrame(by_label).T
 table
 
