@@ -72,6 +72,10 @@ def learning_curve(train: Sequence[Record], dev: Sequence[Record], sizes: Sequen
                    n_iter: int = 10, labels: Sequence[str] = LABELS, seed: int = 0) -> LearningCurve:
     """Train a blank CNN model on growing subsets and score each on the same dev set.
 
+    The same number of epochs for every size means far fewer updates for the small sizes, so
+    this curve mixes "less data" with "less training". Notebook 06 uses the fair version,
+    `course.experiments.learning_curve_runs` (same updates for every size, several seeds).
+
     train, dev (Sequence[Record]): training records (subsets are cut from them) and dev records.
     sizes (Sequence[int]): number of training posts per point, e.g. (25, 50, 100, 200, 480).
     n_iter (int): epochs per training run (the same for every size).

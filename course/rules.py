@@ -69,6 +69,10 @@ if not Token.has_extension(STANDALONE):
     Token.set_extension(STANDALONE, getter=_standalone)
 
 _SIGNS_REFINED = ["$", "£", "€", "C$", "A$", "CA$", "AU$", "US$"]
+# The tokenizer splits 'C$450', 'A$730' and 'US$300' after the sign (they are in its
+# exceptions) but keeps 'CA$500' and 'AU$120' as ONE token, so a sign-then-number pattern
+# never sees them; one regex on the whole token does. ('CA$ 500', with a space, is two tokens.)
+_GLUED_PRICE = {"TEXT": {"REGEX": r"^(CA|AU)\$\d[\d,]*(\.\d+)?k?$"}}
 _CODES_REFINED = [*_CURRENCY_CODES, "PLN", "CHF", "SEK", "NZD"]
 _WORDS_REFINED = [*_CURRENCY_WORDS, "pln", "pounds", "zloty", "chf"]
 # UK inward codes never use C, I, K, M, O, V; '2TB' or '8GB' after 'M2' is a spec, not a postcode.
@@ -85,10 +89,12 @@ REFINED_PATTERNS: dict[str, list[list[dict]]] = {
             [{"LIKE_URL": True, "SPACY": False}, {"IS_ALPHA": True}]],
     "USERNAME": PATTERNS["USERNAME"],
     "PRICE": [[{"ORTH": {"IN": _SIGNS_REFINED}}, _NUMBER],                       # $450, C$420
+              [_GLUED_PRICE],                                                      # CA$500 (one token)
               [_NUMBER, {"ORTH": {"IN": ["€", "£"]}}],                           # 160€
               [_NUMBER, {"LOWER": {"IN": _WORDS_REFINED}}],                      # 1400 PLN, 55 quid
               [{"ORTH": {"IN": _CODES_REFINED}}, _NUMBER],                       # AUD 75
-              [{"ORTH": {"IN": _SIGNS_REFINED}}, _NUMBER, {"ORTH": {"IN": _CODES_REFINED}}]],  # $300 CAD
+              [{"ORTH": {"IN": _SIGNS_REFINED}}, _NUMBER, {"ORTH": {"IN": _CODES_REFINED}}],  # $300 CAD
+              [_GLUED_PRICE, {"ORTH": {"IN": _CODES_REFINED}}]],                   # CA$500 CAD
 }
 
 

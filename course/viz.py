@@ -187,25 +187,38 @@ def plot_compare(compare_df: Any, title: str = "F1 per label and model"):
 
 
 def plot_learning_curve(sizes: Sequence[int], scores_by_label: Mapping[str, Sequence[float]],
-                        title: str = "Learning curve", metric: str = "F1"):
+                        title: str = "Learning curve", metric: str = "F1",
+                        bands: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+                        xlabel: str = "training examples"):
     """Score against the number of training examples, one line per label (and "micro").
 
     sizes (Sequence[int]): training set sizes, ascending.
-    scores_by_label (Mapping[str, Sequence[float]]): label → one score per size; "micro"
-        is drawn as a thick dark line.
+    scores_by_label (Mapping[str, Sequence[float]]): label → one score per size (e.g. the
+        mean over seeds); "micro" is drawn as a thick dark dashed line.
+    metric (str): the y-axis label.
+    bands (Mapping[str, tuple] | None): label → (lowest, highest) score per size, e.g. over
+        seeds; drawn as a shaded band around the label's line.
+    xlabel (str): the x-axis label.
     RETURNS (Figure): the figure, one line per key.
-    RAISES TrainingError: E421 if a label has not one score per size.
+    RAISES TrainingError: E421 if a label (or a band) has not one score per size.
     """
     from .errors import TrainingError
 
     fig, ax = _figure()
-    for label, scores in scores_by_label.items():
+    for k, (label, scores) in enumerate(scores_by_label.items()):
         if len(scores) != len(sizes):
             raise TrainingError("E421", n_sizes=len(sizes), label=label, n_scores=len(scores))
         micro = label == "micro"
-        ax.plot(list(sizes), list(scores), marker="o", label=label, color=label_color(label),
+        color = label_color(label)
+        color = MODEL_COLORS[k % len(MODEL_COLORS)] if color == OTHER_COLOR else color  # e.g. "model", "with rules"
+        ax.plot(list(sizes), list(scores), marker="o", label=label, color=color,
                 markeredgecolor="#555555", linewidth=3 if micro else 2, linestyle="--" if micro else "-")
-    ax.set(ylim=(0, 1.05), xlabel="training examples", ylabel=metric, title=title)
+        if bands and label in bands:
+            low, high = bands[label]
+            if len(low) != len(sizes) or len(high) != len(sizes):
+                raise TrainingError("E421", n_sizes=len(sizes), label=f"{label} (band)", n_scores=len(low))
+            ax.fill_between(list(sizes), list(low), list(high), color=color, alpha=0.25, linewidth=0)
+    ax.set(ylim=(0, 1.05), xlabel=xlabel, ylabel=metric, title=title)
     if scores_by_label:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

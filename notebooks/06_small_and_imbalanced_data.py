@@ -19,35 +19,40 @@
 #
 # Our training set has 480 posts, and some labels are rare: for every URL there are nine products.
 # In this notebook you will measure what that means instead of guessing. You will count the labels,
-# draw a learning curve per label (how F1 grows with the number of training posts), try two kinds
-# of data augmentation and measure their effect, write EntityRuler patterns for the labels that
-# have a fixed shape, combine them with the model, and compare rules, model and hybrid label by
-# label. At the end you will be able to decide, with numbers, when a model is worth training at all.
+# draw a learning curve per label (how F1 grows with the number of training posts) in which every
+# model gets the same number of updates and every point is repeated over several seeds, test two
+# kinds of data augmentation against a fair control, write EntityRuler patterns for the labels
+# that have a fixed shape, place the ruler in a pipeline next to the model yourself, and compare
+# rules, model and hybrid label by label. At the end you will be able to decide, with numbers,
+# when a model is worth training at all.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 import random
 
 import pandas as pd
 import spacy
+from spacy import displacy
 
-from course import annotations, augment, check, evaluate, formats, quiz, rules, settings, viz
+from course import augment, evaluate, exercises, experiments, formats, quiz, rules, settings, viz
 from course.check import ____
-from course.train import train_blank
 
 settings.seed_everything()
 train = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))
 dev = formats.read_jsonl(settings.data_path("hardware_posts", "dev.jsonl"))
 LABELS = list(settings.LABELS)
-N_ITER = settings.pick(full=10, fast=4)  # epochs of every training run in this notebook
-SIZES = settings.pick(full=(25, 50, 100, 200, len(train)), fast=(25, 50, 100))
+SIZES = settings.pick(full=(25, 100, len(train)), fast=(25, 100))  # training posts per learning-curve point
+SEEDS = settings.pick(full=(0, 1, 2), fast=(0, 1))                 # every experiment is repeated per seed
+N_UPDATES = settings.pick(full=125, fast=15)                       # updates per training run, for every run
+BATCH = 8                                                          # examples per update
 AUG_SIZE = 100  # training posts in the augmentation experiment (both modes)
-print(f"{settings.mode_name()} mode: {len(train)} training posts, {len(dev)} dev posts")
+print(f"{settings.mode_name()} mode: {len(train)} training posts, {len(dev)} dev posts; every model: "
+      f"{N_UPDATES} updates of {BATCH} posts ({N_UPDATES * BATCH} examples), seeds {SEEDS}")
 
 # %% [markdown]
 # ## How imbalanced is the data?
 #
-# `augment.label_counts` counts entity **mentions** per label. We look at train and dev side by
-# side, and at each label's share of all training mentions.
+# We count entity **mentions** per label in train and dev, and each label's share of all
+# training mentions.
 
 # %%
 counts = pd.DataFrame({"train": augment.label_counts(train), "dev": augment.label_counts(dev)})
@@ -61,8 +66,13 @@ ax = counts["train"].plot.barh(color=colors, edgecolor="#555555", figsize=(6, 3)
 ax.invert_yaxis()
 _ = ax.set_xlabel("mentions")
 
+# %%
+ratio = counts.loc["PRODUCT", "train"] / counts.loc[["URL", "ZIP", "USERNAME"], "train"]
+print("PRODUCT mentions per mention of:", ratio.round(1).to_dict())
+
 # %% [markdown]
-# `PRODUCT` has about nine times as many examples as `URL`, `ZIP` or `USERNAME`. Two things follow.
+# `PRODUCT` has many times as many examples as `URL`, `ZIP` or `USERNAME` (the ratios are printed
+# above). Two things follow.
 #
 # 1. **The micro average hides the rare labels.** Micro F1 pools all mentions, so it mostly
 #    reflects `PRODUCT`, `PRICE` and `LOCATION`. Always read the per-label table next to it.
@@ -75,44 +85,91 @@ for label in ("ZIP", "URL", "USERNAME"):
     print(f"{label:<9} {n:>3} dev mentions → one span = {1 / n:.1%} of its recall")
 
 # %% [markdown]
-# ## A learning curve per label
+# ## A learning curve per label, with a fair budget
 #
 # How much data does each label need? A **learning curve** answers that: train the same model on
 # growing subsets of the training set and score each one on the same dev set. The subsets are
-# *nested* (each contains the smaller ones), so the curve shows the effect of adding posts, not of
-# drawing a different sample. `augment.learning_curve` trains one blank CNN model per size
-# (`train.train_blank`, the same number of epochs for every size) and returns strict F1 per label.
-# This is the slowest cell of the notebook.
+# *nested* (each contains the smaller ones), so a curve shows the effect of adding posts.
+#
+# "The same model" must include the same amount of training. Notebook 03 found that a model needs
+# enough *updates*, not enough epochs: an epoch over 25 posts is only a handful of updates. Train
+# every size for the same number of epochs and the small sets are not only small but also
+# under-trained, and the curve mixes the two effects. This is how many updates ten epochs would
+# give each size, with batches of 8:
 
 # %% tags=["nbval-ignore-output"]
-curve = augment.learning_curve(train, dev, SIZES, n_iter=N_ITER)
-scores = curve.scores
-assert scores["micro"].iloc[-1] > scores["micro"].iloc[0] + 0.2  # more posts, clearly better
-scores.round(3)
-
-# %%
-lines = {label: scores[label].tolist() for label in [*LABELS, "micro"]}
-fig = viz.plot_learning_curve(list(scores.index), lines, title="Strict F1 on dev vs training posts",
-                              metric="strict F1")
+print({n: -(-n // BATCH) * 10 for n in SIZES}, "updates for 10 epochs")
+print(f"here: {N_UPDATES} updates for every size: {N_UPDATES * BATCH // SIZES[0]} passes over {SIZES[0]} posts, "
+      f"{N_UPDATES * BATCH / max(SIZES):.1f} over {max(SIZES)}")
 
 # %% [markdown]
-# Read the curve label by label, not only the thick micro line:
+# So every run below makes exactly the same number of updates, cycling through its posts as often
+# as it needs (the passes are printed above). That budget, 1,000 examples, is what notebook 03
+# gave its 25-post model, and what a 2-core laptop can afford for eighteen runs. It is plenty for
+# the small sets, but the largest set is seen only about twice, where notebook 03 trained ten
+# epochs. So the right-hand end of the curve is a lower bound: if anything the curve *understates*
+# what the larger sets are worth.
 #
-# - **Labels with a fixed shape** climb steeply: `USERNAME` (always `u/…`) is perfect from 50
-#   posts on, and `PRICE` (currency signs) is close to 0.9 with 50 posts.
-# - **`PRODUCT` and `LOCATION`** keep improving up to the full training set. Their curves have not
-#   flattened, so more annotated posts would still help them.
-# - **`ZIP` and `URL`** are rare *and* look like other things (numbers, words with dots), so the
-#   model learns them slowly; even with every training post they stay below the micro average.
-#
-# The last point is the interesting one for a small project: for `ZIP` and `URL` the cheapest
-# improvement is probably not more annotation. We come back to that after trying augmentation.
+# One run tells you little about a small training set: which 25 posts you happened to draw and the
+# random start of the weights move the score by several points. So every size is trained once per
+# seed, and each seed draws its own nested subsets. `experiments.learning_curve_runs` does the
+# loop (the plain update loop of notebook 03, with a fixed number of updates). Each model is also
+# scored with the refined rules of the section "Rules for the labels with a fixed shape" put in
+# front of it; we use that column at the end. This is the slowest cell of the notebook.
+
+# %%
+RULE_LABELS = list(rules.PATTERN_LABELS)
+
+
+def hybrid(model: spacy.language.Language, ruler_first: bool = True, overwrite: bool = False) -> spacy.language.Language:
+    """A new pipeline: the model's ner (shared, not copied) and an entity_ruler with the refined patterns."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner", source=model)
+    ruler = nlp.add_pipe("entity_ruler", before="ner" if ruler_first else None, config={"overwrite_ents": overwrite})
+    ruler.add_patterns(rules.patterns(RULE_LABELS, refined=True))
+    return nlp
+
 
 # %% tags=["nbval-ignore-output"]
-last, first = scores.iloc[-1], scores.iloc[0]
+runs, models = experiments.learning_curve_runs(train, dev, SIZES, SEEDS, n_updates=N_UPDATES, batch_size=BATCH,
+                                               add_ons={"with rules": hybrid})
+curve = experiments.spread(runs[runs.pipeline == "model"], "posts", [*LABELS, "micro"])
+curve.xs("mean", axis=1, level=1)
+
+# %% [markdown]
+# The table holds the mean over the seeds; the plot adds the lowest and highest seed as a band
+# around each line.
+
+# %%
+mean, low, high = (curve.xs(stat, axis=1, level=1) for stat in ("mean", "min", "max"))
+fig = viz.plot_learning_curve(list(curve.index), {l: mean[l].tolist() for l in [*LABELS, "micro"]},
+                              bands={l: (low[l].tolist(), high[l].tolist()) for l in [*LABELS, "micro"]},
+                              title=f"Strict F1 on dev vs training posts ({len(SEEDS)} seeds, {N_UPDATES} updates each)",
+                              metric="strict F1", xlabel="training posts")
+
+# %% tags=["nbval-ignore-output"]
+width = (high - low).round(3)
+print("spread over seeds (max - min) per size:")
+print(width[[*LABELS, "micro"]].to_string())
+first, last = mean.iloc[0], mean.iloc[-1]
 print(f"micro F1: {first['micro']:.3f} with {first.name} posts, {last['micro']:.3f} with {last.name}")
-print("labels still below micro F1 with all posts:", [l for l in LABELS if last[l] < last["micro"]])
-assert last["USERNAME"] > last["ZIP"] and last["ZIP"] < last["micro"]
+print("labels below micro F1 with all posts:", [l for l in LABELS if last[l] < last["micro"]])
+print("gain from the second-largest to the largest size:", (mean.iloc[-1] - mean.iloc[-2]).round(3)[LABELS].to_dict())
+
+# %% [markdown]
+# Read the curve label by label, not only the thick micro line, and read the bands: where a band is
+# wide, the seeds disagree and a difference between two points may be luck.
+#
+# - **Labels with a fixed shape** need few posts: `PRICE` (currency signs) is high from the
+#   smallest set on, and `USERNAME` (always `u/…`) is near perfect from 100 posts; with 25 posts its
+#   band is very wide (printed above): one seed's model found almost no usernames at all.
+# - **`PRODUCT`, `CONDITION` and `URL`** still gain from 100 to 480 posts (the last line printed
+#   above): their curves have not flattened, so more annotated posts would still help them.
+# - **`ZIP`** stays far below the micro average at every size, with a wide band: five-digit
+#   numbers also occur in model names and prices, and the model does not learn the difference
+#   from a few dozen examples. For a small project, the cheapest improvement for it is probably not
+#   more annotation. We come back to that after trying augmentation.
+
 
 # %% [markdown]
 # ## Data augmentation: new posts from old ones
@@ -143,7 +200,9 @@ post = next(rec for rec in train if rec["text"].startswith("[USA-TX] [H] EVGA"))
 swapped = augment.swap_entities(post, gazetteer, random.Random(0), labels=SWAP_LABELS)
 print("before:", post["text"])
 print("after: ", swapped.record["text"], f"(swapped {swapped.swapped}, kept {swapped.kept})")
-viz.show_ents(annotations.to_doc(spacy.blank("en"), swapped.record))
+doc = spacy.blank("en").make_doc(swapped.record["text"])
+doc.ents = [doc.char_span(start, end, label=label) for start, end, label in swapped.record["entities"]]
+displacy.render(doc, style="ent")
 
 # %% [markdown]
 # Notice the flaw: the title tag `[USA-TX]` became `[Tokyo]`, which no one would write. Swapping
@@ -165,68 +224,128 @@ print(lowered[0]["text"])
 print([lowered[0]["text"][s:e] for s, e, _ in lowered[0]["entities"]])
 
 # %% [markdown]
-# ### Measuring the effect
+# ### Measuring the effect, fairly
 #
 # Augmentation matters most when data is scarce, so the experiment uses a small training set (the
-# first posts of the learning-curve shuffle). We train four models with the same settings: on the
-# original posts only, with swapped copies added, with lower-cased copies added (for half of the
-# posts), and with both. Each model is scored on the normal dev set and on a **lower-cased copy of
-# dev**, which stands in for users who never press Shift. The dev posts themselves are never
-# augmented: augmented evaluation data would measure the augmentation, not the model.
+# first posts of a shuffle of the training set). We compare the original posts alone, with swapped
+# copies added, and with lower-cased copies of half of the posts added. Each model is scored on the
+# normal dev set and on a **lower-cased copy of dev**, which stands in for users who never press
+# Shift. The dev posts themselves are never augmented: augmented evaluation data would measure the
+# augmentation, not the model.
+#
+# Mind the trap in "train each set for ten epochs": an augmented set is larger, so ten epochs over
+# it are more updates. A gain could then come from the extra training alone, and the original posts
+# would have improved as much by being seen twice as often. The fair control is the original set
+# trained for the same number of updates, which is the same as duplicating it to the size of the
+# augmented set. With ten epochs the sets would get these numbers of updates:
 
-# %%
+# %% tags=["nbval-ignore-output"]
 small = augment.nested_subsets(train, [AUG_SIZE])[AUG_SIZE]
 swap_copies = augment.swap_augment(small, gazetteer, labels=SWAP_LABELS, seed=0)
 lower_copies = augment.lowercase_augment(small, fraction=0.5, seed=0)
 dev_lower = augment.lowercase(dev)
-variants = {"original": small, "+ swapped": small + swap_copies,
-            "+ lower-cased": small + lower_copies, "+ both": small + swap_copies + lower_copies}
-{name: len(records) for name, records in variants.items()}
-
-# %% tags=["nbval-ignore-output"]
-rows = {}
-for name, records in variants.items():
-    model = train_blank(records, n_iter=N_ITER, progress=False).nlp
-    rows[name] = {"dev F1": evaluate.evaluate(model, dev).micro["f"],
-                  "lower-cased dev F1": evaluate.evaluate(model, dev_lower).micro["f"]}
-effect = pd.DataFrame.from_dict(rows, orient="index").round(3)
-effect
-
-# %% tags=["nbval-ignore-output"]
-gain = effect - effect.loc["original"]
-print(gain.round(3).to_string())
-assert gain.loc["+ lower-cased", "lower-cased dev F1"] > 0.05  # closes the lower-case gap
-assert gain.loc["+ swapped", "dev F1"] > 0                    # swapping helps on normal dev
-assert gain.loc["+ both", "dev F1"] > 0                       # and so do both together
+variants = {"original": small, "+ swapped": small + swap_copies, "+ lower-cased": small + lower_copies}
+pd.DataFrame({"posts": {name: len(records) for name, records in variants.items()},
+              "updates in 10 epochs": {name: -(-len(records) // BATCH) * 10 for name, records in variants.items()},
+              "updates here": {name: N_UPDATES for name in variants}})
 
 # %% [markdown]
-# What the numbers say (in learner mode, with 100 posts):
+# Here every variant gets the same number of updates, once per seed (the swapped and lower-cased
+# copies are fixed; the seed changes the weights, dropout and order). The cell takes a while.
+
+# %% tags=["nbval-ignore-output"]
+aug_runs = experiments.training_set_runs(variants, {"dev F1": dev, "lower-cased dev F1": dev_lower}, SEEDS,
+                                         n_updates=N_UPDATES, batch_size=BATCH)
+effect = experiments.spread(aug_runs, "variant", ["dev F1", "lower-cased dev F1"])
+effect
+
+# %% [markdown]
+# The gain of each variant over the original posts, seed by seed (same seed, same updates), and
+# how many of the seeds agree on its sign:
+
+# %% tags=["nbval-ignore-output"]
+by_seed = aug_runs.pivot(index="seed", columns="variant", values=["dev F1", "lower-cased dev F1"])
+gains = {(col, name): by_seed[col][name] - by_seed[col]["original"]
+         for col in ("dev F1", "lower-cased dev F1") for name in ("+ swapped", "+ lower-cased")}
+gain_table = pd.DataFrame.from_dict({key: {"mean gain": g.mean(), "lowest": g.min(), "highest": g.max(),
+                                          "seeds with a gain": f"{(g > 0).sum()} of {len(g)}"}
+                                    for key, g in gains.items()}, orient="index")
+gain_table.round(3)
+
+# %% [markdown]
+# What survives the control and the seeds:
 #
-# - **Lower-cased copies** fix a blind spot. The model trained on the original posts loses more
-#   than ten points of F1 when the same dev posts are lower-cased; with lower-cased copies in
-#   training more than half of that gap closes, and the normal dev score stays where it was.
-# - **Entity swapping** raises the normal dev score by several points: the model sees each context
-#   with more different names, which helps with products and places it has never seen (dev and
-#   test are full of them). It does nothing for lower-cased posts.
-# - **Both together** give the best score in both columns.
+# - **Lower-cased copies** raise the score on lower-cased dev with every seed (the row
+#   "lower-cased dev F1, + lower-cased" above). That effect is large and robust. But at the same
+#   number of updates they *cost* a few points on normal dev, with every seed: a third of the
+#   updates now go to lower-case posts instead of normal ones. It is a trade-off, not a free gain:
+#   worth it if many of your users type in lower case.
+# - **Entity swapping** moves normal dev F1 by less than the spread between seeds. Trained for ten
+#   epochs, the swapped set would also get about twice the updates of the original, and a gain
+#   would then look like an effect of swapping. With the same updates there is nothing we can tell
+#   apart from luck, so we do not claim one.
 #
-# This is one seed on one small training set, so treat differences of a point or two as noise and
-# believe only the large effects. Whether the gain from swapping survives with all 480 posts is
-# something to measure, not assume: set `AUG_SIZE = len(train)` and run the three cells again
-# (about two minutes). Augmentation is cheap, but it never replaces real posts: the swapped posts
+# This is still a small experiment (one training set of 100 posts, three seeds). Whether swapping
+# helps with all 480 posts is something to measure, not assume: set `AUG_SIZE = len(train)` and run
+# the cells again. Augmentation is cheap, but it never replaces real posts: the swapped posts
 # contain oddities like `[Tokyo]`, and they cannot teach anything that is not in the originals.
 
 # %% [markdown]
 # ## Rules for the labels with a fixed shape
 #
-# `ZIP`, `URL`, `USERNAME` and most `PRICE` mentions follow a shape, so spaCy's `EntityRuler` can
-# find them with token patterns, no training needed. Notebook 01 wrote a first draft,
-# `rules.PATTERNS`. Here is how it does on the **training** posts (we fix rules on train and keep
-# dev for the final verdict, exactly as with a model):
+# `ZIP`, `URL`, `USERNAME` and many `PRICE` mentions follow a shape, so spaCy's `EntityRuler` can
+# find them with token patterns, no training needed. A ruler is a pipeline component like the
+# `ner`; in plain spaCy:
 
 # %%
-RULE_LABELS = list(rules.PATTERN_LABELS)
-draft = rules.ruler_pipeline(RULE_LABELS)
+nlp = spacy.blank("en")
+ruler = nlp.add_pipe("entity_ruler")
+ruler.add_patterns([{"label": "ZIP", "pattern": [{"SHAPE": "dddd", "LENGTH": 5}]},
+                    {"label": "PRICE", "pattern": [{"ORTH": "$"}, {"LIKE_NUM": True}]}])
+print([(ent.text, ent.label_) for ent in nlp("RTX 3080 for $450, pickup 78701").ents])
+
+# %% [markdown]
+# ### Exercise 06.1 · A ZIP pattern of one token
+#
+# `SHAPE` replaces digits by `d` and letters by `x`/`X`, but it keeps at most four characters of a
+# kind in a row. Write `zip_pattern`, a one-token pattern that finds five-digit ZIP codes and
+# neither `3080` nor `450`.
+
+# %% tags=["exercise"]
+# Exercise 06.1
+zip_pattern = [____]  # one dict: the attributes of a single token
+
+# %%
+exercises.check("06.1", zip_pattern)
+
+# %% [markdown]
+# ### Exercise 06.2 · Prices with the currency after the number
+#
+# Polish and euro prices are often written with the currency *after* the amount: `1100 PLN`,
+# `160€`, and British sellers write `55 quid`. Complete the pattern: a number (`LIKE_NUM`),
+# followed by a token whose lower-case form is one of a list. Fill in the list so that the three
+# prices are found and `850 watts` or `2 sticks` are not. Run the tokenizer on `160€` first if
+# you are unsure how it splits.
+
+# %% tags=["exercise"]
+# Exercise 06.2
+currencies_after = ____  # a list of currency words and signs
+price_after = [{"LIKE_NUM": True}, {"LOWER": {"IN": currencies_after}}]
+
+# %%
+exercises.check("06.2", price_after)
+
+# %% [markdown]
+# ### From a first draft to refined rules
+#
+# Notebook 01 wrote a first draft of patterns for the four labels, `rules.PATTERNS`;
+# `rules.patterns(labels)` returns them in the form `add_patterns` takes. Here is how the draft
+# does on the **training** posts (we fix rules on train and keep dev for the verdict, exactly as
+# with a model):
+
+# %%
+draft = spacy.blank("en")
+draft.add_pipe("entity_ruler").add_patterns(rules.patterns(RULE_LABELS))
 draft_train = evaluate.evaluate(draft, train, RULE_LABELS)
 draft_train.table()
 
@@ -243,8 +362,10 @@ pd.concat(picks)[["snippet", "gold_text", "pred_text", "error"]]
 # %% [markdown]
 # Each row suggests a pattern:
 #
-# - Canadian and Australian dollars are written `C$450` and `A$730`; the tokenizer keeps `C$` as
-#   one token, so the currency list needs `C$` and `A$`.
+# - Canadian and Australian dollars are written `C$450` and `A$730`; the tokenizer splits them
+#   into `C$` and `450`, so the currency list needs `C$` and `A$`. Sellers also write `CA$500` and
+#   `AU$120`, and those the tokenizer does *not* split (see the next cell): a sign-then-number
+#   pattern never sees them, so the refined set matches the whole token with a regular expression.
 # - `12600` in `i5-12600K` looks like a ZIP code. A token pattern sees one token at a time, so
 #   `course.rules` adds a custom token attribute, `Token._.course_standalone`, which is False for a
 #   token glued to letters or a hyphen. The ZIP pattern requires it to be True.
@@ -252,7 +373,11 @@ pd.concat(picks)[["snippet", "gold_text", "pred_text", "error"]]
 # - `$300 CAD` and `160€` put a currency code or sign after the number.
 # - `imgur.com/a/Ps5sL1m` is split before the last `m` (the tokenizer reads `1m` as a number with a
 #   unit), so a URL token followed directly by letters takes them along.
-#
+
+# %%
+print({text: [t.text for t in nlp.make_doc(text)] for text in ("C$450", "A$730", "CA$500", "AU$120", "US$300")})
+
+# %% [markdown]
 # These fixes are in `rules.REFINED_PATTERNS`. The price patterns, for example:
 
 # %%
@@ -263,145 +388,190 @@ for pattern in rules.REFINED_PATTERNS["PRICE"]:
 # Now the verdict on dev, which played no part in writing either set of patterns:
 
 # %%
-refined = rules.ruler_pipeline(RULE_LABELS, refined=True)
+refined = spacy.blank("en")
+refined.add_pipe("entity_ruler").add_patterns(rules.patterns(RULE_LABELS, refined=True))
 rule_scores = evaluate.compare({"first draft": draft, "refined": refined}, dev, RULE_LABELS)
 rule_scores
 
+# %%
+refined_dev = evaluate.evaluate(refined, dev, RULE_LABELS)
+print(f"refined rules on dev: precision {refined_dev.micro['p']:.3f}, recall {refined_dev.micro['r']:.3f}")
+print(refined_dev.errors[["snippet", "gold_text", "error"]].to_string())
+for name, records in (("dev", dev), ("train", train)):
+    price = evaluate.evaluate(refined, records, ["PRICE"]).per_label["PRICE"]
+    print(f"refined PRICE rules on {name}: precision {price['p']:.3f}, recall {price['r']:.3f}")
+
 # %% [markdown]
 # The refined rules find almost every pattern-like entity in dev, with no training data at all,
-# and they never predict a wrong one (precision is 1.0). What they still miss needs context:
-# `150 local` is a price because of where it stands, and an Australian postcode (`Melbourne 3000`)
-# is just a four-digit number without its city. That is the model's job.
-
-# %%
-rule_errors = evaluate.evaluate(refined, dev, RULE_LABELS).errors
-print(rule_errors[["snippet", "gold_text", "error"]].to_string())
-
+# and no wrong one (precision and recall printed above). What they miss needs context: `150 local`
+# is a price because of where it stands, and an Australian postcode (`Melbourne 3000`) is just a
+# four-digit number without its city. On the training posts the same PRICE rules miss more (the
+# last two lines): `asking 180 shipped` and its kind are rarer in dev than in train. That is the
+# part a model could add.
 
 # %% [markdown]
 # ## Rules and model together
 #
 # A **hybrid** pipeline runs the ruler and the trained `ner` in one pipeline. Where the ruler goes
-# matters:
+# matters, because a component that sets entities only adds to what is already on the `Doc`:
 #
 # - **ruler first** (`before="ner"`): the `ner` sees the ruler's entities already on the `Doc`,
 #   keeps them, and predicts only around them. The rules win where both fire.
-# - **ruler last**: the ruler only adds entities where the model found nothing
-#   (`overwrite_ents=False`). The model wins.
+# - **ruler last** (the default position): with `overwrite_ents=False` (the default) the ruler
+#   only adds entities where the model found nothing, so the model wins; with
+#   `overwrite_ents=True` the ruler replaces the model's entities where they overlap, so the rules
+#   win again, but the model never saw them.
 #
-# We reuse the model trained on the most posts in the learning curve and build both variants. The
-# `ner` component is shared with the plain model, not copied or retrained.
+# The `hybrid` function defined before the learning curve builds these pipelines: a fresh
+# `spacy.blank("en")`, `nlp.add_pipe("ner", source=model)` (the trained component is shared, not
+# copied or retrained) and `nlp.add_pipe("entity_ruler", before=..., config=...)`. Now place a
+# ruler yourself. The checks use a small stand-in `ner` that makes one typical mistake fast: it
+# calls every five-digit number a PRICE.
+#
+# ### Exercise 06.3 · Put the entity_ruler before the ner
+
+# %% tags=["exercise"]
+# Exercise 06.3
+def add_rules_first(nlp, patterns):
+    """Add an entity_ruler with `patterns` before the ner, which keeps the rules' entities."""
+    ruler = nlp.add_pipe("entity_ruler", ____)
+    ruler.add_patterns(patterns)
+    return nlp
+
 
 # %%
-def hybrid(model: spacy.language.Language, ruler_first: bool = True) -> spacy.language.Language:
-    nlp = spacy.blank("en")
-    nlp.add_pipe("ner", source=model)
-    return rules.add_ruler(nlp, RULE_LABELS, before="ner" if ruler_first else None, refined=True)
+exercises.check("06.3", add_rules_first)
+
+# %% [markdown]
+# ### Exercise 06.4 · Let a ruler at the end overwrite the model
+#
+# Sometimes the ruler must run last, for example because it was added to a pipeline you loaded,
+# after its `ner`. Keep the default position and make its entities win through its config.
+
+# %% tags=["exercise"]
+# Exercise 06.4
+def add_rules_last(nlp, patterns):
+    """Add an entity_ruler at the end whose entities replace the model's where they overlap."""
+    ruler = nlp.add_pipe("entity_ruler", config=____)
+    ruler.add_patterns(patterns)
+    return nlp
 
 
-model = curve.models[max(SIZES)]
-pipelines = {"rules": refined, "model": model, "hybrid (ruler first)": hybrid(model),
-             "hybrid (ruler last)": hybrid(model, ruler_first=False)}
+# %%
+exercises.check("06.4", add_rules_last)
+
+# %% [markdown]
+# ### The three placements on dev
+#
+# We take the model trained on all training posts in the learning curve (the first seed, with the
+# same number of updates as every other run) and build the three hybrids:
+
+# %%
+model = models[max(SIZES)]
+pipelines = {"rules": refined, "model": model, "ruler first": hybrid(model),
+             "ruler last": hybrid(model, ruler_first=False),
+             "ruler last, overwrite": hybrid(model, ruler_first=False, overwrite=True)}
+print({name: nlp.pipe_names for name, nlp in pipelines.items()})
 
 # %% tags=["nbval-ignore-output"]
 comparison = evaluate.compare(pipelines, dev, LABELS)
-assert comparison.loc["micro", "hybrid (ruler first)"] > comparison.loc["micro", "model"]
-for label in ("ZIP", "URL"):
-    assert comparison.loc[label, "hybrid (ruler first)"] >= comparison.loc[label, "model"]
 comparison
 
 # %%
-fig = viz.plot_compare(comparison, title="Strict F1 on dev: rules, model and hybrid")
+fig = viz.plot_compare(comparison, title="Strict F1 on dev: rules, model and hybrids")
 
 # %% [markdown]
-# Label by label:
+# %% tags=["nbval-ignore-output"]
+print("ruler first minus model:", (comparison["ruler first"] - comparison["model"]).round(3).to_dict())
+print("ruler first minus rules:", (comparison["ruler first"] - comparison["rules"]).round(3)[RULE_LABELS].to_dict())
+
+# %% [markdown]
+# Label by label. This is one model (seed 0), trained with the learning curve's budget, so about
+# two passes over the posts: a model trained for longer (notebook 03) is stronger, and small
+# differences below should not be read as a verdict.
 #
-# - On `ZIP` and `URL` the rules beat the model trained on every post, and the hybrid with the
-#   ruler first inherits that. On `USERNAME` and `PRICE` both are strong; the hybrid adds the
-#   context prices that the rules miss.
-# - On `PRODUCT`, `LOCATION` and `CONDITION` the rules contribute nothing (zero F1 in the rules
-#   column), and the hybrid keeps the model's scores, give or take a span or two: the `ner`
-#   predicts around the preset entities.
-# - Putting the ruler last helps less, because the model keeps its own (sometimes wrong) `ZIP` and
-#   `URL` spans where the rules would have been right.
+# - On `ZIP` and `URL` the rules beat the model trained on every post by a wide margin, and both
+#   placements that let the rules win (ruler first, or last with `overwrite_ents`) inherit most
+#   of that.
+#   The ruler last *without* overwriting helps much less: the model keeps its own, often wrong, `ZIP`
+#   and `URL` spans where the rules would have been right.
+# - On `PRICE` the rules alone and the hybrids are within a couple of spans of each other (106
+#   prices in dev); the rules miss the context prices, the model adds a few false alarms. That gap
+#   is too small, and this model too short-trained, to name a winner.
+# - On `PRODUCT`, `LOCATION` and `CONDITION` the rules find nothing (zero in the rules column), yet
+#   the hybrid with the ruler first scores higher than the model: with the pattern entities fixed,
+#   the `ner` no longer spends tokens on them and predicts better around them.
 #
-# Rules help most where the model is weakest, and the model is weakest with little data. The
-# next cell adds the same ruler to every model of the learning curve; the gain is largest for the
-# smallest training set and shrinks as the model learns the shapes itself:
+# ### Do rules help most with little data?
+#
+# Every model of the learning curve was also scored with the refined rules in front of it
+# (`with rules`). The gain of the rules, per size, over the seeds:
 
 # %% tags=["nbval-ignore-output"]
-hybrid_micro = [evaluate.evaluate(hybrid(curve.models[n]), dev).micro["f"] for n in SIZES]
-with_rules = pd.DataFrame({"model": scores["micro"], "hybrid": hybrid_micro}).round(3)
-rule_gain = with_rules["hybrid"] - with_rules["model"]
-assert (rule_gain > 0).all() and rule_gain.iloc[0] > rule_gain.iloc[-1]
-with_rules
+micro = runs.pivot_table(index=["posts", "seed"], columns="pipeline", values="micro")
+micro["gain"] = micro["with rules"] - micro["model"]
+rule_gain = experiments.spread(micro.reset_index(), "posts", ["model", "with rules", "gain"])
+rule_gain
 
 # %%
-ax = with_rules.plot(marker="o", ylim=(0, 1.05), figsize=(6, 3.5),
-                     title="Micro F1 on dev with and without rules")
-_ = ax.set(xlabel="training posts", ylabel="strict micro F1")
+g = rule_gain.xs("mean", axis=1, level=1)
+lo, hi = rule_gain.xs("min", axis=1, level=1), rule_gain.xs("max", axis=1, level=1)
+fig = viz.plot_learning_curve(list(g.index), {"model": g["model"].tolist(), "with rules": g["with rules"].tolist()},
+                              bands={c: (lo[c].tolist(), hi[c].tolist()) for c in ("model", "with rules")},
+                              title="Micro F1 on dev with and without rules", metric="strict micro F1",
+                              xlabel="training posts")
 
 # %% [markdown]
+# %% tags=["nbval-ignore-output"]
+smallest, largest = rule_gain.index[0], rule_gain.index[-1]
+print(f"gain from rules with {smallest} posts: {rule_gain.loc[smallest, ('gain', 'min')]:.3f} to "
+      f"{rule_gain.loc[smallest, ('gain', 'max')]:.3f}; with {largest} posts: {rule_gain.loc[largest, ('gain', 'min')]:.3f} "
+      f"to {rule_gain.loc[largest, ('gain', 'max')]:.3f}")
+print("smallest set gains more than the largest with every seed:",
+      rule_gain.loc[smallest, ("gain", "min")] > rule_gain.loc[largest, ("gain", "max")])
+
+# %% [markdown]
+# Rules help at every size, and most with the fewest posts: with 25 posts the rules' gain is
+# larger, with every seed, than the largest gain with all posts (the two ranges printed above do
+# not overlap). So "rules help most with little data" survives a fair comparison with three seeds.
+# The gain at 480 posts is an upper bound, since those models saw each post only about twice: a
+# model trained for longer learns more of the shapes itself and leaves less for the rules.
+#
 # ## When not to train a model at all
 #
 # Put the measurements together:
 #
-# - For `ZIP` and `URL`, patterns written in an afternoon reach a dev F1 that the model trained on
-#   all 480 posts does not, and for `USERNAME` they tie with it; all with precision 1.0, no
-#   annotation budget, and errors you can read and fix in a minute. If these are the only labels
-#   you need, **do not train a model**: write the patterns and use your annotated posts to
-#   *evaluate* them.
-# - For `PRICE`, rules cover the usual forms and a model adds the prices that only context reveals
-#   (`asking 180 shipped`). A hybrid is the right tool when those matter.
+# - For `ZIP`, `URL` and `USERNAME`, patterns written in an afternoon reach a dev F1 that the model
+#   trained on all posts does not reach (or only ties), with precision 1.0, no annotation budget,
+#   and errors you can read and fix in a minute. If these are the only labels you need, **do not
+#   train a model**: write the patterns and use your annotated posts to *evaluate* them.
+# - For `PRICE`, rules cover the usual forms and a model adds the prices that only context
+#   reveals (`asking 180 shipped`), which the rules missed more often in train than in dev. Use
+#   rules plus the model (a hybrid) when such posts are common in your data; count them first.
 # - For `PRODUCT`, `LOCATION` and `CONDITION` there is no short list of shapes; the learning curve
-#   says that more annotated posts still pay off. Spend the annotation budget here, and try
-#   augmentation and a pretrained starting point (notebook 07) before annotating thousands of posts.
+#   says that more annotated posts still pay off for most of them. Spend the annotation budget here,
+#   and try a pretrained starting point (notebook 07) before annotating thousands of posts.
 #
 # A model is worth training when the entities depend on context and vary in form. When the form
 # alone decides, rules win on accuracy, cost and transparency.
-
-# %% [markdown]
-# ## Exercise: prices with the currency after the number
-#
-# Polish and euro prices are often written with the currency *after* the amount: `1100 PLN`,
-# `160€`, and British sellers write `55 quid`. Complete the pattern: a number (`LIKE_NUM`),
-# followed by a token whose lower-case form is one of a list. Fill in the list so that the three
-# prices are found and `850 watts` or `2 sticks` are not. (Hint: the tokenizer splits `160€`
-# into `160` and `€`.)
-
-# %%
-currencies_after = ____  # a list of lower-case currency words and signs
-price_after = [{"LIKE_NUM": True}, {"LOWER": {"IN": currencies_after}}]
-
-# %%
-price_examples = [("[EU-PL] [H] RX 6700 XT [W] 1100 PLN, Krakow", [("1100 PLN", "PRICE")]),
-                  ("Phanteks NV7 for 160€ in Cologne", [("160€", "PRICE")]),
-                  ("Sennheiser HD 6XX, 55 quid posted", [("55 quid", "PRICE")]),
-                  ("Corsair RM850x, 850 watts, fully modular", []),
-                  ("selling 2 sticks of 8GB DDR4", [])]
-check.ruler_pattern(price_after, "PRICE", price_examples)
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution: list the currency words in lower case, and the signs as they are (they have no case).
-currencies_after = ["pln", "€", "£", "quid", "pounds", "eur", "euro", "euros", "usd", "cad", "aud",
-                    "bucks", "dollars"]
-price_after = [{"LIKE_NUM": True}, {"LOWER": {"IN": currencies_after}}]
-check.ruler_pattern(price_after, "PRICE", price_examples).require()
 
 # %% [markdown]
 # ## Summary
 #
 # - Count labels before training, and read per-label scores next to their support: micro F1 hides
 #   rare labels, and a label with 16 dev mentions moves six points per span.
-# - A learning curve per label shows which labels need more data (`PRODUCT`, `LOCATION` still
-#   climbing at 480 posts) and which do not (`USERNAME` perfect from 50 posts).
-# - Augmentation is cheap and must be measured: lower-cased copies closed the gap on lower-case
-#   posts, and entity swapping (with offsets recomputed) helped with 100 posts. Never augment the
-#   dev or test data.
+# - Compare training runs like with like: the same number of updates for every training set, and
+#   several seeds. Ten epochs over 25 posts is far less training than ten epochs over 480, and an
+#   augmented set gets more updates than the original; without the control, you measure that.
+# - A learning curve per label, with the seed spread as a band, shows which labels need more data
+#   (`PRODUCT`, `CONDITION`, `URL` still climbing) and which do not (`PRICE`, `USERNAME`).
+# - Augmentation is cheap and must be measured against that control: lower-cased copies robustly
+#   help on lower-case posts at a small cost on normal ones; entity swapping showed no effect beyond
+#   the seed spread here. Never augment the dev or test data.
 # - For pattern-like labels, refined EntityRuler patterns beat the model trained on every post.
 #   Rules written from the training errors, checked on dev, are evaluated like any model.
-# - A hybrid with the ruler before the `ner` keeps the rules' entities and lets the model fill in
-#   the rest; its advantage is largest with little data.
+# - Put the ruler `before="ner"` to let the rules win and the model predict around them, or last
+#   with `overwrite_ents=True`; last without it, the model wins. Rules help most with little data.
 # - When the form alone decides, skip the model.
 #
 # ## Quiz

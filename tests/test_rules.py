@@ -28,6 +28,21 @@ def test_refined_price_variants_from_the_guidelines(text, price):
     assert ents(REFINED, text) == [(price, "PRICE")]
 
 
+@pytest.mark.parametrize("text,price", [
+    ("Asking CA$500 shipped", "CA$500"), ("AU$120 obo", "AU$120"), ("only CA$1,250.50", "CA$1,250.50"),
+    ("CA$ 500 local", "CA$ 500"), ("US$300 firm", "US$300"), ("AU$1.2k or best", "AU$1.2k"),
+])
+def test_refined_prices_with_two_letter_dollar_signs(text, price):
+    assert ents(REFINED, text) == [(price, "PRICE")]
+
+
+def test_two_letter_dollar_prices_are_one_token_for_the_tokenizer(nlp):
+    # why the sign list alone cannot match them: the token is the whole price
+    assert [t.text for t in nlp("CA$500 AU$120 C$450")] == ["CA$500", "AU$120", "C$", "450"]
+    assert ents(REFINED, "CA$500 each") == [("CA$500", "PRICE")]
+    assert ents(REFINED, "CA$ each") == [] and ents(REFINED, "CAD$500") == []
+
+
 def test_first_draft_misses_the_variants_the_refined_set_adds():
     assert ents(BASIC, "[W] C$420, Toronto") == []
     assert ents(BASIC, "for 160€ in Cologne") == []

@@ -166,3 +166,23 @@ def test_escaping_leaves_ordinary_markup_unchanged():
     labels = ["PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", "USERNAME"]
     plain = displacy.render(docs, style="ent", options={"ents": labels, "colors": LABEL_COLORS}, jupyter=False)
     assert ents_html(docs) == plain  # notebooks' committed outputs stay the same
+
+
+def test_plot_learning_curve_draws_a_band_per_label_given():
+    scores = {"PRODUCT": [0.2, 0.5, 0.7], "micro": [0.15, 0.45, 0.75]}
+    fig = plot_learning_curve([10, 50, 100], scores, bands={"PRODUCT": ([0.1, 0.4, 0.6], [0.3, 0.6, 0.8])},
+                              xlabel="training posts")
+    ax = fig.axes[0]
+    assert len(ax.collections) == 1  # one shaded band, for PRODUCT only
+    (path,) = ax.collections[0].get_paths()
+    ys = path.vertices[:, 1]
+    assert ys.min() == pytest.approx(0.1) and ys.max() == pytest.approx(0.8)
+    assert ax.get_xlabel() == "training posts" and ax.get_ylim()[0] == 0
+    with pytest.raises(TrainingError, match="E421"):
+        plot_learning_curve([10, 50], {"PRODUCT": [0.1, 0.2]}, bands={"PRODUCT": ([0.1], [0.2])})
+
+
+def test_plot_learning_curve_gives_lines_that_are_not_labels_distinct_colours():
+    fig = plot_learning_curve([10, 50], {"model": [0.2, 0.5], "with rules": [0.4, 0.6]})
+    first, second = fig.axes[0].get_lines()
+    assert to_hex(first.get_color()) != to_hex(second.get_color())

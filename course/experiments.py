@@ -1,0 +1,150 @@
+"""Fair training comparisons: the same number of updates for every run, several seeds, the spread.
+
+Two runs can only be compared if they differ in the one thing under study. Training for
+a fixed number of *epochs* does not do that: an epoch over 25 posts is a handful of
+updates, an epoch over a training set doubled by augmentation twice as many as over the
+original. So every run here makes exactly `n_updates` updates of `batch_size` examples,
+cycling through its training posts in a new shuffled order each pass (a small set is
+simply seen more often), and every comparison is repeated over several seeds.
+
+* `train_updates` trains one blank `ner` for a fixed number of updates.
+* `learning_curve_runs` trains one model per (size, seed) on nested subsets and scores
+  it on dev, optionally also with extra components added (e.g. an EntityRuler).
+* `training_set_runs` trains one model per (training set, seed) and scores it on several
+  evaluation sets (e.g. dev and lower-cased dev).
+* `spread` turns the long table of runs into mean, min and max per group.
+
+The seed fixes the weight initialisation, dropout, the order of the examples and (in
+`learning_curve_runs`) which posts the subsets are cut from, so the spread over seeds
+covers both the luck of the sample and the luck of training.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+
+import pandas as pd
+import spacy
+from spacy.language import Language
+
+from .annotations import Record
+from .errors import TrainingError
+from .settings import LABELS, seed_everything
+
+AddOn = Callable[[Language], Language]  # trained model -> pipeline to score (e.g. with a ruler)
+
+
+def train_updates(records: Sequence[Record], *, n_updates: int, batch_size: int = 8, dropout: float = 0.2,
+                  seed: int = 0, labels: Sequence[str] = LABELS) -> Language:
+    """Train a blank `ner` for exactly `n_updates` updates of `batch_size` examples.
+
+    records (Sequence[Record]): valid training records.
+    n_updates (int): number of `nlp.update` calls, at least 1.
+    batch_size (int): examples per update, at least 1; a pass over the records ends in
+        the next shuffled pass, so every batch is full.
+    dropout (float): dropout rate.
+    seed (int): seed for the weights, dropout and the order of the examples.
+    labels (Sequence[str]): entity labels; other labels are refused (E107).
+    RETURNS (Language): the trained pipeline.
+    RAISES TrainingError: E408 for n_updates or batch_size < 1, E403 without records.
+    """
+    from .train import make_examples
+
+    for what, value in (("n_updates", n_updates), ("batch_size", batch_size)):
+        if value < 1:
+            raise TrainingError("E408", what=what, value=value)
+    if not records:
+        raise TrainingError("E403", path="the training records")
+    seed_everything(seed)
+    nlp = spacy.blank("en")
+    ner = nlp.add_pipe("ner")
+    for label in labels:
+        ner.add_label(label)
+    examples = make_examples(nlp, records, labels)
+    optimizer = nlp.initialize(lambda: examples)
+    rng, queue = random.Random(seed), []
+    for _ in range(n_updates):
+        batch = []
+        while len(batch) < batch_size:
+            if not queue:
+                queue = list(examples)
+                rng.shuffle(queue)
+            batch.append(queue.pop())
+        nlp.update(batch, drop=dropout, sgd=optimizer)
+    return nlp
+
+
+def _scores(nlp: Language, dev: Sequence[Record], labels: Sequence[str]) -> dict[str, float]:
+    from .evaluate import evaluate
+
+    result = evaluate(nlp, dev, labels)
+    return {**{label: result.per_label[label]["f"] for label in labels}, "micro": result.micro["f"]}
+
+
+def learning_curve_runs(train: Sequence[Record], dev: Sequence[Record], sizes: Sequence[int],
+                        seeds: Sequence[int], *, n_updates: int, batch_size: int = 8,
+                        labels: Sequence[str] = LABELS, add_ons: Mapping[str, AddOn] | None = None,
+                        keep: int | None = None) -> tuple[pd.DataFrame, dict[int, Language]]:
+    """Learning curve with the same number of updates for every size, repeated over seeds.
+
+    train, dev (Sequence[Record]): subsets are cut from `train`; every model is scored on `dev`.
+    sizes (Sequence[int]): training posts per point.
+    seeds (Sequence[int]): one run per seed and size; seed s cuts its own nested subsets.
+    n_updates (int): updates per run, the same for every size.
+    batch_size (int): examples per update.
+    labels (Sequence[str]): labels to train and score.
+    add_ons (Mapping[str, AddOn] | None): name → function turning the trained model into
+        another pipeline to score as well (e.g. with a ruler); the plain model is "model".
+    keep (int | None): keep the models trained with this seed (None: the first seed).
+    RETURNS (tuple): a long DataFrame (columns posts, seed, pipeline, the labels, micro;
+        one row per run and pipeline) and size → model trained with seed `keep`.
+    RAISES TrainingError: E430 for a size outside 1..len(train), E408 as in train_updates.
+    """
+    from .augment import nested_subsets
+
+    keep = seeds[0] if keep is None else keep
+    rows, models = [], {}
+    for seed in seeds:
+        for size, subset in nested_subsets(train, sizes, seed).items():
+            nlp = train_updates(subset, n_updates=n_updates, batch_size=batch_size, seed=seed, labels=labels)
+            rows.append({"posts": size, "seed": seed, "pipeline": "model", **_scores(nlp, dev, labels)})
+            for name, make in (add_ons or {}).items():  # after scoring the model, in case `make` changes it
+                rows.append({"posts": size, "seed": seed, "pipeline": name, **_scores(make(nlp), dev, labels)})
+            if seed == keep:
+                models[size] = nlp
+    return pd.DataFrame(rows), models
+
+
+def training_set_runs(variants: Mapping[str, Sequence[Record]], evals: Mapping[str, Sequence[Record]],
+                      seeds: Sequence[int], *, n_updates: int, batch_size: int = 8,
+                      labels: Sequence[str] = LABELS) -> pd.DataFrame:
+    """Train one model per training set and seed, all with the same number of updates.
+
+    variants (Mapping[str, Sequence[Record]]): name → training records (e.g. original, + swapped).
+    evals (Mapping[str, Sequence[Record]]): name → evaluation records (e.g. dev, lower-cased dev).
+    seeds (Sequence[int]): one run per seed and variant.
+    n_updates, batch_size (int): as in `train_updates`, the same for every variant.
+    labels (Sequence[str]): labels to train and score.
+    RETURNS (DataFrame): one row per run: variant, seed, posts, then micro F1 per evaluation set.
+    """
+    from .evaluate import evaluate
+
+    rows = []
+    for name, records in variants.items():
+        for seed in seeds:
+            nlp = train_updates(records, n_updates=n_updates, batch_size=batch_size, seed=seed, labels=labels)
+            rows.append({"variant": name, "seed": seed, "posts": len(records),
+                         **{e: evaluate(nlp, recs, labels).micro["f"] for e, recs in evals.items()}})
+    return pd.DataFrame(rows)
+
+
+def spread(runs: pd.DataFrame, by: str | Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
+    """Mean, min and max over seeds of some score columns, per group.
+
+    runs (DataFrame): a table of runs, e.g. from `learning_curve_runs`.
+    by (str | Sequence[str]): the grouping column(s), e.g. "posts"; groups keep their first-seen order.
+    columns (Sequence[str]): score columns to summarise.
+    RETURNS (DataFrame): one row per group; columns (score, "mean" | "min" | "max"), 3 decimals.
+    """
+    grouped = runs.groupby(by, sort=False)[list(columns)]
+    return grouped.agg(["mean", "min", "max"]).round(3)
