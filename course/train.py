@@ -198,7 +198,7 @@ def train_config(base: str, train: Sequence[Record], dev: Sequence[Record], outp
 
 
 def _train_into(config: Path, base: str, train: Sequence[Record], dev: Sequence[Record],
-                staging: "_Staging", *, epochs: int, seed: int, overrides: dict | None, quiet: bool,
+                staging: _Staging, *, epochs: int, seed: int, overrides: dict | None, quiet: bool,
                 progress: bool) -> None:
     """Run `spacy train` in a temporary folder and copy the final model into `staging.path`."""
     from spacy.cli.train import train as spacy_train
