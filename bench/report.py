@@ -9,6 +9,7 @@ Runs, each in its own process:
   bench/train_throughput.py --json        train_blank vs `spacy train`, words/second
   bench/validate_speed.py --json          validate vs offsets_to_biluo_tags, 10,000 docs
   bench/model_scores.py --json            test-set F1 of each model, learner settings
+  bench/cli_startup.py --json             `python -m course validate` vs `python -m spacy info`
 Machines are noisy, so speed is reported as ratios next to the raw numbers.
 """
 from __future__ import annotations
@@ -52,7 +53,7 @@ def table(header: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
-def render(times: dict | None, throughput: dict, validation: dict, scores: dict) -> str:
+def render(times: dict | None, throughput: dict, validation: dict, scores: dict, startup: dict) -> str:
     import spacy
 
     parts = [
@@ -74,6 +75,9 @@ def render(times: dict | None, throughput: dict, validation: dict, scores: dict)
               "## Validation speed: `annotations.validate` vs `offsets_to_biluo_tags`",
               table(["", "value"], [[k, v] for k, v in validation.items()]),
               f"Ratio (goal ≤ 1.2): **{validation.get('ratio')}**",
+              "## CLI start-up: `python -m course validate` (one line) vs `python -m spacy info`",
+              table(["", "value"], [[k, v] for k, v in startup.items()]),
+              f"Ratio of the medians (goal ≤ 1.0): **{startup.get('ratio')}**",
               "## Test-set F1 per model (strict, learner-mode settings)"]
     labels = sorted({label for s in scores.values() for label in s.get("per_label", {})})
     rows = [[name, s["micro"]["f"], *(s["per_label"].get(l, {}).get("f", "") for l in labels),
@@ -99,7 +103,7 @@ def main() -> int:
     else:
         times = notebook_times()
     report = render(times, run_json("train_throughput.py"), run_json("validate_speed.py"),
-                    run_json("model_scores.py"))
+                    run_json("model_scores.py"), run_json("cli_startup.py"))
     (BENCH / "RESULTS.md").write_text(report, encoding="utf-8")
     print(report)
     return 0

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from .errors import CourseError
+
 __all__ = ["____", "CheckFailed", "CheckResult", "contains_blank", "entities", "labels", "ruler_pattern",
            "number", "predictions", "review_filter", "spans"]
 
@@ -73,8 +75,12 @@ def contains_blank(value: Any, _depth: int = 0) -> bool:
     return False
 
 
-class CheckFailed(AssertionError):
-    """Raised by `CheckResult.require()`; the message carries the hint."""
+class CheckFailed(CourseError, AssertionError):
+    """E524, raised by `CheckResult.require()`; the message carries the hint. result (CheckResult)."""
+
+    def __init__(self, result: "CheckResult") -> None:
+        self.result = result
+        super().__init__("E524", result=repr(result))
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ class CheckResult:
     def require(self) -> "CheckResult":
         """RETURNS (CheckResult): self if passed. RAISES CheckFailed: message and hint."""
         if not self.passed:
-            raise CheckFailed(repr(self))
+            raise CheckFailed(self)
         return self
 
 

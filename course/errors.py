@@ -5,8 +5,12 @@ what to do next. Codes are stable so that notebooks, tests and the CLI can refer
 to them.
 
 E1xx  annotation problems (one record)       E3xx  missing resources (models, weights)
-E2xx  file and format problems               E4xx  training and evaluation
-E5xx  quizzes, exercises and the annotator
+E2xx  file and format problems               E4xx  training, evaluation, the annotator, serving
+E51x/E52x  quizzes and exercise checks
+
+This is the only registry: every error class of the course is a `CourseError` with a
+code from `Errors`, and tests/test_errors.py fails when a code here is never used in
+`course/` or a code used there is missing here.
 """
 from __future__ import annotations
 
@@ -66,8 +70,6 @@ class Errors:
             "in IOB2 every entity starts with B-; change it to B-{label}")
     E210 = ("cannot write {path}: {reason}", "check that the folder exists and is writable")
     E211 = ("{path} is not a spaCy DocBin file ({reason})", "create .spacy files with DocBin.to_disk or `python -m course convert`")
-    E212 = ("{count} record(s) have annotation problems; nothing was written",
-            "run `python -m course validate {path}` to see them, or use --fix")
 
     # --- E3xx: pretrained resources -------------------------------------------------
     E301 = ("the pretrained pipeline '{name}' is not installed",
@@ -168,10 +170,34 @@ class Errors:
             "save_as writes only a new file; choose a name that does not exist yet")
     E480 = ("interrupted", "nothing was written; run the command again")
 
-    # --- E5xx: quizzes, exercises, annotator ----------------------------------------
-    E501 = ("quiz file {path}, question '{qid}': {problem}", "{hint}")
-    E502 = ("no quiz named '{name}'", "available quizzes: {choices}")
-    E503 = ("{problem}", "{hint}")
+    # --- E510-E529: quizzes (course/quiz_bank.py, quiz.py, quiz_progress.py) and exercise checks ---
+    E510 = ("no quiz for notebook '{notebook}'", "available quizzes: {choices}")
+    E511 = ("{problem}", "a quiz file is a mapping with a `questions:` list")
+    E512 = ("question '{qid}': missing or empty field '{field}'",
+            "every question needs id, kind, prompt, hint, explanation and common_mistake")
+    E513 = ("question '{qid}': unknown kind '{kind}'", "use one of: single, multiple, numeric")
+    E514 = ("question '{qid}': a 'single' question needs exactly one correct option, found {n}",
+            "mark one option `correct: true`, or use kind 'multiple' for select-all-that-apply")
+    E515 = ("question '{qid}': a 'multiple' question has no correct option",
+            "mark at least one option `correct: true`")
+    E516 = ("question '{qid}', option {n}: {problem}",
+            "each option needs `text` and a `feedback` saying why it is right, or why it is "
+            "tempting but wrong")
+    E517 = ("question '{qid}': '{field}' must be a number, got {value!r}",
+            "numeric questions need `answer` and `tolerance` (>= 0); wrong_answers need `value`")
+    E518 = ("duplicate question id '{qid}'", "ids must be unique across the quiz bank")
+    E519 = ("question '{qid}': unknown field(s) {fields} for kind '{kind}'", "allowed: {allowed}")
+    E520 = ("question '{qid}' has no option {choice!r}",
+            "choose by 0-based index, letter (A, B, ...) or the exact option text")
+    E521 = ("quiz '{notebook}' has no question '{qid}'", "available: {choices}")
+    # E522/E523 are warnings (quiz_progress notes), not raised: progress is never worth a crash
+    E522 = ("the progress file {path} could not be read ({reason})",
+            "it was moved to {backup}; progress starts fresh")
+    E523 = ("progress could not be saved to {path} ({reason})",
+            "answers still count in this session; set COURSE_PROGRESS_FILE to a writable "
+            "file, or to '' to turn saving off")
+    E524 = ("the exercise check did not pass: {result}",
+            "CheckResult.require() raises this so a solution that stopped working fails loudly")
 
 
 class CourseError(Exception):

@@ -25,12 +25,7 @@ from spacy.language import Language
 
 from .annotations import Record
 from .errors import TrainingError
-from .settings import LABELS, data_path
-
-# OntoNotes labels annotated in data/general_news/eval.jsonl. PRODUCT is left out on
-# purpose: en_core_web_sm has its own PRODUCT label, which our PRODUCT replaces.
-GENERAL_LABELS: tuple[str, ...] = ("PERSON", "NORP", "ORG", "GPE", "LOC", "DATE", "MONEY",
-                                   "PERCENT", "CARDINAL", "ORDINAL")
+from .settings import GENERAL_LABELS, LABELS, data_path  # noqa: F401 (GENERAL_LABELS: finetune.GENERAL_LABELS)
 
 
 def load_general_eval() -> list[Record]:

@@ -143,7 +143,7 @@ class QuizWidget(widgets.VBox):
         chosen = {self._index(c) for c in choices}
         if self.choices is not None:
             if len(chosen) != 1:
-                raise QuizError("Q011", qid=self.question.id, choice=choices)
+                raise QuizError("E520", qid=self.question.id, choice=choices)
             self.choices.value = chosen.pop()
         else:
             for i, box in enumerate(self.checkboxes):
@@ -283,7 +283,7 @@ class QuizWidget(widgets.VBox):
                 return texts.index(choice.strip().casefold())
             if len(choice.strip()) == 1 and choice.strip().upper() in LETTERS[:len(options)]:
                 return LETTERS.index(choice.strip().upper())
-        raise QuizError("Q011", qid=self.question.id, choice=choice)
+        raise QuizError("E520", qid=self.question.id, choice=choice)
 
     def _prompt_html(self) -> str:
         q = self.question
@@ -306,14 +306,14 @@ class QuizWidget(widgets.VBox):
 def build(notebook: str, question_id: str | None = None) -> list[QuizWidget]:
     """Build the widgets for a notebook's quiz (or one question) without displaying them.
 
-    RETURNS (list[QuizWidget]). RAISES QuizError: Q001 (no quiz), Q012 (no such question).
+    RETURNS (list[QuizWidget]). RAISES QuizError: E510 (no quiz), E521 (no such question).
     """
     questions = load_quiz(notebook)
     numbered = list(enumerate(questions, 1))
     if question_id is not None:
         numbered = [(n, q) for n, q in numbered if q.id == question_id]
         if not numbered:
-            raise QuizError("Q012", notebook=notebook, qid=question_id,
+            raise QuizError("E521", notebook=notebook, qid=question_id,
                             choices=", ".join(q.id for q in questions))
     return [QuizWidget(q, number=n) for n, q in numbered]
 

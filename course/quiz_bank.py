@@ -1,6 +1,7 @@
 """The quiz bank: one YAML file per notebook, read and checked into Question objects.
 
-Every malformed entry raises a QuizError naming the file, the question id and the fix.
+Every malformed entry raises a QuizError (E510-E519, course/errors.py) naming the file,
+the question id and the fix.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from .errors import CourseError, Errors
+
 QUIZ_DIR = Path(__file__).parent / "quizzes"
 KINDS = ("single", "multiple", "numeric")
 MAX_TRIES = 3  # wrong tries before the explanation is revealed
@@ -20,48 +23,13 @@ _COMMON = {"id", "kind", "prompt", "hint", "explanation", "common_mistake"}
 _ALLOWED = {"single": _COMMON | {"options"}, "multiple": _COMMON | {"options"},
             "numeric": _COMMON | {"answer", "tolerance", "wrong_answers"}}
 
-# (message, hint) templates, same shape as course.errors.Errors (to be folded into E5xx).
-QUIZ_ERRORS = {
-    "Q001": ("no quiz for notebook '{notebook}'", "available quizzes: {choices}"),
-    "Q002": ("{problem}", "a quiz file is a mapping with a `questions:` list"),
-    "Q003": ("question '{qid}': missing or empty field '{field}'",
-             "every question needs id, kind, prompt, hint, explanation and common_mistake"),
-    "Q004": ("question '{qid}': unknown kind '{kind}'", "use one of: single, multiple, numeric"),
-    "Q005": ("question '{qid}': a 'single' question needs exactly one correct option, found {n}",
-             "mark one option `correct: true`, or use kind 'multiple' for select-all-that-apply"),
-    "Q006": ("question '{qid}': a 'multiple' question has no correct option",
-             "mark at least one option `correct: true`"),
-    "Q007": ("question '{qid}', option {n}: {problem}",
-             "each option needs `text` and a `feedback` saying why it is right, or why it is "
-             "tempting but wrong"),
-    "Q008": ("question '{qid}': '{field}' must be a number, got {value!r}",
-             "numeric questions need `answer` and `tolerance` (>= 0); wrong_answers need `value`"),
-    "Q009": ("duplicate question id '{qid}'", "ids must be unique across the quiz bank"),
-    "Q010": ("question '{qid}': unknown field(s) {fields} for kind '{kind}'", "allowed: {allowed}"),
-    "Q011": ("question '{qid}' has no option {choice!r}",
-             "choose by 0-based index, letter (A, B, ...) or the exact option text"),
-    "Q012": ("quiz '{notebook}' has no question '{qid}'", "available: {choices}"),
-    "Q101": ("the progress file {path} could not be read ({reason})",
-             "it was moved to {backup}; progress starts fresh"),
-    "Q102": ("progress could not be saved to {path} ({reason})",
-             "answers still count in this session; set COURSE_PROGRESS_FILE to a writable "
-             "file, or to '' to turn saving off"),
-}
-
-
-class QuizError(ValueError):
+class QuizError(CourseError, ValueError):
     """A quiz file or quiz call that can be fixed. `str(err)` is 'where: CODE message — hint'."""
-
-    def __init__(self, code: str, *, where: str = "", **fields: Any) -> None:
-        message, hint = QUIZ_ERRORS[code]
-        self.code, self.where = code, where
-        self.message, self.hint = message.format(**fields), hint.format(**fields)
-        super().__init__(f"{where + ': ' if where else ''}{code} {self.message} — {self.hint}")
 
 
 def _note(code: str, **fields: Any) -> str:
-    """RETURNS (str): a one-line warning text for a Q1xx code."""
-    message, hint = QUIZ_ERRORS[code]
+    """RETURNS (str): a one-line warning text for a code that is reported, not raised (E522, E523)."""
+    message, hint = getattr(Errors, code)
     return f"{code} {message.format(**fields)} — {hint.format(**fields)}"
 
 
@@ -117,7 +85,7 @@ def available_quizzes(directory: Path | str | None = None) -> list[str]:
 def quiz_path(notebook: str, directory: Path | str | None = None) -> Path:
     """Find the quiz file for a notebook: "05_evaluation", "05_evaluation.ipynb" or "04".
 
-    RETURNS (Path): the YAML file. RAISES QuizError: Q001 if there is none.
+    RETURNS (Path): the YAML file. RAISES QuizError: E510 if there is none.
     """
     folder = Path(directory or QUIZ_DIR)
     name = re.sub(r"\.(ipynb|ya?ml)$", "", Path(str(notebook)).name)
@@ -126,7 +94,7 @@ def quiz_path(notebook: str, directory: Path | str | None = None) -> Path:
     matches = [n for n in available_quizzes(folder) if n.startswith(f"{name}_")]
     if len(matches) == 1:
         return folder / f"{matches[0]}.yaml"
-    raise QuizError("Q001", notebook=notebook, choices=", ".join(available_quizzes(folder)))
+    raise QuizError("E510", notebook=notebook, choices=", ".join(available_quizzes(folder)))
 
 
 def load_quiz(notebook: str, directory: Path | str | None = None) -> list[Question]:
@@ -135,25 +103,25 @@ def load_quiz(notebook: str, directory: Path | str | None = None) -> list[Questi
     notebook (str): notebook name, e.g. "05_evaluation".
     directory (Path | str | None): folder with the YAML files; default course/quizzes.
     RETURNS (list[Question]): the questions in file order.
-    RAISES QuizError: Q001-Q010, naming the file and the question id.
+    RAISES QuizError: E510-E519, naming the file and the question id.
     """
     path = quiz_path(notebook, directory)
     where = str(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
-        raise QuizError("Q002", where=where, problem=f"cannot read YAML ({err})") from None
+        raise QuizError("E511", where=where, problem=f"cannot read YAML ({err})") from None
     if isinstance(data, dict) and data.get("notebook", path.stem) != path.stem:
-        raise QuizError("Q002", where=where,
+        raise QuizError("E511", where=where,
                         problem=f"`notebook: {data['notebook']}` does not match the file name")
     raw = data.get("questions") if isinstance(data, dict) else None
     if not isinstance(raw, list) or not raw:
-        raise QuizError("Q002", where=where, problem="no `questions:` list")
+        raise QuizError("E511", where=where, problem="no `questions:` list")
     questions, seen = [], set()
     for n, item in enumerate(raw, 1):
         question = _parse_question(item, n, where, path.stem)
         if question.id in seen:
-            raise QuizError("Q009", where=where, qid=question.id)
+            raise QuizError("E518", where=where, qid=question.id)
         seen.add(question.id)
         questions.append(question)
     return questions
@@ -162,55 +130,55 @@ def load_quiz(notebook: str, directory: Path | str | None = None) -> list[Questi
 def _parse_question(item: Any, n: int, where: str, notebook: str) -> Question:
     """Validate one raw YAML question. RETURNS (Question)."""
     if not isinstance(item, dict):
-        raise QuizError("Q002", where=where, problem=f"question {n} is not a mapping")
+        raise QuizError("E511", where=where, problem=f"question {n} is not a mapping")
     qid = str(item.get("id") or f"#{n}")
     kind = item.get("kind")
     for name in ("id", "kind", "prompt", "hint", "explanation", "common_mistake"):
         if not isinstance(item.get(name), str) or not item[name].strip():
-            raise QuizError("Q003", where=where, qid=qid, field=name)
+            raise QuizError("E512", where=where, qid=qid, field=name)
     if kind not in KINDS:
-        raise QuizError("Q004", where=where, qid=qid, kind=kind)
+        raise QuizError("E513", where=where, qid=qid, kind=kind)
     unknown = sorted(set(item) - _ALLOWED[kind])
     if unknown:
-        raise QuizError("Q010", where=where, qid=qid, fields=", ".join(unknown), kind=kind,
+        raise QuizError("E519", where=where, qid=qid, fields=", ".join(unknown), kind=kind,
                         allowed=", ".join(sorted(_ALLOWED[kind])))
     text = {k: item[k].strip() for k in ("prompt", "hint", "explanation", "common_mistake")}
     if kind == "numeric":
         answer = _number(item.get("answer"), "answer", where, qid)
         tolerance = _number(item.get("tolerance"), "tolerance", where, qid)
         if tolerance < 0:
-            raise QuizError("Q008", where=where, qid=qid, field="tolerance", value=tolerance)
+            raise QuizError("E517", where=where, qid=qid, field="tolerance", value=tolerance)
         wrong = []
         for entry in item.get("wrong_answers") or []:
             entry = entry if isinstance(entry, dict) else {}
             value = _number(entry.get("value"), "wrong_answers.value", where, qid)
             if not isinstance(entry.get("feedback"), str) or not entry["feedback"].strip():
-                raise QuizError("Q003", where=where, qid=qid, field="wrong_answers.feedback")
+                raise QuizError("E512", where=where, qid=qid, field="wrong_answers.feedback")
             wrong.append(WrongAnswer(value, entry["feedback"].strip()))
         return Question(item["id"], kind, options=(), answer=answer, tolerance=tolerance,
                         wrong_answers=tuple(wrong), notebook=notebook, **text)
     options = []
     raw_options = item.get("options")
     if not isinstance(raw_options, list) or len(raw_options) < 2:
-        raise QuizError("Q007", where=where, qid=qid, n="-", problem="needs a list of >= 2 options")
+        raise QuizError("E516", where=where, qid=qid, n="-", problem="needs a list of >= 2 options")
     for i, opt in enumerate(raw_options, 1):
         if not isinstance(opt, dict) or not str(opt.get("text") or "").strip():
-            raise QuizError("Q007", where=where, qid=qid, n=i, problem="missing `text`")
+            raise QuizError("E516", where=where, qid=qid, n=i, problem="missing `text`")
         if not isinstance(opt.get("feedback"), str) or not opt["feedback"].strip():
-            raise QuizError("Q007", where=where, qid=qid, n=i, problem="missing `feedback`")
+            raise QuizError("E516", where=where, qid=qid, n=i, problem="missing `feedback`")
         if not isinstance(opt.get("correct", False), bool) or set(opt) - {"text", "correct", "feedback"}:
-            raise QuizError("Q007", where=where, qid=qid, n=i,
+            raise QuizError("E516", where=where, qid=qid, n=i,
                             problem="`correct` must be true/false; keys are text, correct, feedback")
         options.append(Option(str(opt["text"]).strip(), opt.get("correct", False), opt["feedback"].strip()))
     n_correct = sum(o.correct for o in options)
     if kind == "single" and n_correct != 1:
-        raise QuizError("Q005", where=where, qid=qid, n=n_correct)
+        raise QuizError("E514", where=where, qid=qid, n=n_correct)
     if kind == "multiple" and n_correct < 1:
-        raise QuizError("Q006", where=where, qid=qid)
+        raise QuizError("E515", where=where, qid=qid)
     return Question(item["id"], kind, options=tuple(options), notebook=notebook, **text)
 
 
 def _number(value: Any, field: str, where: str, qid: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise QuizError("Q008", where=where, qid=qid, field=field, value=value)
+        raise QuizError("E517", where=where, qid=qid, field=field, value=value)
     return float(value)

@@ -49,7 +49,7 @@ class Progress:
                 os.replace(self.path, backup)
             except OSError:
                 backup, self.path = "nowhere (it is left as it is; saving is off)", None
-            self.notes.append(_note("Q101", path=self.source, reason=type(err).__name__, backup=backup))
+            self.notes.append(_note("E522", path=self.source, reason=type(err).__name__, backup=backup))
 
     def record(self, notebook: str, qid: str, correct: bool) -> dict[str, Any]:
         """Count one check. Once a question is answered correctly its record is final.
@@ -75,7 +75,7 @@ class Progress:
         try:
             atomic_write_text(self.path, payload + "\n")
         except Exception as err:  # noqa: BLE001 - a quiz must never crash on saving
-            note = _note("Q102", path=self.path, reason=getattr(err, "strerror", None) or err)
+            note = _note("E523", path=self.path, reason=getattr(err, "strerror", None) or err)
             if note not in self.notes:
                 self.notes.append(note)
 

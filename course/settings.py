@@ -20,7 +20,12 @@ os.environ.setdefault("ANSI_COLORS_DISABLED", "1")  # plain text in notebook out
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TOKENIZERS_PARALLELISM"):
     os.environ.setdefault(_var, "1" if _var != "TOKENIZERS_PARALLELISM" else "false")
 
+# The one definition of each label set (data builds, tests and notebooks import these).
 LABELS: tuple[str, ...] = ("PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", "USERNAME")
+# OntoNotes labels annotated in data/general_news/eval.jsonl. PRODUCT is left out on
+# purpose: en_core_web_sm has its own PRODUCT label, which our PRODUCT replaces.
+GENERAL_LABELS: tuple[str, ...] = ("PERSON", "NORP", "ORG", "GPE", "LOC", "DATE", "MONEY",
+                                   "PERCENT", "CARDINAL", "ORDINAL")
 SEED = 0
 
 

@@ -86,6 +86,7 @@ def test_overlap_is_refused_with_a_message_not_an_exception(ann, path):
     (lambda a: a.accept(0), "E454"),
     (lambda a: a.goto(7), "E454"),
     (lambda a: a.undo(), "E455"),
+    (lambda a: a.session.set_status("finished"), "E459"),
 ])
 def test_refused_actions_leave_a_coded_message(ann, action, code):
     assert action(ann) is False
@@ -211,6 +212,13 @@ def test_a_broken_line_is_refused(path):
     with pytest.raises(FormatError) as err:
         Session(path)
     assert err.value.code == "E203" and "posts.jsonl:2" in str(err.value)
+
+
+def test_an_unknown_status_in_the_file_is_refused(path):
+    path.write_text(json.dumps({"text": "RTX 3080 for $450", "entities": [], "status": "finished"}) + "\n")
+    with pytest.raises(AnnotatorError) as err:
+        Session(path)
+    assert err.value.code == "E459" and "'finished' is not a status" in str(err.value)
 
 
 def test_nothing_to_annotate(path):

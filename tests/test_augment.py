@@ -108,6 +108,13 @@ def test_swap_augment_makes_valid_tagged_copies(nlp):
         augment.swap_augment([{"text": "RTX 3080", "entities": [[0, 5, "PRODUCT"]]}], gaz)
 
 
+def test_a_gazetteer_entry_with_bad_edges_is_e432(nlp):
+    # "RTX 3090," aligns with the tokens, so the swap keeps it, but its comma breaks E113
+    with pytest.raises(TrainingError) as err:
+        augment.swap_augment(POSTS, {"PRODUCT": ["RTX 3090,"]}, nlp=nlp)
+    assert err.value.code == "E432" and "E113" in str(err.value)
+
+
 def test_apply_augmenter_lower_cases_and_keeps_offsets(nlp):
     out = augment.apply_augmenter(POSTS, create_lower_casing_augmenter(level=1.0), nlp, tag="lower")
     assert len(out) == len(POSTS)

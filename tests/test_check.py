@@ -53,8 +53,10 @@ def test_result_rendering_and_require():
     assert "✗ Not yet:" in bad._repr_html_() and "<b>Hint:</b> Add PRICE examples." in bad._repr_html_()
     assert "&#x27;$450&#x27; is missing." in bad._repr_html_()  # escaped
     assert ok.require() is ok
-    with pytest.raises(CheckFailed, match=r"'\$450' is missing\. Hint: Add PRICE examples\."):
+    with pytest.raises(CheckFailed, match=r"'\$450' is missing\. Hint: Add PRICE examples\.") as err:
         bad.require()
+    assert err.value.code == "E524" and err.value.result is bad
+    assert str(err.value).startswith("E524 the exercise check did not pass: ✗ Not yet:")
     assert issubclass(CheckFailed, AssertionError)
 
 

@@ -1,7 +1,7 @@
 """`python -m course`: one line per problem, exit 0/1/2, never a traceback, never half a file.
 
-A `python -m course` process costs several seconds here (importing spaCy also
-imports the transformer stack through spaCy's entry points), so most scenarios
+A `python -m course` process costs several seconds here (importing spaCy imports
+thinc and torch), so most scenarios
 call `course.cli.main` in-process with captured output and a temporary working
 directory - the same code path minus the interpreter start. A handful of real
 subprocesses, started together by one module fixture, check the end-to-end

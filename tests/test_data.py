@@ -1,8 +1,9 @@
 """Checks on the course dataset in data/.
 
-These tests use their own small checks (spacy.blank("en") plus plain Python) so they
-do not depend on course/ while it is being written; one extra test runs the
-`python -m course validate` CLI once it exists.
+The annotation rules are the course's own (`course.annotations.validate`, the checks
+behind `python -m course validate`): the data builds, these tests and the learners'
+tool apply one rule book. The dataset-level checks (split sizes, shared posts, counts
+in the READMEs, reproducible builds) live here.
 """
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import importlib.util
+
 import pytest
 import spacy
+
+from course import finetune
+from course.annotations import validate
+from course.settings import GENERAL_LABELS, LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 POSTS = DATA / "hardware_posts"
 SCRIPTS = DATA / "scripts"
-LABELS = ("PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", "USERNAME")
 SPLITS = ("train", "dev", "test")
 MIN_POSTS = {"train": 400, "dev": 100, "test": 100}
 MIN_MENTIONS = {"train": 40, "test": 10}
@@ -28,7 +34,11 @@ PROBLEM_TAGS = (
     "misaligned", "overlap", "whitespace", "off_by_one", "label_case", "unknown_label",
     "out_of_range", "empty_span", "duplicate", "missing_key", "wrong_type", "empty_text",
 )
-EDGE_PUNCT = ",.;:!?()[]"
+# the `problem` tag of broken_annotations.jsonl for each course error code
+TAGS = {"E100": "wrong_type", "E101": "misaligned", "E102": "whitespace", "E103": "overlap",
+        "E104": "duplicate", "E105": "out_of_range", "E106": "empty_span", "E107": "unknown_label",
+        "E108": "label_case", "E109": "missing_key", "E110": "wrong_type", "E111": "empty_text",
+        "E112": "whitespace", "E113": "off_by_one"}
 MARKUP = re.compile(r"\{\{(.+?)\|[A-Z]+\}\}")
 
 NLP = spacy.blank("en")
@@ -52,55 +62,20 @@ def unlabeled() -> list[str]:
     return (POSTS / "unlabeled.txt").read_text(encoding="utf-8").splitlines()
 
 
-def find_problems(record: dict) -> list[tuple[str, str]]:
-    """Return (tag, message) pairs for everything wrong with one record.
+def find_problems(record: dict, labels=LABELS) -> list[tuple[str, str]]:
+    """Return (tag, 'CODE message') pairs for everything wrong with one record.
 
     The tags are the same as the `problem` field of broken_annotations.jsonl.
     """
-    if "text" not in record or "entities" not in record:
-        return [("missing_key", f"keys are {sorted(record)}")]
-    text, entities = record["text"], record["entities"]
-    if not isinstance(text, str) or not isinstance(entities, list):
-        return [("wrong_type", f"text is {type(text).__name__}, entities {type(entities).__name__}")]
-    if not text.strip():
-        return [("empty_text", "text is empty")]
-    problems: list[tuple[str, str]] = []
-    doc = NLP(text)
-    clean: list[tuple[int, int, str]] = []
-    for span in entities:
-        if not (isinstance(span, list) and len(span) == 3 and isinstance(span[0], int)
-                and isinstance(span[1], int) and isinstance(span[2], str)):
-            problems.append(("wrong_type", f"span {span!r} is not [int, int, str]"))
-            continue
-        start, end, label = span
-        if label not in LABELS:
-            tag = "label_case" if label.upper() in LABELS else "unknown_label"
-            problems.append((tag, f"label {label!r}"))
-        if start < 0 or end > len(text):
-            problems.append(("out_of_range", f"[{start}, {end}) outside text of length {len(text)}"))
-            continue
-        if start >= end:
-            problems.append(("empty_span", f"start {start} >= end {end}"))
-            continue
-        surface = text[start:end]
-        if surface != surface.strip():
-            problems.append(("whitespace", f"{surface!r} has whitespace at an edge"))
-            continue
-        if doc.char_span(start, end) is None:
-            problems.append(("misaligned", f"[{start}, {end}) {surface!r} cuts a token"))
-            continue
-        if surface[0] in EDGE_PUNCT or surface[-1] in EDGE_PUNCT:
-            problems.append(("off_by_one", f"{surface!r} starts or ends with punctuation"))
-        clean.append((start, end, label))
-    counts = Counter(clean)
-    for span, n in sorted(counts.items()):
-        if n > 1:
-            problems.append(("duplicate", f"{span} appears {n} times"))
-    unique = sorted(counts)
-    for (s1, e1, l1), (s2, e2, l2) in zip(unique, unique[1:]):
-        if s2 < e1:
-            problems.append(("overlap", f"[{s1}, {e1}) {l1} overlaps [{s2}, {e2}) {l2}"))
-    return problems
+    return [(TAGS[p.code], f"{p.code} {p.message}") for p in validate([record], NLP, labels).problems]
+
+
+def load_script(path: Path):
+    """RETURNS (module): a data build script, imported without running it."""
+    spec = importlib.util.spec_from_file_location(f"build_{path.parent.name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # --- the helper itself must catch what it claims to catch -----------------------------
@@ -114,6 +89,48 @@ def test_find_problems_accepts_a_clean_record() -> None:
 def test_find_problems_flags_a_cut_token() -> None:
     record = {"text": "RTX 3080 for $450", "entities": [[0, 7, "PRODUCT"]]}
     assert [tag for tag, _ in find_problems(record)] == ["misaligned"]
+
+
+def test_every_annotation_code_has_a_tag() -> None:
+    from course.errors import Errors
+
+    assert sorted(TAGS) == sorted(c for c in vars(Errors) if c.startswith("E1") and c != "E120")
+
+
+# --- one rule book: the build, these tests and `python -m course validate` agree ---------------
+EDGE_CASES = [  # (record, codes): `U.S.` is one token; a brace at an edge is punctuation
+    ({"text": "Shipping to the U.S. only", "entities": [[16, 20, "LOCATION"]]}, []),
+    ({"text": "Selling {RTX 3080} for $450", "entities": [[8, 18, "PRODUCT"]]}, ["E113"]),
+    ({"text": "Selling RTX 3080 for $450", "entities": [[8, 16, "GPU"]]}, ["E107"]),
+]
+
+
+@pytest.mark.parametrize("record, codes", EDGE_CASES)
+def test_the_build_applies_the_course_rules(record, codes) -> None:
+    build = load_script(SCRIPTS / "build.py")
+    found = build.span_problems(NLP, {**record, "_where": "hand_written/train.md:7"})
+    assert [line.split(" ")[1] for line in found] == codes
+    assert all(line.startswith("hand_written/train.md:7: ") for line in found)
+    assert [p.code for p in validate([record], NLP, LABELS).problems] == codes
+    assert [tag for tag, _ in find_problems(record)] == [TAGS[c] for c in codes]
+
+
+def test_the_news_build_applies_the_course_rules() -> None:
+    build = load_script(DATA / "general_news" / "build.py")
+    records = [{"text": "He moved to the U.S. in May", "entities": [[16, 20, "GPE"], [24, 27, "DATE"]]},
+               {"text": "Siemens (ORG) said", "entities": [[8, 13, "ORG"], [0, 7, "TIME"]]}]
+    assert build.problems(NLP, records, []) == [
+        line for line in validate(records, NLP, GENERAL_LABELS, source="sentence").lines()]
+    assert [line.split(" ")[1] for line in build.problems(NLP, records, [])] == ["E113", "E107"]
+
+
+def test_news_labels_are_the_fine_tuning_labels() -> None:
+    records = read_jsonl(DATA / "general_news" / "eval.jsonl")
+    used = {label for r in records for _, _, label in r["entities"]}
+    assert finetune.GENERAL_LABELS is GENERAL_LABELS
+    assert used == set(GENERAL_LABELS), (sorted(used - set(GENERAL_LABELS)), sorted(set(GENERAL_LABELS) - used))
+    assert validate(records, NLP, GENERAL_LABELS).ok
+    assert load_script(DATA / "general_news" / "build.py").LABELS == GENERAL_LABELS
 
 
 # --- splits --------------------------------------------------------------------------
@@ -266,10 +283,9 @@ def test_each_broken_record_has_exactly_its_own_mistake() -> None:
         assert found == {r["problem"]}, f"{r['id']}: declared {r['problem']}, found {found}"
 
 
-# --- the course CLI (written elsewhere; skipped until it exists) --------------------------------
+# --- the course CLI ----------------------------------------------------------------------------
 @pytest.mark.parametrize("split", SPLITS)
 def test_course_cli_validates_split(split: str) -> None:
-    pytest.importorskip("course.cli")
     result = subprocess.run(
         [sys.executable, "-m", "course", "validate", str(POSTS / f"{split}.jsonl"),
          "--labels", ",".join(LABELS)],

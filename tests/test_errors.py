@@ -1,9 +1,19 @@
-"""course/errors.py: every code formats, every message says something, one-line errors."""
+"""course/errors.py: every code formats, every message says something, one-line errors.
+
+The guard tests at the end scan every module of course/ (subpackages included): the
+registry holds exactly the codes the package uses, every error class is a CourseError,
+and every code is named in at least one test outside this file (the test that triggers it).
+"""
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 import re
 import string
 from pathlib import Path
+
+import course
 
 import pytest
 
@@ -12,9 +22,9 @@ from course.errors import (AnnotationError, CourseError, Errors, FormatError, Pr
 
 CODES = sorted(name for name in vars(Errors) if re.fullmatch(r"E\d{3}", name))
 COURSE = Path(__file__).resolve().parents[1] / "course"
-# the modules whose error codes these tests cover (others are edited elsewhere)
-MODULES = ("errors.py", "annotations.py", "formats.py", "files.py", "cli/__init__.py", "cli/common.py", "cli/data.py",
-           "cli/models.py", "resources.py")
+TESTS = Path(__file__).resolve().parent
+CODE_LITERAL = re.compile(r"""["'](E\d{3,4})["']""")  # "E101" or 'E101' in code, not E101 in prose
+NOT_IN_REGISTRY = {"E999"}  # printed literally by the CLI for unexpected exceptions (a bug, not a case)
 
 
 def _fields(template: str) -> set[str]:
@@ -30,7 +40,7 @@ def _plausible(code: str) -> dict[str, object]:
 
 def test_codes_are_found():
     assert len(CODES) >= 30
-    assert {"E101", "E120", "E201", "E301", "E401", "E501"} <= set(CODES)
+    assert {"E101", "E120", "E201", "E301", "E401", "E510"} <= set(CODES)
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -124,11 +134,64 @@ def test_annotation_error_without_problems_still_formats():
     assert "0 annotation problem(s); the first: no details" in str(AnnotationError([]))
 
 
+# --- guards: one registry, used in full, every code tested ------------------------------------
+
+def package_sources() -> dict[str, str]:
+    """RETURNS (dict[str, str]): path under course/ → source, for every module (subpackages too)."""
+    return {str(p.relative_to(COURSE)): p.read_text(encoding="utf-8") for p in sorted(COURSE.rglob("*.py"))}
+
+
+def used_codes() -> dict[str, set[str]]:
+    """RETURNS (dict[str, set[str]]): code → the modules that name it as a string literal."""
+    used: dict[str, set[str]] = {}
+    for path, source in package_sources().items():
+        for code in CODE_LITERAL.findall(source):
+            used.setdefault(code, set()).add(path)
+    return used
+
+
+def test_the_scan_reads_every_module_including_subpackages():
+    paths = set(package_sources())
+    assert {"errors.py", "cli/data.py", "cli/models.py", "exercises/__init__.py"} <= paths
+    used = used_codes()
+    assert "cli/models.py" in used["E403"] and "quiz_bank.py" in used["E512"]
+
+
 def test_every_code_raised_by_the_package_is_defined():
     """A typo like FormatError("E2100") would only show up as an AttributeError for a learner."""
-    used = set()
-    for name in MODULES:
-        used |= set(re.findall(r"""["'](E\d{3,4})["']""", (COURSE / name).read_text(encoding="utf-8")))
-    used.discard("E999")  # printed literally by the CLI for unexpected exceptions
-    assert used, "the scan found no codes: the pattern is broken"
-    assert used <= set(CODES), f"undefined codes: {sorted(used - set(CODES))}"
+    undefined = {code: sorted(paths) for code, paths in used_codes().items()
+                 if code not in CODES and code not in NOT_IN_REGISTRY}
+    assert not undefined, f"codes used in course/ but missing from course.errors.Errors: {undefined}"
+
+
+def test_every_code_in_the_registry_is_used():
+    unused = sorted(set(CODES) - set(used_codes()))
+    assert not unused, f"codes in course.errors.Errors that no module of course/ raises or reports: {unused}"
+
+
+def test_every_code_is_triggered_by_a_test():
+    """Each code is named in some test besides this file's formatting checks: the test that triggers it."""
+    named = set()
+    for path in TESTS.rglob("*.py"):
+        if path.name != Path(__file__).name:
+            named |= set(re.findall(r"E\d{3}", path.read_text(encoding="utf-8")))
+    assert not sorted(set(CODES) - named), f"codes no test triggers: {sorted(set(CODES) - named)}"
+
+
+def all_modules() -> list[str]:
+    names = ["course"]
+    for info in pkgutil.walk_packages(course.__path__, "course."):
+        if not info.name.endswith("__main__"):  # running it would start the CLI
+            names.append(info.name)
+    return names
+
+
+def test_every_error_class_is_a_course_error():
+    classes = {}
+    for name in all_modules():
+        module = importlib.import_module(name)  # an import error here is a failure, never skipped
+        for attr, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, BaseException) and value.__module__ == name:
+                classes[f"{name}.{attr}"] = value
+    assert "course.quiz_bank.QuizError" in classes and "course.check.CheckFailed" in classes
+    assert not [n for n, cls in classes.items() if not issubclass(cls, CourseError)]

@@ -4,6 +4,9 @@
 * `monitor` (production) does not load `check` (exercise checks).
 * The annotator widget does not load `viz` or matplotlib (colours
   live in `course.colors`).
+* `python -m course validate` does not load spacy-transformers or transformers (issue
+  13.9: it builds only the tokenizer, see course/tokenizer.py). torch stays: thinc
+  imports it as soon as spaCy is imported, for `python -m spacy info` too.
 What a module *loads* is checked in a fresh interpreter, so imports made by other tests
 in this session cannot hide a regression.
 """
@@ -78,3 +81,12 @@ def test_monitor_does_not_load_the_exercise_checks(after_monitor_and_annotator):
 def test_annotator_does_not_load_plotting(after_monitor_and_annotator):
     assert "course.annotator" in after_monitor_and_annotator
     assert {"course.viz", "matplotlib"}.isdisjoint(after_monitor_and_annotator)  # (spaCy itself loads displacy)
+
+
+def test_validate_does_not_load_the_transformer_stack(tmp_path):
+    post = tmp_path / "one.jsonl"
+    post.write_text(json.dumps({"text": "Selling RTX 3080", "entities": [[8, 16, "PRODUCT"]]}) + "\n")
+    loaded = loaded_after(f"from course.cli import main\nassert main(['validate', {str(post)!r}]) == 0")
+    assert "course.cli.data" in loaded and "course.tokenizer" in loaded
+    assert {"spacy_transformers", "transformers"}.isdisjoint(loaded)
+    assert "course.evaluate" not in loaded and "pandas" not in loaded  # what only `evaluate` needs

@@ -105,9 +105,9 @@ def test_select_by_index_letter_or_text_and_rejects_unknown():
     for choice in (1, "B", "b", "(4, 12)"):
         w.select(choice)
         assert w.selected() == (1,)
-    with pytest.raises(QuizError, match=r"Q011.*t-single.*'Z'"):
+    with pytest.raises(QuizError, match=r"E520.*t-single.*'Z'"):
         w.select("Z")
-    with pytest.raises(QuizError, match="Q011"):
+    with pytest.raises(QuizError, match="E520"):
         w.select(0, 1)  # single choice takes one option
 
 
@@ -227,9 +227,9 @@ def test_show_prints_text_outside_a_kernel(capsys):
 def test_build_and_show_errors():
     widgets = quiz.build("02_annotation_and_validation.ipynb")
     assert [w.number for w in widgets] == list(range(1, len(widgets) + 1))
-    with pytest.raises(QuizError, match=r"Q012.*no question 'nope'.*05-recall-price"):
+    with pytest.raises(QuizError, match=r"E521.*no question 'nope'.*05-recall-price"):
         quiz.show("05_evaluation", "nope")
-    with pytest.raises(QuizError, match=r"Q001.*'99_missing'.*00_welcome"):
+    with pytest.raises(QuizError, match=r"E510.*'99_missing'.*00_welcome"):
         quiz.show("99_missing")
 
 
@@ -285,7 +285,7 @@ def test_failed_save_keeps_old_file_intact(monkeypatch, tmp_path):
 
     monkeypatch.setattr(os, "replace", broken_replace)
     shown = answer(QuizWidget(SINGLE), 1)  # must not raise
-    assert "✓ Correct!" in shown and "Q102" in shown and "No space left on device" in shown
+    assert "✓ Correct!" in shown and "E523" in shown and "No space left on device" in shown
     assert path.read_text() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.json"]  # no temp left over
     assert quiz.summary("t_quiz")["attempts"].tolist() == [1]  # still counted in memory
@@ -295,7 +295,7 @@ def test_corrupt_progress_file_is_moved_to_bak(tmp_path):
     path = tmp_path / "progress.json"
     path.write_text("{not json")
     shown = answer(QuizWidget(SINGLE), 1)
-    assert "Q101" in shown and "progress.json.bak" in shown and "✓ Correct!" in shown
+    assert "E522" in shown and "progress.json.bak" in shown and "✓ Correct!" in shown
     assert (tmp_path / "progress.json.bak").read_text() == "{not json"
     saved = json.loads(path.read_text())
     assert list(saved["results"]) == ["t_quiz"]
@@ -308,7 +308,7 @@ def test_every_corruption_gets_its_own_backup_and_deep_nesting_does_not_crash(tm
         path.write_text(text)
         quiz_progress._PROGRESS = None  # a new kernel
         shown = answer(QuizWidget(SINGLE), 1)
-        assert "Q101" in shown and "✓ Correct!" in shown
+        assert "E522" in shown and "✓ Correct!" in shown
         assert json.loads(path.read_text())["results"]["t_quiz"]
     backups = ["progress.json.bak", "progress.json.2.bak", "progress.json.3.bak"]
     assert [(tmp_path / name).read_text() for name in backups] == corrupt
@@ -320,7 +320,7 @@ def test_corrupt_file_that_cannot_be_moved_is_never_overwritten(monkeypatch, tmp
     path.write_text('{"results": [1, 2]}')
     monkeypatch.setattr(os, "replace", lambda src, dst: (_ for _ in ()).throw(PermissionError(13, "denied")))
     shown = answer(QuizWidget(SINGLE), 1)
-    assert "Q101" in shown and "saving is off" in shown
+    assert "E522" in shown and "saving is off" in shown
     assert path.read_text() == '{"results": [1, 2]}'
 
 
@@ -356,13 +356,13 @@ BROKEN = {
     hint: h
     explanation: e
     common_mistake: c
-""", "Q007", "x-2"),
-    "no-correct": (GOOD.replace("x-1", "x-2").replace("correct: true, ", ""), "Q005", "x-2"),
+""", "E516", "x-2"),
+    "no-correct": (GOOD.replace("x-1", "x-2").replace("correct: true, ", ""), "E514", "x-2"),
     "two-correct-single": (GOOD.replace("x-1", "x-2").replace("{text: b,", "{text: b, correct: true,"),
-                           "Q005", "x-2"),
+                           "E514", "x-2"),
     "multiple-none-correct": (GOOD.replace("x-1", "x-2").replace("single", "multiple")
-                              .replace("correct: true, ", ""), "Q006", "x-2"),
-    "duplicate-id": (GOOD, "Q009", "x-1"),
+                              .replace("correct: true, ", ""), "E515", "x-2"),
+    "duplicate-id": (GOOD, "E518", "x-1"),
     "numeric-no-answer": ("""\
   - id: x-2
     kind: numeric
@@ -371,7 +371,7 @@ BROKEN = {
     hint: h
     explanation: e
     common_mistake: c
-""", "Q008", "x-2"),
+""", "E517", "x-2"),
     "numeric-wrong-answer-no-feedback": ("""\
   - id: x-2
     kind: numeric
@@ -382,11 +382,11 @@ BROKEN = {
     hint: h
     explanation: e
     common_mistake: c
-""", "Q003", "x-2"),
-    "unknown-kind": (GOOD.replace("x-1", "x-2").replace("single", "ranking"), "Q004", "x-2"),
-    "missing-hint": (GOOD.replace("x-1", "x-2").replace("    hint: h\n", ""), "Q003", "x-2"),
+""", "E512", "x-2"),
+    "unknown-kind": (GOOD.replace("x-1", "x-2").replace("single", "ranking"), "E513", "x-2"),
+    "missing-hint": (GOOD.replace("x-1", "x-2").replace("    hint: h\n", ""), "E512", "x-2"),
     "typo-field": (GOOD.replace("x-1", "x-2").replace("explanation:", "explaination: e\n    explanation:"),
-                   "Q010", "x-2"),
+                   "E519", "x-2"),
 }
 
 
@@ -417,12 +417,12 @@ def test_good_file_loads(tmp_path):
 ])
 def test_file_level_errors(tmp_path, content, problem):
     (tmp_path / "x_quiz.yaml").write_text(content)
-    with pytest.raises(QuizError, match="Q002") as info:
+    with pytest.raises(QuizError, match="E511") as info:
         quiz.load_quiz("x_quiz", tmp_path)
     assert problem in str(info.value) and "x_quiz.yaml" in str(info.value)
 
 
 def test_missing_quiz_lists_available(tmp_path):
     (tmp_path / "a_quiz.yaml").write_text("questions:\n" + GOOD)
-    with pytest.raises(QuizError, match=r"Q001 no quiz for notebook 'b'.*a_quiz"):
+    with pytest.raises(QuizError, match=r"E510 no quiz for notebook 'b'.*a_quiz"):
         quiz.load_quiz("b", tmp_path)

@@ -253,6 +253,14 @@ def test_cli_train_refuses_the_current_folder_before_training(cli, tmp_path):
     assert "E470 output folder . is the current folder" in result.stderr
     assert "training" not in result.stderr.split("E470")[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+def test_train_config_missing_config_file_is_e406(tmp_path, monkeypatch):
+    from course import train
+
+    monkeypatch.setattr(train, "CONFIG_DIR", tmp_path)  # an installation without course/configs
+    with pytest.raises(TrainingError) as err:
+        train_config("blank", POSTS[:2], POSTS[2:3], tmp_path / "out")
+    assert err.value.code == "E406" and "blank_ner.cfg" in str(err.value)
+    assert not (tmp_path / "out").exists()
 
 
 def test_train_config_rejected_config_is_a_coded_error(tmp_path, capsys):

@@ -12,10 +12,14 @@ def parse_labels(value: str | None) -> list[str] | None:
 
 
 def blank():
-    """RETURNS (Language): a blank English pipeline, whose tokenizer defines token boundaries."""
-    import spacy
+    """The tokenizer of spacy.blank("en"), which defines the token boundaries every command checks.
 
-    return spacy.blank("en")
+    RETURNS (BlankTokenizer): built without a `Language`, so a command that only reads data
+        does not import every pipeline factory (and the transformer stack); see course/tokenizer.py.
+    """
+    from ..tokenizer import blank_english
+
+    return blank_english()
 
 
 def load_checked(path: str, fmt: str | None = None, nlp=None, labels: list[str] | None = None):

@@ -54,8 +54,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from ..annotations import validate
     from ..formats import load
 
-    loaded = load(args.file, args.format)
     nlp = blank()
+    loaded = load(args.file, args.format, nlp)
     report = validate(loaded.records, nlp, source=args.file, lines=loaded.lines)
     records = [r for r in loaded.records if isinstance(r, dict) and isinstance(r.get("text"), str)]
     n_tokens = sum(len(nlp.make_doc(r["text"])) for r in records)

@@ -23,7 +23,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     nlp = blank()
     labels = parse_labels(args.labels)
-    data, problems = {}, []
+    data: dict[str, list] = {}
+    problems: list = []
     for name in ("train", "dev"):
         path = getattr(args, name)
         loaded, found = load_checked(path, nlp=nlp, labels=labels)

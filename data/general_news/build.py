@@ -8,9 +8,11 @@ Output:
     eval.jsonl        {"id", "text", "entities": [[start, end, label]], "source"} per sentence
     README.md         the counts block between the stats markers is rewritten
 
-The build refuses to write anything if a span does not align with the tokens of
-spacy.blank("en"), a label is not one of the OntoNotes labels used here, a sentence is
-repeated, or a rehearsal sentence also occurs in the evaluation set.
+The build refuses to write anything if a sentence breaks an annotation rule (the rules
+of `python -m course validate`: course.annotations.validate with the tokens of
+spacy.blank("en") and the labels of course.settings.GENERAL_LABELS), markup is left in
+a sentence, a sentence is repeated, or a rehearsal sentence also occurs in the
+evaluation set.
 
 Usage:
     python data/general_news/build.py           # write eval.jsonl and the README counts
@@ -28,7 +30,11 @@ from pathlib import Path
 import spacy
 
 HERE = Path(__file__).resolve().parent
-LABELS = ("PERSON", "NORP", "ORG", "GPE", "LOC", "DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL")
+sys.path.insert(0, str(HERE.parents[1]))  # the course package of this checkout
+
+from course.annotations import validate  # noqa: E402  (one rule book: the same checks as the CLI)
+from course.settings import GENERAL_LABELS as LABELS  # noqa: E402
+
 MARKUP = re.compile(r"\{\{(.+?)\|([A-Z_]+)\}\}")
 START_MARK = "<!-- stats:start (written by data/general_news/build.py, do not edit) -->"
 END_MARK = "<!-- stats:end -->"
@@ -55,17 +61,9 @@ def parse(line: str) -> dict:
 
 def problems(nlp, records: list[dict], rehearsal: list[str]) -> list[str]:
     """RETURNS (list[str]): every problem found; the build writes nothing unless it is empty."""
-    found = []
-    for i, rec in enumerate(records, 1):
-        doc = nlp.make_doc(rec["text"])
-        if "{{" in rec["text"] or "}}" in rec["text"]:
-            found.append(f"sentence {i}: unparsed markup")
-        for start, end, label in rec["entities"]:
-            surface = rec["text"][start:end]
-            if label not in LABELS:
-                found.append(f"sentence {i}: unknown label {label} on {surface!r}")
-            if doc.char_span(start, end) is None:
-                found.append(f"sentence {i}: {surface!r} does not align with the tokens")
+    found = [f"sentence {i}: unparsed markup" for i, rec in enumerate(records, 1)
+             if "{{" in rec["text"] or "}}" in rec["text"]]
+    found += validate(records, nlp, LABELS, source="sentence").lines()  # "sentence:N: CODE ..."
     seen = Counter(rec["text"] for rec in records)
     found += [f"sentence repeated: {text!r}" for text, n in seen.items() if n > 1]
     found += [f"rehearsal sentence is also in the evaluation set: {t!r}" for t in rehearsal if t in seen]

@@ -14,8 +14,10 @@ Markup: every post is one line starting with "- ". Entities are written as
     - [{{USA-TX|LOCATION}}] [H] {{EVGA RTX 3080 FTW3 Ultra|PRODUCT}} [W] PayPal
 
 Lines that do not start with "- " (headings, notes, blank lines) are ignored.
-The build refuses to write anything if a span does not align with the tokens
-of spacy.blank("en"), if two splits share a post, or if a label is unknown.
+The build refuses to write anything if a post breaks an annotation rule (the
+rules of `python -m course validate`: course.annotations.validate with the course
+labels and the tokens of spacy.blank("en")), if markup is left in a post, or if
+two splits share a post.
 
 Usage:
     python data/scripts/build.py             # rebuild data/hardware_posts/ and
@@ -35,11 +37,15 @@ from pathlib import Path
 
 import spacy
 
-LABELS = ("PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", "USERNAME")
+SCRIPTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(SCRIPTS.parents[1]))  # the course package of this checkout
+
+from course.annotations import validate  # noqa: E402  (one rule book: the same checks as the CLI)
+from course.settings import LABELS  # noqa: E402
+
 SPLITS = ("train", "dev", "test")
 SHUFFLE_SEED = {"train": 1301, "dev": 1302, "test": 1303}
 
-SCRIPTS = Path(__file__).resolve().parent
 DATA = SCRIPTS.parent
 HAND = SCRIPTS / "hand_written"
 GENERATED = SCRIPTS / "generated"
@@ -49,7 +55,6 @@ START_MARK = "<!-- stats:start (written by data/scripts/build.py, do not edit) -
 END_MARK = "<!-- stats:end -->"
 
 MARKUP = re.compile(r"\{\{(.+?)\|([A-Za-z_]+)\}\}")
-EDGE_PUNCT = ",.;:!?()[]"
 
 Record = dict
 
@@ -63,8 +68,8 @@ def parse_line(line: str, where: str) -> tuple[str, list[list]]:
 
     line (str): the post in {{text|LABEL}} markup.
     where (str): file:line, used in error messages.
-    RETURNS (tuple): (text, [[start, end, label], ...]).
-    RAISES BuildError: on unknown labels or stray markup.
+    RETURNS (tuple): (text, [[start, end, label], ...]); labels are checked by `check`.
+    RAISES BuildError: on stray markup.
     """
     text_parts: list[str] = []
     entities: list[list] = []
@@ -75,8 +80,6 @@ def parse_line(line: str, where: str) -> tuple[str, list[list]]:
         text_parts.append(before)
         length += len(before)
         surface, label = match.group(1), match.group(2)
-        if label not in LABELS:
-            raise BuildError(f"{where}: unknown label {label!r} on {surface!r}")
         entities.append([length, length + len(surface), label])
         text_parts.append(surface)
         length += len(surface)
@@ -103,27 +106,12 @@ def read_markup(path: Path) -> list[tuple[str, list[list], str]]:
     return posts
 
 
-def span_problems(nlp, text: str, entities: list[list]) -> list[str]:
-    """Return human-readable problems of one post (empty list if clean)."""
-    problems = []
-    doc = nlp(text)
-    if not text.strip():
-        problems.append("empty text")
-    if text != text.strip() or "\n" in text:
-        problems.append("text has edge whitespace or a newline")
-    previous_end = -1
-    for start, end, label in entities:
-        surface = text[start:end]
-        if doc.char_span(start, end) is None:
-            problems.append(f"[{start}, {end}) {surface!r} does not align with tokens")
-        if surface != surface.strip():
-            problems.append(f"{surface!r} has whitespace at its edge")
-        if surface and (surface[0] in EDGE_PUNCT or surface[-1] in EDGE_PUNCT):
-            problems.append(f"{surface!r} starts or ends with punctuation")
-        if start < previous_end:
-            problems.append(f"{surface!r} overlaps the previous span")
-        previous_end = end
-    return problems
+def span_problems(nlp, record: Record) -> list[str]:
+    """RETURNS (list[str]): one 'FILE:LINE: CODE message — hint' line per annotation problem."""
+    source, line = record["_where"].rsplit(":", 1)
+    report = validate([{"text": record["text"], "entities": record["entities"]}], nlp, LABELS,
+                      source=source, lines=[int(line)])
+    return report.lines()
 
 
 def normalise(text: str) -> str:
@@ -154,8 +142,7 @@ def check(splits: dict[str, list[Record]], unlabeled: list[str]) -> list[str]:
     seen: dict[str, str] = {}
     for split in SPLITS:
         for record in splits[split]:
-            for problem in span_problems(nlp, record["text"], record["entities"]):
-                errors.append(f"{record['_where']}: {problem}")
+            errors += span_problems(nlp, record)
             key = normalise(record["text"])
             if key in seen:
                 errors.append(f"{record['_where']}: same post as {seen[key]}")
