@@ -47,7 +47,7 @@ def test_only_the_courses_own_stale_temp_files_are_removed(tmp_path):
     path = tmp_path / "posts.jsonl"
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True,
                               encoding="utf-8").stdout.strip()
         names = {
             f".posts.jsonl.course-{dead}-abcd1234.tmp": True,  # its writer is gone

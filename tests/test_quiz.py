@@ -308,7 +308,7 @@ def test_every_corruption_gets_its_own_backup_and_deep_nesting_does_not_crash(tm
         path.write_text(text)
         quiz_progress._PROGRESS = None  # a new kernel
         shown = answer(QuizWidget(SINGLE), 1)
-        assert "Q101" in shown and "✓ Correct!" in shown
+        assert "E522" in shown and "✓ Correct!" in shown
         assert json.loads(path.read_text())["results"]["t_quiz"]
     backups = ["progress.json.bak", "progress.json.2.bak", "progress.json.3.bak"]
     assert [(tmp_path / name).read_text() for name in backups] == corrupt
