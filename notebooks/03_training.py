@@ -20,13 +20,15 @@
 # A named-entity recognizer starts out knowing nothing; everything it will know comes from the
 # examples you give it. In this notebook you will train one from scratch: first on one, two and
 # three annotated posts, to see what a model picks up from a handful of examples and what it
-# cannot pick up yet; then on the whole training set, with the plain update loop written out
-# line by line. You will save the model, load it back (also in a fresh Python process), train it a
-# second time with `spacy train` and a config file, compare the two ways, and see why a few
-# hundred annotated posts are the practical minimum.
+# cannot pick up yet; then on the whole training set. You write the pieces yourself in plain
+# spaCy: `Example`s from character offsets, the update loop, saving and loading, and the `.spacy`
+# files that `spacy train` reads. Then you run `spacy init config`, `spacy debug data` and
+# `spacy train` from cells, compare the two ways of training, see why a few hundred annotated
+# posts are the practical minimum, and find out what `add_label` is really for.
 
 # %%
 import json
+import random
 import subprocess
 import sys
 import time
@@ -34,20 +36,23 @@ from collections import Counter
 
 import pandas as pd
 import spacy
+from spacy import displacy
 from spacy.tokens import DocBin
 from spacy.training import Example
+from spacy.util import compounding, minibatch
 
-from course import check, evaluate, formats, quiz, settings, train, viz
+from course import evaluate, exercises, formats, quiz, settings, train, viz
 from course.annotations import make_record
 from course.check import ____
-from course.errors import AnnotationError
 
-settings.seed_everything()
+spacy.util.fix_random_seed(settings.SEED)
 EPOCHS = settings.pick(full=10, fast=3)  # passes over the full training set
 OUT = settings.output_dir()  # notebooks/output: files this notebook writes
-train_records = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))
-dev_records = formats.read_jsonl(settings.data_path("hardware_posts", "dev.jsonl"))
+DATA = settings.data_path("hardware_posts")
+train_records = formats.read_jsonl(DATA / "train.jsonl")
+dev_records = formats.read_jsonl(DATA / "dev.jsonl")
 print(len(train_records), "training posts,", len(dev_records), "dev posts")
+print("training posts by source:", dict(Counter(r["source"] for r in train_records)))
 
 # %% [markdown]
 # ## From an annotated post to an `Example`
@@ -66,21 +71,47 @@ print("predicted:", example.predicted.ents)
 print("reference:", [(ent.text, ent.label_) for ent in example.reference.ents])
 
 # %% [markdown]
+# ### Exercise 03.1 · Examples from character offsets
+#
+# Our training data are records, `{"text": ..., "entities": [[start, end, label], ...]}`.
+# Complete `make_examples` so that it returns one `Example` per record.
+
+# %% tags=["exercise"]
+# Exercise 03.1
+def make_examples(nlp, records):
+    """One Example per record: the raw text to predict on, and the gold entities."""
+    examples = []
+    for record in records:
+        doc = ____
+        examples.append(Example.from_dict(doc, ____))
+    return examples
+
+
+# %%
+exercises.check("03.1", make_examples)
+
+# %% [markdown]
 # ## An empty entity recognizer
 #
 # `spacy.blank("en")` above gave us a pipeline with an English tokenizer and nothing else. We add
-# an `ner` component to it and tell it which labels exist. Its weights do not exist yet:
-# `nlp.initialize()` creates them (randomly) and returns the **optimizer**, the object that will
-# change them.
+# an `ner` component. Its weights do not exist yet: `nlp.initialize()` creates them (randomly)
+# and returns the **optimizer**, the object that will change them. We pass it a function that
+# returns our examples, and it reads the labels from them:
 
 # %%
 ner = nlp.add_pipe("ner")  # a new, untrained entity recognizer
-for label in settings.LABELS:
-    ner.add_label(label)
+print("labels before initialize:", ner.labels)
 optimizer = nlp.initialize(lambda: [example])  # create the weights, once
-print(nlp.pipe_names, ner.labels)
+print("labels after initialize: ", ner.labels)
 
 # %% [markdown]
+# Many tutorials say a label *must* be added with `ner.add_label` before `nlp.initialize()`.
+# In spaCy 3.8 that is not so, and you can check it in spaCy's source: `initialize` collects
+# every entity label in the examples (`get_actions` in `spacy/pipeline/_parser_internals/ner.pyx`),
+# and `nlp.update` adds any label it meets later and grows the output layer to fit
+# (`_ensure_labels_are_added` in `spacy/pipeline/transition_parser.pyx`). What `add_label` is
+# really for comes at the end of this notebook.
+#
 # Learning happens in `nlp.update`. It runs the model on the predicted side of each example,
 # compares what came out with the reference, measures the gap as a **loss**, and lets the optimizer
 # nudge every weight in the direction that makes the loss smaller. `drop=0.2` switches off a random
@@ -94,112 +125,172 @@ for step in range(20):
     nlp.update([example], drop=0.2, sgd=optimizer, losses=step_losses)
     losses.append(round(float(step_losses["ner"]), 1))
 print(losses)
-assert sum(losses[-5:]) < sum(losses[:5]), "the loss should fall as the model fits the example"
+print(f"mean loss of the first five updates {sum(losses[:5]) / 5:.1f}, of the last five {sum(losses[-5:]) / 5:.1f}")
 
 # %% [markdown]
 # The exact numbers depend on the random starting weights, and the curve is bumpy: dropout makes
 # every update a little different, and the loss is measured on the model's own, changing
-# decisions. But the trend is down: the model is fitting the example.
+# decisions. The trend is what to look at: down means the model is fitting the example.
 #
 # ## The training loop
 #
 # A full training run repeats that update over all examples, many times. One pass over the data
 # is an **epoch**. Each epoch shuffles the examples (so the model never sees them in the same
-# order) and cuts them into small **batches**; the batch size grows slowly from 4 to 32 examples
-# (`compounding`), so early updates are small and frequent and later ones steadier. This is
-# the whole loop, as `course.train.train_blank` runs it:
+# order) and cuts them into small **batches** with `spacy.util.minibatch`; one `nlp.update` per
+# batch. The `losses` dict collects the loss of every update in the epoch.
 #
-# ```python
-# nlp = spacy.blank("en")
-# ner = nlp.add_pipe("ner")
-# for label in labels:
-#     ner.add_label(label)
-# examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": [tuple(e) for e in r["entities"]]})
-#             for r in records]
-# optimizer = nlp.initialize(lambda: examples)
-# sizes = compounding(4.0, 32.0, 1.001)            # 4, 4.004, 4.008, ... up to 32
-# for epoch in range(n_iter):
-#     random.shuffle(examples)
-#     losses = {}
-#     for batch in minibatch(examples, size=sizes):
-#         nlp.update(batch, drop=0.2, sgd=optimizer, losses=losses)
-#     history.append(losses["ner"])
-# ```
+# ### Exercise 03.2 · Write the training loop
 #
-# `train_blank` adds three things around it: it **validates** every record first and refuses
-# bad ones with the codes from notebook 02 (spaCy would skip a misaligned span with a warning
-# and train as if the entity were not there), it **seeds** every random choice so that the same
-# call gives the same model, and it shows a progress bar. It returns a `TrainResult` with the
+# Complete `train_ner`: add an `ner` to the blank pipeline, initialise it once, then for each
+# epoch shuffle, batch, update with dropout 0.2, and record the epoch's NER loss. The check
+# trains it on two posts for 8 epochs, about a second.
+
+# %% tags=["exercise"]
+# Exercise 03.2
+def train_ner(nlp, examples, n_iter=20):
+    """Add an ner to the blank `nlp`, train it on `examples`; RETURNS (nlp, loss per epoch)."""
+    nlp.add_pipe(____)
+    optimizer = ____
+    history = []
+    for epoch in range(n_iter):
+        random.shuffle(examples)
+        losses = {}
+        for batch in minibatch(examples, size=8):
+            nlp.update(batch, drop=0.2, sgd=optimizer, losses=____)
+        history.append(____)
+    return nlp, history
+
+
+# %%
+exercises.check("03.2", train_ner)
+
+# %% [markdown]
+# From here on the notebook trains with `course.train.train_blank`, which runs this same loop
+# (open it with `??train.train_blank`) and adds three things: it **validates** every record first
+# and refuses bad ones with the codes from notebook 02 (spaCy would skip a misaligned span with
+# warning W030 and train as if the entity were not there), it **seeds** every random choice so
+# that the same call gives the same model, and it shows a progress bar. One more difference:
+# its batch size is not fixed at 8 but grows slowly (`compounding(4, 32, 1.001)`: 4, 4.004,
+# 4.008, … posts), so early updates are small and frequent. spaCy's generated configs use the
+# same kind of schedule, counted in words instead of posts. It returns a `TrainResult` with the
 # pipeline and the loss of every epoch.
 
 # %% [markdown]
 # ## One, two, three examples
 #
-# What can a model learn from a single post? We write three annotated posts (the helper finds
-# each entity's offsets, as in notebook 02) and three posts the model will never train on: one
-# with the same layout as the first training post, one with the same layout but a product it has
-# not seen, and one written in a completely different style.
+# What can a model learn from a single post? We write three annotated posts (the helper
+# `make_record` finds each entity's offsets, as your `span_of` did in notebook 02) and three
+# **probe** posts the model will never train on. The probes really are new: none of their
+# products, places, prices or conditions occurs in the three posts, and none of their products
+# or places in the whole training set (the cell checks it). The first keeps the `[H] … [W] …`
+# layout, the second is written in a chatty style with slang, the third is a request to buy
+# with a price in pounds.
 
 # %%
 three = [
     make_record("[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450 shipped",
-             ("USA-TX", "LOCATION"), ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"), ("like new", "CONDITION"), ("$450", "PRICE")),
+                ("USA-TX", "LOCATION"), ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"), ("like new", "CONDITION"),
+                ("$450", "PRICE")),
     make_record("[USA-CA] [H] Ryzen 7 5800X3D, used [W] $260 local",
-             ("USA-CA", "LOCATION"), ("Ryzen 7 5800X3D", "PRODUCT"), ("used", "CONDITION"), ("$260", "PRICE")),
+                ("USA-CA", "LOCATION"), ("Ryzen 7 5800X3D", "PRODUCT"), ("used", "CONDITION"), ("$260", "PRICE")),
     make_record("Selling my Samsung 980 Pro 2TB, brand new, $120 shipped from Chicago 60601",
-             ("Samsung 980 Pro 2TB", "PRODUCT"), ("brand new", "CONDITION"), ("$120", "PRICE"),
-             ("Chicago", "LOCATION"), ("60601", "ZIP")),
+                ("Samsung 980 Pro 2TB", "PRODUCT"), ("brand new", "CONDITION"), ("$120", "PRICE"),
+                ("Chicago", "LOCATION"), ("60601", "ZIP")),
 ]
-unseen = {"same layout": "[USA-NY] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $400 shipped",
-          "new product": "[USA-FL] [H] Steam Deck OLED 1TB, brand new [W] $520 shipped",
-          "other style": "selling my old 1070 for 90 bucks, pickup in philly"}
+probes = ["[EU-PT] [H] Razer Basilisk V3, barely touched [W] 95 EUR shipped",
+          "anyone want my old gtx 960? 65 bucks, pickup in sheffield",
+          "WTB HP Reverb G2 headset, paying up to £180, Cardiff"]
+train_text = " ".join(r["text"] for r in train_records).lower()
+new_pieces = ["EU-PT", "Razer Basilisk V3", "gtx 960", "sheffield", "HP Reverb G2", "Cardiff"]
+print("occur in the 480 training posts:", {piece: piece.lower() in train_text for piece in new_pieces})
+
+
+def look(model):
+    """Draw what `model` finds in the probe posts, with displaCy."""
+    displacy.render(list(model.pipe(probes)), style="ent", jupyter=True)
 
 
 # %% [markdown]
-# With one to three examples an epoch is a single update, so we run 100 of them. Then we ask each
-# model for the entities in the unseen posts.
+# With one to three examples an epoch is a single update, so each model gets 100 of them.
+# **Step 1: one post.**
 
 # %% tags=["nbval-ignore-output"]
-def found(nlp, text: str) -> str:
-    return ", ".join(f"{ent.text} ({ent.label_})" for ent in nlp(text).ents) or "—"
-
-tiny = {k: train.train_blank(three[:k], n_iter=100, seed=0, progress=False).nlp for k in (1, 2, 3)}
-pd.set_option("display.max_colwidth", None)
-pd.DataFrame({f"trained on {k}": [found(m, text) for text in unseen.values()] for k, m in tiny.items()},
-             index=list(unseen))
-
+tiny = {1: train.train_blank(three[:1], n_iter=100, seed=0, progress=False).nlp}
+look(tiny[1])
 
 # %% [markdown]
-# Read the table column by column (your numbers may differ slightly from ours):
+# Look for the layout, not the words. A model that has seen one post knows only that post's
+# positions and shapes. On the first probe, which keeps the layout, the bracket tag `EU-PT`
+# becomes a `LOCATION` and `barely touched` a `CONDITION`, because they sit where `USA-TX` and
+# `like new` sat. But it does not know yet what a product or a price looks like: in our run it
+# calls the product a `PRICE` and `95 EUR shipped` a `PRODUCT`. On the two probes written
+# differently its entities are nonsense: pieces of text with labels picked from the one post it
+# knows. (Your run may differ in details: the observations, not the exact spans, are the point.)
 #
-# - **What it learned.** Every model reproduces its own training posts exactly (checked in the next
-#   cell). From just one post it also handles a post with the *same layout*: a location tag in
-#   brackets, the product after `[H]`, a price after `[W]`. It has learned something about
-#   positions and shapes, not only the exact strings.
-# - **What it cannot do yet.** A product it has never seen, in that same layout, comes out with
-#   the wrong label or the wrong boundaries until a second example shows that the product slot
-#   holds many kinds of names. A post in another style (no tags, "90 bucks", a city nickname) is
-#   a guess: three posts say nothing about how people write when they do not follow the template.
-#
-# Two numbers make this concrete: the model fits its training posts perfectly, and scores poorly
-# on the 121 dev posts, which are written in many styles.
+# **Step 2: add a second post** with the same layout and a different product.
 
 # %% tags=["nbval-ignore-output"]
-def predicted(nlp, text: str) -> list[tuple[int, int, str]]:
-    return [(ent.start_char, ent.end_char, ent.label_) for ent in nlp(text).ents]
+tiny[2] = train.train_blank(three[:2], n_iter=100, seed=0, progress=False).nlp
+look(tiny[2])
 
+# %% [markdown]
+# Two posts in one layout, with different products, say that the slot after `[H]` holds a
+# name: `Razer Basilisk V3` now comes out whole, as a `PRODUCT`. The euro price is still wrong,
+# because both training prices were dollar amounts. The other two probes still look nothing like
+# what the model has seen, and it still labels pieces of them at random.
+#
+# **Step 3: add a third post** in another style: no tags, a city and a ZIP code.
+
+# %% tags=["nbval-ignore-output"]
+tiny[3] = train.train_blank(three, n_iter=100, seed=0, progress=False).nlp
+look(tiny[3])
+
+# %% [markdown]
+# A third layout brings a post without tags, a city and the first `ZIP`, so the model now has
+# *something* to go on outside the bracket template: in our run `£180` becomes a `PRICE` and
+# `gtx 960` is roughly found as a product. It is still guessing: places come out as products or
+# conditions, and nothing tells it that `65 bucks` is money. Three posts cannot show the many ways
+# people write prices or places.
+#
+# Two numbers make this concrete: how many of its own training posts each tiny model
+# reproduces exactly, and its F1 on the 121 dev posts, which are written in many styles.
+# `nlp.evaluate` scores a pipeline on `Example`s: it runs the pipeline on each predicted doc and
+# compares the entities with the reference (`ents_f` is the F1 over all labels; notebook 05
+# explains it).
+
+# %% tags=["nbval-ignore-output"]
+def predicted(model, text: str) -> list[tuple[int, int, str]]:
+    return [(ent.start_char, ent.end_char, ent.label_) for ent in model(text).ents]
+
+
+dev_examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]}) for r in dev_records]
 for k, model in tiny.items():
-    memorised = all(predicted(model, r["text"]) == [tuple(span) for span in r["entities"]] for r in three[:k])
-    dev_f1 = evaluate.evaluate(model, dev_records, settings.LABELS).micro["f"]
-    print(f"trained on {k}: reproduces its training posts: {memorised}; dev F1 {dev_f1:.2f}")
-    assert memorised and dev_f1 < 0.6
+    memorised = sum(predicted(model, r["text"]) == [tuple(span) for span in r["entities"]] for r in three[:k])
+    dev_f1 = model.evaluate(dev_examples)["ents_f"]
+    print(f"trained on {k}: reproduces {memorised} of its {k} training posts exactly; dev F1 {dev_f1:.2f}")
 
 # %% [markdown]
 # ## The whole training set
 #
-# Now the same loop on all 480 training posts. Each epoch is now more than a hundred updates, so a
-# few epochs go a long way. The progress bar counts epochs; `TrainResult` keeps the loss of
-# each one, and how many words per second the loop got through.
+# Now the same loop on all 480 training posts. Be aware of what they are (the first cell of this
+# notebook printed it): some were written by hand in many styles (`hand`), the others were
+# generated from templates, so their layouts repeat far more often than in real life. The dev
+# and test posts are all hand-written.
+#
+# How big do the batches get? The schedule starts at 4 and would stop at 32, but it grows by
+# 0.1 % per batch, so with our data it never gets close. We replay it with spaCy's own
+# `compounding` and `minibatch`, the way `train_blank` uses them (one schedule across all
+# epochs):
+
+# %% tags=["nbval-ignore-output"]
+sizes = compounding(4.0, 32.0, 1.001)
+batch_sizes = [len(batch) for _ in range(EPOCHS) for batch in minibatch(train_records, size=sizes)]
+print(f"{EPOCHS} epochs: {len(batch_sizes)} updates; batch size {batch_sizes[0]} at the start, "
+      f"largest {max(batch_sizes)}, never 32")
+
+# %% [markdown]
+# The progress bar counts epochs; `TrainResult` keeps the loss of each one, and how many words
+# per second the loop got through.
 
 # %% tags=["nbval-ignore-output"]
 start = time.perf_counter()
@@ -212,38 +303,47 @@ print(f"{len(result.losses)} epochs, {result.words_per_second:.0f} words/s, {bla
 # then flatten. A curve that goes up, jumps around, or stays flat means something is wrong with
 # the data or the settings.
 
-# %%
-assert result.losses[-1] < result.losses[0] / 3, result.losses
+# %% tags=["nbval-ignore-output"]
+print(f"loss of the first epoch {result.losses[0]:.0f}, of the last {result.losses[-1]:.0f}")
 fig = viz.plot_losses(result.losses, title="Training loss per epoch (train_blank, 480 posts)")
 
 # %% [markdown]
 # A low training loss only says that the model fits the posts it trained on; the tiny models
 # above had a loss near zero too. What counts is how it does on posts it has never seen, so we
-# score it on the dev set. Notebook 05 explains these numbers in detail; for now, read the `f1`
-# column as "the higher the better, 1.0 is perfect".
+# score it on the dev set with `nlp.evaluate` and the dev `Example`s from above. It returns a
+# dict of scores: `ents_p`, `ents_r` and `ents_f` (precision, recall, F1) and `ents_per_type`.
+# Notebook 05 explains these numbers in detail; for now, read F1 as "the higher the better,
+# 1.0 is perfect".
 
 # %% tags=["nbval-ignore-output"]
-blank_dev = evaluate.evaluate(result.nlp, dev_records, settings.LABELS)
-assert blank_dev.micro["f"] > 0.6, blank_dev.micro
+nlp = result.nlp  # the trained pipeline; from here on `nlp` is this one
+scores = nlp.evaluate(dev_examples)
+print(f"dev precision {scores['ents_p']:.3f}, recall {scores['ents_r']:.3f}, F1 {scores['ents_f']:.3f}")
+
+# %% [markdown]
+# `course.evaluate.evaluate` computes the same scores and adds a per-label table (plus the
+# confusion table and error list that notebook 05 uses):
+
+# %% tags=["nbval-ignore-output"]
+blank_dev = evaluate.evaluate(nlp, dev_records, settings.LABELS)
 blank_dev.table()
 
 # %% [markdown]
-# And the three unseen posts from before: with hundreds of varied examples the model now copes
-# with new products and other writing styles much better than the three-post models did.
+# And the three probe posts from before. With hundreds of varied examples the model copes with
+# new products and other writing styles far better than the three-post models: prices in euros,
+# pounds and bucks, a city in lower case, a product in a chatty post. Look for what it still
+# gets wrong; in our run that is the VR headset, a kind of product the training posts hardly
+# have.
 
 # %% tags=["nbval-ignore-output"]
-viz.show_ents([result.nlp(text) for text in unseen.values()])
+look(nlp)
 
 # %% [markdown]
-# The test set stays untouched while we make decisions (notebook 05 explains why). This model is
-# final for this notebook, so we score it on test once. Our target for the blank model in
-# learner mode is a micro F1 of at least 0.75.
-
-# %% tags=["nbval-ignore-output"]
-test_records = formats.read_jsonl(settings.data_path("hardware_posts", "test.jsonl"))
-blank_test = evaluate.evaluate(result.nlp, test_records, settings.LABELS)
-print(f"test micro F1: {blank_test.micro['f']:.3f} (target: ≥ 0.75)")
-assert blank_test.micro["f"] > 0.6
+# We do **not** score this model on the test set. The test set is for one final look at the
+# model you have chosen, after every decision is made; every extra look lets the test set
+# influence your choices, and its score stops being an honest estimate. The course takes that
+# single look in notebook 07, where the candidate models are compared. Until then we decide on
+# dev.
 
 # %% [markdown]
 # ## Save, load, and load again somewhere else
@@ -251,44 +351,70 @@ assert blank_test.micro["f"] > 0.6
 # `nlp.to_disk` writes the whole pipeline to a folder: the config it was built from, the
 # tokenizer, the vocabulary and the weights. `spacy.load` reads it back, with no reference to the
 # code that trained it.
+#
+# ### Exercise 03.3 · Save and load a pipeline
+#
+# Complete `round_trip` so that it saves `nlp` to the folder `path` and returns the pipeline
+# loaded back from that folder.
+
+# %% tags=["exercise"]
+# Exercise 03.3
+def round_trip(nlp, path):
+    """Save `nlp` to the folder `path` and RETURN the pipeline loaded back from it."""
+    ____
+    return ____
+
+
+# %%
+exercises.check("03.3", round_trip)
+
+# %% [markdown]
+# The same two calls on our trained model:
 
 # %%
 model_dir = OUT / "blank_ner"
-result.nlp.to_disk(model_dir)
+nlp.to_disk(model_dir)
 print(sorted(path.name for path in model_dir.iterdir()))
 reloaded = spacy.load(model_dir)
-same = all(predicted(reloaded, r["text"]) == predicted(result.nlp, r["text"]) for r in dev_records)
+same = all(predicted(reloaded, r["text"]) == predicted(nlp, r["text"]) for r in dev_records)
 print("reloaded pipeline:", reloaded.pipe_names, "| identical predictions on all dev posts:", same)
-assert same
 
 # %% [markdown]
 # The real test of a saved model is a **fresh Python process** that never saw our notebook,
 # like a script or a web service would be. The course command line is exactly that:
 # `python -m course evaluate MODEL FILE --json` loads the folder with `spacy.load` and scores it.
-# Its scores must be the ones we computed here.
 
 # %%
 command = [sys.executable, "-m", "course", "evaluate", "output/blank_ner", "../data/hardware_posts/dev.jsonl", "--json"]
 done = subprocess.run(command, capture_output=True, text=True)
 print("exit code:", done.returncode)
-print("same scores as in this notebook:", json.loads(done.stdout) == blank_dev.to_json())
-assert done.returncode == 0 and json.loads(done.stdout) == blank_dev.to_json()
+print("same scores as in this notebook:", done.returncode == 0 and json.loads(done.stdout) == blank_dev.to_json())
 
 # %% [markdown]
-# In your own code, loading is one line: `nlp = spacy.load("output/blank_ner")`. The folder is
-# small enough to copy anywhere:
+# The folder is small enough to copy anywhere:
 
 # %%
 print(f"{train.folder_size_mb(model_dir):.1f} MB")
 
 # %% [markdown]
-# ## The same data through `spacy train` and a config
+# ## `spacy init config`, `spacy debug data`, `spacy train`
 #
 # Real projects rarely keep a training loop in a notebook. spaCy's `spacy train` command runs
 # the loop for you, and everything about the run lives in one **config file**: the pipeline and
-# its architecture, the optimizer, dropout, batch sizes, how often to score the dev set. The
-# course keeps its configs in `course/configs/`. Here are the lines of `blank_ner.cfg` that
-# matter most; the architecture is exactly what `spacy.blank("en").add_pipe("ner")` built above.
+# its architecture, the optimizer, dropout, batch sizes, how often to score the dev set. You do
+# not write a config from nothing: `spacy init config` generates a complete one for a language
+# and a list of components. The `!` runs a shell command from a cell; `{sys.executable}` is this
+# notebook's Python, so the command uses the same spaCy.
+
+# %%
+# !{sys.executable} -m spacy init config output/ner.cfg --lang en --pipeline ner --optimize efficiency --force 2>&1 | tail -n 2
+
+# %% [markdown]
+# The generated file fills in every setting with spaCy's defaults (a shared `tok2vec`
+# component, batches counted in words, and so on). The course keeps a config made the same way
+# and edited so that its architecture, optimizer, dropout and batch schedule are exactly those
+# of `train_blank`, which makes the two ways of training comparable: `course/configs/blank_ner.cfg`.
+# The lines that matter most:
 
 # %%
 config_text = (train.CONFIG_DIR / "blank_ner.cfg").read_text(encoding="utf-8")
@@ -299,61 +425,103 @@ print("\n".join(line for line in config_text.splitlines() if line.startswith(key
 
 # %% [markdown]
 # `spacy train` does not read JSONL. It reads **DocBin** files (`.spacy`): docs with their
-# entities, serialised in spaCy's binary format. `train.write_docbin` validates the records and
-# writes one; `python -m course convert` from notebook 02 does the same from the command line.
+# entities, serialised in spaCy's binary format.
+#
+# ### Exercise 03.4 · Write the `.spacy` file `spacy train` reads
+#
+# Complete `write_spacy`: one `Doc` per record with `doc.ents` set from the offsets (as in
+# exercise 02.3), all saved with `DocBin(docs=docs).to_disk(path)`.
+
+# %% tags=["exercise"]
+# Exercise 03.4
+def write_spacy(nlp, records, path):
+    """Save `records` as a DocBin at `path`: one Doc per record, with doc.ents set."""
+    docs = []
+    for record in records:
+        doc = nlp.make_doc(record["text"])
+        doc.ents = ____
+        docs.append(doc)
+    ____
+
 
 # %%
-docbin_path = train.write_docbin(spacy.blank("en"), train_records, OUT / "train.spacy")
-print(docbin_path.name, "holds", len(DocBin().from_disk(docbin_path)), "docs")
+exercises.check("03.4", write_spacy)
 
 # %% [markdown]
-# In a terminal, training from the config is one command (the `--paths.*` options fill in the
-# config's `[paths]` section):
-#
-# ```bash
-# python -m spacy train ../course/configs/blank_ner.cfg --output output/spacy_blank \
-#     --paths.train output/train.spacy --paths.dev output/dev.spacy
-# ```
-#
-# `python -m course train --train ../data/hardware_posts/train.jsonl --dev ../data/hardware_posts/dev.jsonl
-# --output output/cli_blank --base blank` does the conversion for you, refuses invalid data
-# with the line of every problem, and writes only the final model. In a notebook we call the same
-# thing in-process with `train.train_config`; its `epochs` argument replaces the config's
-# `max_epochs`. spaCy prints a table: every 50 updates (`#`) it scores the dev set (`ENTS_F`,
-# `SCORE`) and keeps the best model so far, `model-best`.
+# For the real files we use `train.write_docbin`, which does the same and first validates the
+# records (an invalid record stops it with the problem list from notebook 02, where a plain
+# `doc.ents = [..., None]` would fail without saying which post). Both the training and the dev
+# file are written, because `spacy train` scores the dev set while it trains.
+
+# %%
+for name, records in (("train", train_records), ("dev", dev_records)):
+    path = train.write_docbin(spacy.blank("en"), records, OUT / f"{name}.spacy")
+    print(path.name, "holds", len(DocBin().from_disk(path)), "docs")
+
+# %% [markdown]
+# Before training, `spacy debug data` checks a config against the data: how many docs and
+# entities, which labels, whether any span is misaligned or crosses whitespace, and labels that
+# have few examples. It wants a complete config, so we give it the one `spacy init config`
+# wrote (the course's file leaves the defaults for `spacy train` to fill in). The `--paths.*`
+# options fill in the config's `[paths]` section.
+
+# %%
+# !{sys.executable} -m spacy debug data output/ner.cfg --paths.train output/train.spacy --paths.dev output/dev.spacy 2>&1 | grep -v "^$"
+
+# %% [markdown]
+# Now the training command itself, exactly as you would type it in a terminal (without the `!`
+# and the braces). `--training.max_epochs {EPOCHS}` gives it the same number of epochs as our
+# loop had. `--training.max_steps` stops after that many updates; 0 (learner mode) means no
+# limit, and fast mode uses it to keep the run short.
 
 # %% tags=["nbval-ignore-output"]
+MAX_STEPS = settings.pick(full=0, fast=100)
 start = time.perf_counter()
-config_dir = train.train_config("blank", train_records, dev_records, OUT / "config_blank", epochs=EPOCHS, seed=0)
-config_seconds = time.perf_counter() - start
+# !{sys.executable} -m spacy train ../course/configs/blank_ner.cfg --output output/spacy_cli --paths.train output/train.spacy --paths.dev output/dev.spacy --training.max_epochs {EPOCHS} --training.max_steps {MAX_STEPS} 2>&1 | grep -v "^$"
+cli_seconds = time.perf_counter() - start
 
 # %% [markdown]
+# How to read the table: `#` is the number of updates so far and `E` the epoch. Every 50 updates
+# (the config's `eval_frequency`) spaCy scores the dev set (`ENTS_P`, `ENTS_R`, `ENTS_F`; `SCORE`
+# is the weighted score from the config, here `ents_f`) and saves the best model so far as
+# `output/spacy_cli/model-best`; at the end it also saves `model-last`. `LOSS NER` is **not** the
+# loss of one update: spaCy's training loop (`spacy/training/loop.py`) adds up the loss of every
+# update since the previous row and resets it after each evaluation. The first row covers one
+# update, every later row 50 of them, so compare rows with each other, not with the per-epoch
+# sums of our own loop.
+#
 # Both models come from the same data, architecture, optimizer, dropout and batch schedule:
 
 # %% tags=["nbval-ignore-output"]
-config_dev = evaluate.evaluate(train.load_model(config_dir), dev_records, settings.LABELS)
-assert config_dev.micro["f"] > 0.6, config_dev.micro
-pd.DataFrame({"dev F1": [blank_dev.micro["f"], config_dev.micro["f"]],
-              "seconds": [blank_seconds, config_seconds],
+cli_scores = spacy.load("output/spacy_cli/model-best").evaluate(dev_examples)
+pd.DataFrame({"dev F1": [scores["ents_f"], cli_scores["ents_f"]],
+              "seconds": [blank_seconds, cli_seconds],
               "scores dev while training": ["no", "every 50 updates"],
               "the model you get": ["after the last epoch", "best on dev (model-best)"]},
-             index=["train_blank (our loop)", "train_config (spacy train)"]).round(3)
+             index=["train_blank (our loop)", "spacy train"]).round(3)
 
 # %% [markdown]
 # The two F1 scores are close; the small difference comes from different random draws (the
-# shuffling order and the dropout masks), not from a different kind of model. `spacy train`
-# usually takes a little longer because it stops every 50 updates to score the dev set and save a
-# checkpoint; `bench/train_throughput.py` times the two loops alone and finds them equally fast.
+# shuffling order and the dropout masks), not from a different kind of model. Do not read much
+# into the seconds: they depend on how busy your machine was while each ran. `spacy train` does
+# extra work (it scores the dev set every 50 updates, saves checkpoints, and its time above
+# includes starting a new Python process and loading the data), while the loops themselves are
+# equally fast: `bench/train_throughput.py` times the two alone.
 # What the config buys you:
 #
 # - **reproducibility**: the config file is the whole recipe, so anyone can rerun it exactly;
 # - **evaluation and checkpoints** for free, and `model-best` instead of whatever the last epoch
 #   left you with;
-# - **bigger pipelines** with the same command: `--base en_core_web_sm` and `--base transformer`
-#   use the other two configs in `course/configs/` (notebook 07).
+# - **bigger pipelines** with the same command: the other two configs in `course/configs/`
+#   fine-tune `en_core_web_sm` and a small transformer (notebook 07).
+#
+# The course wraps these steps too: `train.train_config("blank", train_records, dev_records,
+# output)` (in a notebook) and `python -m course train --train FILE.jsonl --dev FILE.jsonl
+# --output DIR --base blank` (in a terminal) validate the JSONL records, write the `.spacy` files
+# to a temporary folder, run `spacy train` and keep only the final model. Notebook 07 uses them.
 #
 # One catch: `model-best` was *chosen* with the dev set, so its dev score flatters it a little.
-# That is why the final word always belongs to the test set (notebook 05).
+# That is why the final word belongs to the single look at the test set in notebook 07.
 
 # %% [markdown]
 # ## How many examples are enough?
@@ -379,85 +547,80 @@ MIN_SEEN = settings.pick(full=1000, fast=400)
 curve = {}
 for n in sizes[:-1]:
     epochs = max(EPOCHS, MIN_SEEN // n)
-    curve[n] = evaluate.evaluate(train.train_blank(train_records[:n], n_iter=epochs, seed=0, progress=False).nlp,
-                                 dev_records, settings.LABELS)
-curve[sizes[-1]] = blank_dev
-scores = {label: [curve[n].per_label[label]["f"] for n in sizes] for label in settings.LABELS}
-scores["micro"] = [curve[n].micro["f"] for n in sizes]
-assert scores["micro"][0] < scores["micro"][-1]
-fig = viz.plot_learning_curve(sizes, scores, title="Dev F1 by number of training posts")
+    curve[n] = train.train_blank(train_records[:n], n_iter=epochs, seed=0, progress=False).nlp.evaluate(dev_examples)
+curve[sizes[-1]] = scores
+by_label = {label: [(curve[n]["ents_per_type"] or {}).get(label, {}).get("f", 0.0) for n in sizes]
+            for label in settings.LABELS}
+by_label["micro"] = [curve[n]["ents_f"] for n in sizes]
+print("dev micro F1 by training posts:", {n: round(f, 3) for n, f in zip(sizes, by_label["micro"])})
+fig = viz.plot_learning_curve(sizes, by_label, title="Dev F1 by number of training posts")
 
 # %% [markdown]
-# The micro F1 climbs steeply from 25 to 100 posts and keeps climbing to 480, and the rare labels
-# are the slowest to arrive. That is why **a few hundred annotated posts** is the practical
-# minimum for a task like ours: each of seven labels needs dozens of varied examples, and the dev
-# set needs enough entities of each label for its score to mean something (one `ZIP` more or
-# less moves its recall by five points when dev has 19 of them). Notebook 06 draws the full
-# learning curve and shows how augmentation and rules help when data is scarce.
+# Read the printed micro F1 and the curve: the score climbs with the number of posts, and the
+# rare labels are the slowest to arrive (one seed each, so small differences between neighbouring
+# points are noise; notebook 06 shows the spread over several seeds). That is why **a few
+# hundred annotated posts** is the practical minimum for a task like ours: each of seven labels
+# needs dozens of varied examples, and the dev set needs enough entities of each label for its
+# score to mean something (one `ZIP` more or less moves its recall by five points when dev has
+# 19 of them). Notebook 06 draws the full learning curve and shows how augmentation and rules
+# help when data is scarce.
 
 # %% [markdown]
-# ## Exercise: teach the model a new label
+# ## What `add_label` is really for
 #
-# A model can only predict labels its `ner` component knows. `train_blank` checks this for you:
-# if a record uses a label that is not in `labels`, it refuses to train rather than drop the span.
-# The three posts below contain ZIP codes:
+# Early in this notebook `initialize` found the labels in the examples, and `nlp.update` would
+# have added any new ones. So why does `ner.add_label` exist?
+#
+# - **Initialising without examples.** `nlp.initialize()` with no examples cannot read labels
+#   from anywhere; the output layer then has only the labels you declared with `add_label`.
+#   This is the case when the data arrive later, in a stream.
+# - **Declaring labels up front in a config.** For a large corpus, reading every example just
+#   to collect labels is slow; `spacy init labels` writes them to a file once, and the
+#   `labels` setting in the config's `[initialize.components.ner]` section reads that file and
+#   hands the labels to `initialize` (its `labels` argument), which then skips that pass.
+# - **Making a label exist before you have data for it**, for instance so that the model's
+#   output and `ner.labels` are the same across runs.
+#
+# That last point raises the question the classic spaCy training tutorial asks: what happens
+# to a label you declare but never annotate? `train_blank` declares all seven labels with
+# `add_label`, so our three-post model knows `URL` and `USERNAME` although none of its three
+# posts contains one. Which labels does it know, and which does it ever predict on dev?
 
-# %%
-zip_posts = [
-    make_record("[USA-TX] [H] RTX 3060 Ti [W] $250 local, Austin 78701", ("USA-TX", "LOCATION"),
-             ("RTX 3060 Ti", "PRODUCT"), ("$250", "PRICE"), ("Austin", "LOCATION"), ("78701", "ZIP")),
-    make_record("Selling a Ryzen 5 5600X for $110, pickup in Seattle 98101", ("Ryzen 5 5600X", "PRODUCT"),
-             ("$110", "PRICE"), ("Seattle", "LOCATION"), ("98101", "ZIP")),
-    make_record("WTB Steam Deck 512GB, up to $300, local to 10001", ("Steam Deck 512GB", "PRODUCT"),
-             ("$300", "PRICE"), ("10001", "ZIP")),
-]
-try:
-    train.train_blank(zip_posts, labels=["PRODUCT", "PRICE", "LOCATION"], n_iter=1, progress=False)
-except AnnotationError as err:
-    print(err.problems[0].format())
-
-# %% [markdown]
-# Fill in the label list so that the model can learn every entity in these posts. The check cell
-# trains a fresh model on the three posts (100 epochs, a few seconds) once no `____` is left.
-
-# %%
-zip_labels = ["PRODUCT", "PRICE", "LOCATION", ____]
-
-# %%
-zip_nlp = ____ if check.contains_blank(zip_labels) else train.train_blank(
-    zip_posts, labels=zip_labels, n_iter=100, seed=0, progress=False).nlp
-check.labels(zip_nlp, ["PRODUCT", "PRICE", "LOCATION", "ZIP"])
+# %% tags=["nbval-ignore-output"]
+three_post_model = tiny[3]
+print("labels it knows:", three_post_model.get_pipe("ner").labels)
+never_annotated = {label for label in settings.LABELS} - {label for r in three for _, _, label in r["entities"]}
+predictions = Counter(ent.label_ for doc in three_post_model.pipe(r["text"] for r in dev_records) for ent in doc.ents)
+print("never annotated in its training posts:", sorted(never_annotated))
+print("predictions on dev by label:", dict(sorted(predictions.items())))
 
 # %% [markdown]
-# And does the trained model find the ZIP code in the first post?
-
-# %%
-zip_expected = [("USA-TX", "LOCATION"), ("RTX 3060 Ti", "PRODUCT"), ("$250", "PRICE"), ("Austin", "LOCATION"),
-                ("78701", "ZIP")]
-check.entities(zip_nlp(zip_posts[0]["text"]), zip_expected)
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution: the label must be added to the ner component before nlp.initialize() creates the weights.
-zip_labels = ["PRODUCT", "PRICE", "LOCATION", "ZIP"]
-zip_nlp = train.train_blank(zip_posts, labels=zip_labels, n_iter=100, seed=0, progress=False).nlp
-check.labels(zip_nlp, ["PRODUCT", "PRICE", "LOCATION", "ZIP"]).require()
-check.entities(zip_nlp(zip_posts[0]["text"]), zip_expected).require()
+# A declared label that never appears in the training data is in the model's output layer, but
+# the model never sees a single token that should get it. Every update tells it that this
+# label is wrong for every token it trains on, so it learns never to predict it: look for
+# `URL` and `USERNAME` in the counts above. Declaring a label teaches nothing; only annotated
+# examples do. A model that must find URLs needs posts with URLs in its training data (or a rule,
+# as in notebook 01).
 
 # %% [markdown]
 # ## Summary
 #
 # - spaCy trains on `Example`s: the raw tokens to predict on, and a reference doc with your
 #   annotation. `Example.from_dict` builds one from character offsets.
-# - A new model is `spacy.blank("en")` + `add_pipe("ner")` + `add_label(...)`; `nlp.initialize()`
-#   creates the weights once and returns the optimizer; `nlp.update(batch, drop=..., sgd=...,
-#   losses=...)` learns from a batch. Epochs, shuffling and compounding batch sizes make the loop.
+# - A new model is `spacy.blank("en")` + `add_pipe("ner")`; `nlp.initialize()` creates the
+#   weights once, reads the labels from the examples and returns the optimizer;
+#   `nlp.update(batch, drop=..., sgd=..., losses=...)` learns from a batch. Epochs, shuffling and
+#   `minibatch` make the loop. `add_label` declares labels when there are no examples to read
+#   them from; a label that is declared but never annotated is never learned.
 # - A handful of posts teaches a template, not the task: the model fits them perfectly and still
 #   fails on new products and other writing styles. A few hundred varied posts are the practical
 #   minimum, and rare labels need the most.
-# - The training loss only says the model fits its training data; judge it on dev.
+# - The training loss only says the model fits its training data; judge it on dev, and keep the
+#   test set for one final look (notebook 07).
 # - `nlp.to_disk` and `spacy.load` round-trip the whole pipeline, also into a fresh process.
-# - `spacy train` with a config (here through `train.train_config` or `python -m course train`)
-#   runs the same loop, adds dev scoring and `model-best`, and makes the run reproducible.
+# - `spacy init config` writes a config, `spacy debug data` checks the data against it, and
+#   `spacy train` runs the loop with dev scoring and `model-best`; its `LOSS NER` is a sum over
+#   the updates since the previous row of its table.
 #
 # ## Quiz
 

@@ -120,7 +120,8 @@ def has_blank(value: Any) -> bool:
 def run_safely(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, CheckResult | None]:
     """Call the learner's code; turn a blank or an exception into a failing CheckResult.
 
-    RETURNS (tuple): (value, None) when it ran, or (None, CheckResult) when it did not.
+    RETURNS (tuple): (value, None) when it ran, or (None, CheckResult) when it did not. Test the
+        second item with `is not None`: a failing CheckResult is falsy, so `if failed:` never fires.
     """
     if has_blank(func):
         return None, CheckResult(False, BLANK_MESSAGE)

@@ -21,7 +21,7 @@ def _judge_snap(snap: Any) -> CheckResult:
 
     doc = spacy.blank("en").make_doc(POST)
     span, failed = run_safely(snap, doc, 13, 36, "PRODUCT")  # cuts 'Ultra' after 'Ultr'
-    if failed:
+    if failed is not None:
         return failed
     if span is None:
         return CheckResult(False, "your function returned None for [13, 36), which cuts 'Ultra'.",
@@ -55,5 +55,162 @@ register(Exercise(
                     "contract drops the cut token"),
         WrongAnswer('''def snap(doc, start, end, label):
     return doc.char_span(start, end, alignment_mode="expand")''', "takes the label too", "label forgotten"),
+    ),
+))
+
+
+# 02.2 ----------------------------------------------------------------------------------------
+
+def _setup_trainable() -> dict[str, Any]:
+    import spacy
+    from spacy.training import offsets_to_biluo_tags
+
+    return {"offsets_to_biluo_tags": offsets_to_biluo_tags, "doc": spacy.blank("en").make_doc(POST)}
+
+
+def _judge_trainable(trainable: Any) -> CheckResult:
+    import warnings
+
+    import spacy
+
+    doc = spacy.blank("en").make_doc(POST)
+    good = [(1, 7, "LOCATION"), (13, 37, "PRODUCT"), (52, 56, "PRICE")]
+    bad = [(1, 7, "LOCATION"), (13, 36, "PRODUCT")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # W030 is what the learner's function is there to catch
+        on_good, failed = run_safely(trainable, doc, good)
+        if failed is not None:
+            return failed
+        on_bad, failed = run_safely(trainable, doc, bad)
+        if failed is not None:
+            return failed
+    if on_good is True and on_bad is False:
+        return CheckResult(True, "aligned spans pass; [13, 36) cuts 'Ultra', so its tokens are tagged '-' and it fails.")
+    if on_good is True and on_bad is True:
+        return CheckResult(False, "your function says True for [13, 36), which cuts 'Ultra'.",
+                           "offsets_to_biluo_tags returns one tag per token even when a span is misaligned; "
+                           "the sign of trouble is the tag '-' (missing), so look for it.")
+    if on_good is False:
+        return CheckResult(False, "your function says False for spans that all align.",
+                           "'O' is a real tag: the token is outside every entity, which is information the "
+                           "model learns from. Only '-' means spaCy could not place a span.")
+    return CheckResult(False, f"your function returned {on_good!r} and {on_bad!r}; expected True and False.",
+                       "Return a bool: whether '-' is absent from the tags.")
+
+
+register(Exercise(
+    id="02.2", notebook="02_annotation_and_validation", title="Would spaCy train on these offsets?",
+    answer="trainable", judge=_judge_trainable, setup=_setup_trainable,
+    solution='''def trainable(doc, entities):
+    """Whether every (start, end, label) in `entities` can be turned into BILUO tags."""
+    tags = offsets_to_biluo_tags(doc, entities)
+    return "-" not in tags''',
+    wrong=(
+        WrongAnswer('''def trainable(doc, entities):
+    tags = offsets_to_biluo_tags(doc, entities)
+    return len(tags) == len(doc)''', "look for it", "always True"),
+        WrongAnswer('''def trainable(doc, entities):
+    tags = offsets_to_biluo_tags(doc, entities)
+    return "O" not in tags''', "'O' is a real tag", "confuses outside with missing"),
+    ),
+))
+
+
+# 02.3 ----------------------------------------------------------------------------------------
+
+RECORD = {"text": "WTB Ryzen 7 5800X3D, paying $260 shipped to 10001",
+          "entities": [[4, 19, "PRODUCT"], [28, 32, "PRICE"], [44, 49, "ZIP"]]}
+
+
+_TOKENS_HINT = ("Span(doc, start, end) and doc[start:end] count tokens, but the record counts characters: "
+                "use doc.char_span(start, end, label=label) to turn character offsets into a Span.")
+
+
+def _judge_to_doc(to_doc: Any) -> CheckResult:
+    import copy
+
+    import spacy
+
+    doc, failed = run_safely(to_doc, spacy.blank("en"), copy.deepcopy(RECORD))
+    if failed is not None and "E035" in failed.message:
+        return CheckResult(False, failed.message, _TOKENS_HINT)
+    if failed is not None:
+        return failed
+    ents = [(ent.text, ent.label_) for ent in getattr(doc, "ents", ())]
+    want = [("Ryzen 7 5800X3D", "PRODUCT"), ("$260", "PRICE"), ("10001", "ZIP")]
+    if ents == want:
+        return CheckResult(True, f"doc.ents = {want}.")
+    if not ents:
+        return CheckResult(False, "doc.ents came out empty.",
+                           "A span without a label is not an entity, so doc.ents leaves it out: "
+                           "doc.char_span(start, end, label=label) gives the span its label.")
+    if ents and [t for t, _ in ents] != [t for t, _ in want]:
+        return CheckResult(False, f"your spans are {[t for t, _ in ents]}.", _TOKENS_HINT)
+    return CheckResult(False, f"expected {want}, got {ents}.",
+                       "Make the doc with nlp.make_doc(text), build one char_span per entity, assign doc.ents.")
+
+
+register(Exercise(
+    id="02.3", notebook="02_annotation_and_validation", title="A record becomes a Doc with doc.ents",
+    answer="to_doc", judge=_judge_to_doc, setup=lambda: {"nlp": __import__("spacy").blank("en")},
+    solution='''def to_doc(nlp, record):
+    """A Doc of record["text"] with doc.ents set from its [start, end, label] offsets."""
+    doc = nlp.make_doc(record["text"])
+    doc.ents = [doc.char_span(start, end, label=label) for start, end, label in record["entities"]]
+    return doc''',
+    wrong=(
+        WrongAnswer('''def to_doc(nlp, record):
+    doc = nlp.make_doc(record["text"])
+    doc.ents = [doc.char_span(start, end) for start, end, label in record["entities"]]
+    return doc''', "gives the span its label", "label forgotten"),
+        WrongAnswer('''def to_doc(nlp, record):
+    from spacy.tokens import Span
+    doc = nlp.make_doc(record["text"])
+    doc.ents = [Span(doc, start, end, label=label) for start, end, label in record["entities"]]
+    return doc''', "count tokens, but the record counts characters", "token indices instead of characters"),
+    ),
+))
+
+
+# 02.4 ----------------------------------------------------------------------------------------
+
+def _judge_span_of(span_of: Any) -> CheckResult:
+    text = "WTB Ryzen 7 5800X3D, paying $260 shipped to 10001"
+    got, failed = run_safely(span_of, text, "$260", "PRICE")
+    if failed is not None:
+        return failed
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return CheckResult(False, f"your function returned {got!r}.", "Return a triple (start, end, label).")
+    start, end, label = got
+    if (start, end, label) == (28, 32, "PRICE"):
+        other, failed = run_safely(span_of, text, "10001", "ZIP")
+        if failed is not None:
+            return failed
+        if tuple(other) == (44, 49, "ZIP"):
+            return CheckResult(True, "text[28:32] == '$260' and text[44:49] == '10001'.")
+    if (start, end) == (28, 31):
+        return CheckResult(False, f"text[{start}:{end}] is {text[start:end]!r}: the last character is missing.",
+                           "The end offset is exclusive, like a Python slice: start + len(piece), without - 1.")
+    if (start, end) == (28, 4):
+        return CheckResult(False, f"your end offset is {end}, the length of the piece.",
+                           "Offsets count from the start of the whole text: the end is start + len(piece).")
+    return CheckResult(False, f"expected (28, 32, 'PRICE') for '$260', got {tuple(got)!r}.",
+                       "text.index(piece) is where the piece starts.")
+
+
+register(Exercise(
+    id="02.4", notebook="02_annotation_and_validation", title="Let Python count the offsets",
+    answer="span_of", judge=_judge_span_of, setup=lambda: {},
+    solution='''def span_of(text, piece, label):
+    """The (start, end, label) of the first occurrence of `piece` in `text`, end exclusive."""
+    start = text.index(piece)
+    return (start, start + len(piece), label)''',
+    wrong=(
+        WrongAnswer('''def span_of(text, piece, label):
+    start = text.index(piece)
+    return (start, start + len(piece) - 1, label)''', "exclusive", "inclusive end"),
+        WrongAnswer('''def span_of(text, piece, label):
+    start = text.index(piece)
+    return (start, len(piece), label)''', "start of the whole text", "length instead of end"),
     ),
 ))
