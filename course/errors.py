@@ -143,6 +143,22 @@ class Errors:
     E443 = ("cannot time inference on {n_texts} text(s) with {repeats} repeat(s)",
             "pass a non-empty list of texts and repeats >= 1")
 
+    # E56x: fine-tuning experiments, post origins, confidence (course/provenance.py,
+    # course/finetune.py, course/calibration.py, course/active.py)
+    E560 = ("the markup file {path} does not exist",
+            "origins are read from the generator's output, data/scripts/generated/train.md; "
+            "run the course from a full checkout, or pass path= to a copy of that file")
+    E561 = ("origin shares need a non-empty list of 'hand' / 'generated', not: {found}",
+            "build the list with course.provenance.origins(records)")
+    E562 = ("the strategy 'random_hand' needs the origin of every labelled post ({have} given for {n} posts)",
+            "pass origins=course.provenance.origins(labelled) to simulate")
+    E563 = ("a learning-rate sweep needs at least one positive rate, not {rates!r}",
+            "pass rates like (0.0001, 0.0003, 0.001)")
+    E564 = ("confidence bins must rise from 0 to 1, not {bins!r}",
+            "pass edges like (0, 0.5, 0.8, 0.9, 0.95, 0.99, 1)")
+    E565 = ("{n_pred} prediction(s) for {n_gold} annotated post(s)",
+            "predict the gold posts' texts in the same order: active.predict(nlp, [r['text'] for r in gold])")
+
     # --- E5xx: quizzes, exercises, annotator ----------------------------------------
     E501 = ("quiz file {path}, question '{qid}': {problem}", "{hint}")
     E502 = ("no quiz named '{name}'", "available quizzes: {choices}")

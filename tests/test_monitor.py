@@ -23,10 +23,26 @@ def test_threshold_table_costs_and_buys():
     model = tiny_model()
     gold = RECORDS[:6] + [{"text": SCRAMBLED, "entities": []}]
     table = monitor.threshold_table(active.predict(model, [g["text"] for g in gold]), gold, (0.0, 0.5, 1.01))
-    assert list(table.columns) == ["review_share", "auto_posts", "auto_exact", "auto_precision"]
+    assert list(table.columns) == ["review_share", "auto_posts", "auto_exact", "auto_precision", "wrong_caught"]
     assert table.loc[1.01, "auto_posts"] == 0 and table.loc[1.01, "review_share"] == 1.0
     assert table.loc[0.0, "auto_posts"] >= 6 and table["review_share"].is_monotonic_increasing
     assert table.loc[0.5, "auto_exact"] >= 0.85
+    assert table.loc[1.01, "wrong_caught"] in (0.0, 1.0)  # everything is reviewed: all caught (or none wrong)
+    assert table["wrong_caught"].is_monotonic_increasing
+
+
+class _Pred:
+    def __init__(self, entities):
+        self.entities = entities
+
+
+def test_wrong_caught_counts_wrong_entities_in_reviewed_posts():
+    gold = [{"text": "a", "entities": [[0, 3, "PRODUCT"]]}, {"text": "b", "entities": [[0, 3, "PRODUCT"]]}]
+    preds = [_Pred([(0, 3, "PRODUCT", 0.99), (5, 8, "PRICE", 0.97)]),  # one wrong, sure: slips through
+             _Pred([(0, 3, "ZIP", 0.6)])]                              # one wrong, unsure: caught at 0.8
+    table = monitor.threshold_table(preds, gold, (0.5, 0.8, 0.96, 1.0))
+    assert table["wrong_caught"].tolist() == [0.0, 0.5, 0.5, 1.0]
+    assert table.loc[0.8, "auto_posts"] == 1 and table.loc[0.8, "auto_exact"] == 0.0
 
 
 def solution(entities, threshold):
