@@ -69,9 +69,13 @@ def select(strategy: str, nlp: Language | None, pool: Sequence[str], k: int, *, 
     return sorted(range(len(pool)), key=lambda i: (-scores[i], i))[:k]
 
 
+SIM_STRATEGIES = (*STRATEGIES, "random_hand")  # "random_hand": random, hand-written posts only
+
+
 def simulate(labelled: Sequence[Record], dev: Sequence[Record], *, start: int = 60, k: int = 40,
              rounds: int = 3, strategies: Sequence[str] = STRATEGIES, n_iter: int = 10, seed: int = 0,
-             labels: Iterable[str] = LABELS, progress: bool = False) -> pd.DataFrame:
+             labels: Iterable[str] = LABELS, origins: Sequence[str] | None = None,
+             progress: bool = False) -> pd.DataFrame:
     """Simulate model-assisted annotation with an oracle: does uncertainty beat random?
 
     A seeded shuffle of `labelled` gives `start` posts to begin with; the rest is the pool,
@@ -83,18 +87,26 @@ def simulate(labelled: Sequence[Record], dev: Sequence[Record], *, start: int = 
     dev (Sequence[Record]): the posts every model is scored on.
     start (int): posts in the first training set (shared by all strategies).
     k (int): posts added per round; rounds (int): how many rounds.
-    strategies (Sequence[str]): names from STRATEGIES.
+    strategies (Sequence[str]): names from SIM_STRATEGIES. "random_hand" samples at random
+        among the hand-written posts of the pool only (a control: does uncertainty merely
+        pick hand-written posts?); it needs `origins`.
     n_iter (int): epochs of every training run.
-    seed (int): seed for the shuffle, the random strategy and training.
-    RETURNS (DataFrame): strategy, round, n_train, precision, recall, f1, seconds.
-    RAISES ActiveError: E460 unknown strategy, E461 too few labelled posts.
+    seed (int): seed for the shuffle, the random strategies and training.
+    origins (Sequence[str] | None): "hand" or "generated" per labelled post
+        (`course.provenance.origins`); when given, every row also reports the share of
+        hand-written posts among those picked in that round and in the whole training set.
+    RETURNS (DataFrame): strategy, round, n_train, precision, recall, f1, seconds, and with
+        origins also hand_picked (NaN in round 0) and hand_train.
+    RAISES ActiveError: E460 unknown strategy, E461 too few labelled posts, E562 origins missing.
     """
     from .evaluate import evaluate
     from .train import train_blank
 
     for name in strategies:
-        if name not in STRATEGIES:
-            raise ActiveError("E460", strategy=name, choices=", ".join(STRATEGIES))
+        if name not in SIM_STRATEGIES:
+            raise ActiveError("E460", strategy=name, choices=", ".join(SIM_STRATEGIES))
+    if origins is not None and len(origins) != len(labelled) or origins is None and "random_hand" in strategies:
+        raise ActiveError("E562", have=0 if origins is None else len(origins), n=len(labelled))
     need = start + k * rounds
     if start < 1 or k < 1 or rounds < 1 or need > len(labelled):
         raise ActiveError("E461", start=start, k=k, rounds=rounds, need=need, n=len(labelled))
@@ -109,20 +121,34 @@ def simulate(labelled: Sequence[Record], dev: Sequence[Record], *, start: int = 
         scores = evaluate(model, dev, labels).micro
         return model, scores, time.perf_counter() - began
 
+    def hand(indices: list[int]) -> dict:
+        if origins is None:
+            return {}
+        return {"hand_share": sum(origins[i] == "hand" for i in indices) / len(indices) if indices else float("nan")}
+
+    def pick(name: str, model: Language, pool: list[int], r: int) -> list[int]:
+        if name != "random_hand":
+            return [pool[j] for j in select(name, model, [labelled[i]["text"] for i in pool], k, seed=seed + r)]
+        hand_pool = [i for i in pool if origins[i] == "hand"]
+        return [hand_pool[j] for j in select("random", None, hand_pool, k, seed=seed + r)]
+
     base_model, base, secs = fit(order[:start])
-    rows = [{"strategy": name, "round": 0, "n_train": start, **base, "seconds": secs} for name in strategies]
+    first = {**({"hand_picked": float("nan"), "hand_train": hand(order[:start])["hand_share"]} if origins else {})}
+    rows = [{"strategy": name, "round": 0, "n_train": start, **base, "seconds": secs, **first} for name in strategies]
     for name in strategies:
         chosen, pool, model = order[:start], order[start:], base_model
         for r in range(1, rounds + 1):
-            picked = select(name, model, [labelled[i]["text"] for i in pool], k, seed=seed + r)
-            chosen, taken = chosen + [pool[j] for j in picked], set(picked)
-            pool = [i for j, i in enumerate(pool) if j not in taken]
+            picked = pick(name, model, pool, r)
+            chosen, taken = chosen + picked, set(picked)
+            pool = [i for i in pool if i not in taken]
             model, scores, secs = fit(chosen)
-            rows.append({"strategy": name, "round": r, "n_train": len(chosen), **scores, "seconds": secs})
+            extra = {"hand_picked": hand(picked)["hand_share"], "hand_train": hand(chosen)["hand_share"]} if origins else {}
+            rows.append({"strategy": name, "round": r, "n_train": len(chosen), **scores, "seconds": secs, **extra})
             if progress:
                 print(f"{name:<11} round {r}: {len(chosen)} posts, dev F1 {scores['f']:.3f}", flush=True)
     frame = pd.DataFrame(rows).rename(columns={"p": "precision", "r": "recall", "f": "f1"})
-    return frame.round({"precision": 3, "recall": 3, "f1": 3, "seconds": 1})
+    return frame.round({"precision": 3, "recall": 3, "f1": 3, "seconds": 1, **({"hand_picked": 3, "hand_train": 3}
+                                                                               if origins else {})})
 
 
 def curves(frame: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +165,7 @@ def plot_simulation(frame: pd.DataFrame, title: str = "Dev F1 per round: uncerta
 
     table = curves(frame)
     fig, ax = plt.subplots(figsize=(7.0, 4.0), layout="constrained")
-    styles = {"uncertainty": ("#4c72b0", "o"), "random": ("#dd8452", "s")}
+    styles = {"uncertainty": ("#4c72b0", "o"), "random": ("#dd8452", "s"), "random_hand": ("#55a868", "^")}
     for name in table.columns:
         color, marker = styles.get(name, ("#555555", "^"))
         ax.plot(table.index, table[name], marker=marker, color=color, linewidth=2, label=name)

@@ -208,6 +208,22 @@ class Errors:
     E533 = ("the ablation runs have no baseline {baseline!r} to compare with", "runs found: {choices}")
     E534 = ("no stored ablation runs at {path}", "run `python bench/inside_ablation.py` to create them")
 
+    # E56x: fine-tuning experiments, post origins, confidence (provenance, calibration, finetune)
+    E560 = ("the markup file {path} does not exist",
+            "origins are read from the generator's output, data/scripts/generated/train.md; "
+            "run the course from a full checkout, or pass path= to a copy of that file")
+    E561 = ("origin shares need a non-empty list of 'hand' / 'generated', not: {found}",
+            "build the list with course.provenance.origins(records)")
+    E562 = ("the strategy 'random_hand' needs the origin of every labelled post ({have} given for {n} posts)",
+            "pass origins=course.provenance.origins(labelled) to simulate")
+    E563 = ("a learning-rate sweep needs at least one positive rate, not {rates!r}",
+            "pass rates like (0.0001, 0.0003, 0.001)")
+    E564 = ("confidence bins must rise from 0 to 1, not {bins!r}",
+            "pass edges like (0, 0.5, 0.8, 0.9, 0.95, 0.99, 1)")
+    E565 = ("{n_pred} prediction(s) for {n_gold} annotated post(s)",
+            "predict the gold posts' texts in the same order: active.predict(nlp, [r['text'] for r in gold])")
+
+
 
 class CourseError(Exception):
     """Base class: an error the learner can fix. `str(err)` is one readable line."""

@@ -6,6 +6,9 @@
   side, with the change against the original.
 * `train_pipeline` wraps `course.train.train_config` with a timer and, for the
   transformer, a learning-rate schedule that matches the number of steps actually run.
+* `learning_rate_sweep` fine-tunes at several learning rates and scores both sides of
+  the trade-off: our labels on dev, the old labels on the news sentences (forgetting).
+* `with_second_ner` adds a trained recognizer next to a pipeline's own `ner`.
 * `words_per_second` and `compare_models` measure what a model costs: F1, training
   time, size on disk and inference speed.
 
@@ -171,6 +174,60 @@ def train_pipeline(base: str, train: Sequence[Record], dev: Sequence[Record], ou
     start = time.perf_counter()
     path = train_config(base, train, dev, output, epochs=epochs, seed=seed, overrides=settings, quiet=quiet)
     return TrainRun(Path(path), time.perf_counter() - start, epochs, len(train))
+
+
+def learning_rate_sweep(train: Sequence[Record], dev: Sequence[Record], general: Sequence[Record],
+                        rates: Sequence[float], output: str | Path, *, epochs: int,
+                        base: str = "en_core_web_sm", seed: int = 0, labels: Sequence[str] = LABELS,
+                        general_labels: Sequence[str] = GENERAL_LABELS,
+                        done: Mapping[float, TrainRun] | None = None) -> pd.DataFrame:
+    """Fine-tune at several learning rates: how much is learned, and how much is forgotten.
+
+    Every run uses the same data, epochs and seed; only `training.optimizer.learn_rate` changes.
+    train, dev (Sequence[Record]): our posts; dev picks each run's best checkpoint and is scored.
+    general (Sequence[Record]): sentences annotated with the old labels (`load_general_eval`).
+    rates (Sequence[float]): learning rates to try, e.g. (0.0001, 0.0003, 0.001).
+    output (str | Path): folder; run k is saved in output/lr_<rate>.
+    epochs (int): passes over `train` for every run.
+    base (str): the config to fine-tune ("en_core_web_sm").
+    seed (int): training seed.
+    labels, general_labels (Sequence[str]): the labels scored on dev and on `general`.
+    done (Mapping[float, TrainRun] | None): runs already trained with these settings, by rate
+        (reused instead of trained again).
+    RETURNS (DataFrame): index learn_rate (rising); columns "our labels (dev)", "general labels
+        (news)" (micro F1) and "train s".
+    RAISES TrainingError: E563 if no rate is positive.
+    """
+    from .evaluate import evaluate
+    from .train import load_model
+
+    if not rates or any(r <= 0 for r in rates):
+        raise TrainingError("E563", rates=tuple(rates))
+    rows = {}
+    for rate in sorted(rates):
+        run = (done or {}).get(rate) or train_pipeline(
+            base, train, dev, Path(output) / f"lr_{rate:g}", epochs=epochs, seed=seed,
+            overrides={"training.optimizer.learn_rate": rate})
+        nlp = load_model(run.path)
+        rows[rate] = {"our labels (dev)": evaluate(nlp, dev, labels).micro["f"],
+                      "general labels (news)": evaluate(nlp, general, general_labels).micro["f"],
+                      "train s": run.seconds}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("learn_rate")
+
+
+def with_second_ner(nlp: Language, ours: Language, *, first: bool, name: str = "ner_ours") -> Language:
+    """Add the `ner` of `ours` to `nlp`, before or after `nlp`'s own `ner` (in place).
+
+    Plain spaCy: `nlp.add_pipe("ner", name=name, source=ours, before="ner")` (or `after=`).
+    nlp (Language): a pipeline with a component called "ner" (e.g. en_core_web_sm).
+    ours (Language): the pipeline whose trained `ner` is copied.
+    first (bool): True: ours runs first and claims the words both want.
+    name (str): the new component's name (two components cannot share one).
+    RETURNS (Language): `nlp`.
+    """
+    position = {"before": "ner"} if first else {"after": "ner"}
+    nlp.add_pipe("ner", name=name, source=ours, **position)
+    return nlp
 
 
 def words_per_second(nlp: Language, texts: Sequence[str], *, batch_size: int = 64, repeats: int = 3,

@@ -20,18 +20,21 @@
 # Starting from a pretrained pipeline instead of a blank one is the usual advice for small data.
 # In this notebook you will update `en_core_web_sm` with our seven labels and *measure* what that
 # does to the entities it already knew (PERSON, ORG, GPE, DATE, MONEY …) on a small news test
-# set written for the course. You will watch it forget, then fix it with **rehearsal** and see
-# what **frozen components** do and do not protect. Then you will fine-tune a small transformer
-# (all-MiniLM-L6-v2, loaded from disk) and compare three models on the test set: accuracy per
-# label, training time, size and speed. You will finish knowing how to run the same training on a
-# GPU and how to batch predictions over several processes.
+# set written for the course. You will watch it forget, measure how the learning rate trades
+# forgetting against learning, fix it with **rehearsal**, and see what **frozen components** do and
+# do not protect; you will source and freeze components yourself in plain spaCy. Then you will
+# fine-tune a small transformer (all-MiniLM-L6-v2, loaded from disk), **choose** among three models
+# on dev, and take the course's single final look at the test set: accuracy per label, training
+# time, size and speed. You will finish knowing how to run the same training on a GPU and how to
+# batch predictions over several processes.
 
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
 import spacy
+from spacy import displacy
 
-from course import annotations, check, evaluate, finetune, formats, quiz, resources, settings, train
+from course import annotations, evaluate, exercises, finetune, formats, quiz, resources, settings, train
 from course import viz
 from course.check import ____
 
@@ -45,6 +48,7 @@ dev_posts = settings.pick(full=dev_all, fast=dev_all[:30])
 test_posts = settings.pick(full=test_all, fast=test_all[:30])
 EPOCHS = settings.pick(full={"blank": 12, "en_core_web_sm": 8, "transformer": 5},
                        fast={"blank": 4, "en_core_web_sm": 6, "transformer": 1})
+SWEEP_RATES = (0.0001, 0.0003, 0.001)  # 0.001 is the rate of sm_ner.cfg, the same as from scratch
 OUT = settings.output_dir("07_fine_tuning")  # notebooks/output/07_fine_tuning: trained models
 LABELS, GENERAL = list(settings.LABELS), list(finetune.GENERAL_LABELS)
 print(f"{settings.mode_name()} mode")
@@ -53,10 +57,13 @@ print(f"{settings.mode_name()} mode")
 # ## What en_core_web_sm already knows
 #
 # The small English pipeline was trained on OntoNotes, a corpus of news, conversation and web
-# text with eighteen entity labels. It comes from an installed package; nothing is downloaded.
+# text with eighteen entity labels. With network access you would install it with
+# `python -m spacy download en_core_web_sm` and load it with `spacy.load("en_core_web_sm")`; the
+# course ships it as an installed package, and `resources.pretrained_path` finds its folder, so
+# nothing is downloaded.
 
 # %%
-original = resources.load_pretrained("en_core_web_sm")
+original = spacy.load(resources.pretrained_path("en_core_web_sm"))
 print(original.pipe_names)
 print(original.get_pipe("ner").labels)
 
@@ -66,16 +73,17 @@ print(original.get_pipe("ner").labels)
 
 # %%
 post = "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450 shipped to Austin, TX 78701"
-viz.show_ents(original(post))
+displacy.render(original(post), style="ent", jupyter=True)
 
 # %% [markdown]
 # To measure forgetting we need text where those old labels matter. `data/general_news/` holds
-# 72 short news-style sentences written for the course and annotated with OntoNotes labels (its
-# README is the datasheet), plus 176 *unlabelled* sentences that we will use for rehearsal. Two
+# short news-style sentences written for the course and annotated with OntoNotes labels (its
+# README is the datasheet), plus *unlabelled* sentences that we will use for rehearsal. Two
 # annotated examples:
 
 # %%
 general = finetune.load_general_eval()
+print(len(general), "annotated news sentences,", len(finetune.rehearsal_texts()), "unlabelled ones")
 viz.show_ents(annotations.to_docs(spacy.blank("en"), general[:2]))
 
 # %% [markdown]
@@ -100,7 +108,7 @@ before.table()
 # %% tags=["nbval-ignore-output"]
 sm_run = finetune.train_pipeline("en_core_web_sm", train_posts, dev_posts, OUT / "sm_updated",
                                  epochs=EPOCHS["en_core_web_sm"])
-updated = train.load_model(sm_run.path)
+updated = spacy.load(sm_run.path)  # the folder spacy train wrote (its best checkpoint on dev)
 print(f"trained in {sm_run.seconds:.0f} s")
 evaluate.evaluate(updated, dev_posts, LABELS)
 
@@ -109,20 +117,51 @@ evaluate.evaluate(updated, dev_posts, LABELS)
 
 # %% tags=["nbval-ignore-output"]
 after = evaluate.evaluate(updated, general, GENERAL)
-assert after.micro["f"] < before.micro["f"] - 0.3  # the old labels are largely gone
 after.table()
 
 # %% [markdown]
-# This is **catastrophic forgetting**. Nothing in the training posts was annotated as `ORG`,
-# `GPE`, `DATE` or `PERSON`, and a token without an annotation counts as *not an entity*. So every
-# update pushed the `ner` away from its old labels: `3080` is not a DATE, `Austin` is not a
-# PERSON, and `$450` is a PRICE, not MONEY. The weights that recognised them are shared with our new labels,
-# and the updates reused them. The effect on one sentence:
+# This is **catastrophic forgetting**. Nothing in the training posts is annotated as `ORG`,
+# `GPE`, `DATE` or `PERSON`. Words the old `ner` knew either carry one of *our* labels now
+# (`Austin` is a LOCATION, `$450` a PRICE, `EVGA` part of a PRODUCT) or no label at all, and a
+# token without an annotation counts as *not an entity* (`3080` is not a DATE). So every update
+# pushed the `ner` away from its old labels. The weights that recognised them are shared with our
+# new labels, and the updates reused them. The effect on one sentence:
 
 # %% tags=["nbval-ignore-output"]
 sentence = general[0]["text"]
 viz.show_ents(original(sentence), title="original")
 viz.show_ents(updated(sentence), title="updated on our posts only")
+
+# %% [markdown]
+# ## Is it the step size? Forgetting at three learning rates
+#
+# `sm_ner.cfg` trains at a learning rate of 0.001, the rate of the from-scratch config. A
+# pretrained model starts close to a good solution, so a common expert advice is to fine-tune with
+# *smaller* steps: each update then moves the shared weights less, which should forget less, but
+# also learn our labels more slowly in the same number of epochs. That is a trade-off to measure,
+# not to assume. `finetune.learning_rate_sweep` trains the same posts for the same epochs and seed
+# at each rate (only `training.optimizer.learn_rate` changes; the 0.001 run is the one above) and
+# scores both sides: our labels on dev, the old labels on the news sentences.
+
+# %% tags=["nbval-ignore-output"]
+sweep = finetune.learning_rate_sweep(train_posts, dev_posts, general, SWEEP_RATES, OUT / "lr_sweep",
+                                     epochs=EPOCHS["en_core_web_sm"], done={0.001: sm_run})
+print(f"original en_core_web_sm: general labels (news) {before.micro['f']:.3f}")
+sweep.round(3)
+
+# %%
+ax = sweep[["our labels (dev)", "general labels (news)"]].plot(marker="o", logx=True, ylim=(0, 1.02),
+                                                               title="Fine-tuning on our posts only")
+_ = ax.set(xlabel="learning rate (log scale)", ylabel="micro F1")
+
+# %% [markdown]
+# Read the table from the bottom up. At 0.001 our labels are learned best and the news labels are
+# gone. Smaller steps do forget less: at the smallest rate the pipeline keeps a part of its news
+# score. But in the same eight epochs it learns our labels much worse, and in between, the news
+# score is already nearly lost while our labels are still behind. So the learning rate moves you
+# *along* the trade-off; it does not remove it. Lower rates with many more epochs end up
+# forgetting too, because nothing in the data asks the model to keep its old labels. What
+# removes the trade-off is to put the old task back into the data.
 
 # %% [markdown]
 # ## Rehearsal: remind the model of what it knew
@@ -140,26 +179,21 @@ print(len(silver), "silver sentences,", sum(len(r["entities"]) for r in silver),
 viz.show_ents(annotations.to_docs(spacy.blank("en"), silver[:2]))
 
 # %% [markdown]
-# ### Exercise: how much rehearsal?
+# ### Exercise 07.1 · How much rehearsal?
 #
-# We want the silver sentences to make up **25% of the final training mix**, next to all 480
-# training posts. How many silver sentences is that? Write it as a formula in `n_posts` and
-# `share` and run the check.
+# We want the silver sentences to make up **25 % of the final training mix**, next to all 480
+# training posts. How many silver sentences is that? Complete `n_silver` as a formula in
+# `n_posts` and `share` (the check tries other sizes and shares too).
+
+# %% tags=["exercise"]
+# Exercise 07.1
+def n_silver(n_posts, share):
+    """How many silver sentences make up `share` of the final mix next to n_posts posts."""
+    return round(____)
+
 
 # %%
-n_posts, share = len(train_all), 0.25
-n_silver = ____
-
-# %%
-check.number(n_silver, expected=160, tol=0.5, name="n_silver",
-             wrong={120: "120 is 25% of the posts; the mix then has 600 records and silver is 20% of it.",
-                    640: "640 would make the posts 25% of the mix; the share is the silver part.",
-                    360: "360 is 75% of 480. Solve r / (n_posts + r) = share for r."})
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution: r / (n_posts + r) = share  ⇒  r = share · n_posts / (1 − share)
-n_silver = round(share * n_posts / (1 - share))
-check.number(n_silver, expected=160, tol=0.5, name="n_silver").require()
+exercises.check("07.1", n_silver)
 
 # %% [markdown]
 # `finetune.rehearsal_mix` does that arithmetic (`finetune.n_rehearsal`), samples the silver
@@ -168,26 +202,24 @@ check.number(n_silver, expected=160, tol=0.5, name="n_silver").require()
 
 # %% tags=["nbval-ignore-output"]
 mix = finetune.rehearsal_mix(train_posts, silver, share=0.25, seed=0)
-assert len(mix) == len(train_posts) + finetune.n_rehearsal(len(train_posts), 0.25)
 print(f"{len(mix)} records: {len(train_posts)} posts + {len(mix) - len(train_posts)} silver sentences")
 
 # %% tags=["nbval-ignore-output"]
 rehearsal_run = finetune.train_pipeline("en_core_web_sm", mix, dev_posts, OUT / "sm_rehearsal",
                                         epochs=EPOCHS["en_core_web_sm"])
-rehearsed = train.load_model(rehearsal_run.path)
+rehearsed = spacy.load(rehearsal_run.path)
 with_rehearsal = evaluate.evaluate(rehearsed, general, GENERAL)
-assert with_rehearsal.micro["f"] > after.micro["f"] + 0.2  # rehearsal wins most of it back
 print(f"trained in {rehearsal_run.seconds:.0f} s")
 results = {"original": before, "updated": after, "updated + rehearsal": with_rehearsal}
 finetune.forgetting_table(results, GENERAL)
 
 # %% [markdown]
 # The `Δ` columns are the change against the original. Rehearsal wins back almost everything that
-# was lost, but not quite all of it. In learner mode the largest remaining drops are `GPE`, where
-# our `LOCATION` competes for the same words (cities, states, countries), and `CARDINAL`: our posts
-# are full of numbers that are not entities (`3080`, `2TB`, `850W`). Labels with a handful of
-# mentions (`MONEY`, `PERSON`) move up or down by a span or two, which is noise. The same sentence
-# as above:
+# was lost, but not quite all of it. In learner mode the largest remaining drop is `GPE`, where
+# our `LOCATION` competes for the same words (cities, states, countries); `ORG`, `DATE` and
+# `CARDINAL` lose a little, as our posts are full of brand names inside products and numbers that
+# are not entities (`3080`, `2TB`, `850W`). Labels with a handful of mentions (`MONEY`, `PERSON`)
+# move up or down by a span or two, which is noise. The same sentence as above:
 
 # %% tags=["nbval-ignore-output"]
 viz.show_ents(rehearsed(sentence), title="updated with rehearsal")
@@ -204,7 +236,6 @@ doc_before, doc_after = original(sentence), rehearsed(sentence)
 same_tags = [t.tag_ for t in doc_before] == [t.tag_ for t in doc_after]
 same_parse = [(t.dep_, t.head.i) for t in doc_before] == [(t.dep_, t.head.i) for t in doc_after]
 print(f"same tags: {same_tags}, same parse: {same_parse}")
-assert same_tags and same_parse
 
 # %% [markdown]
 # Could we freeze the old `ner` too, and give our labels a **separate** `ner`? The old one would
@@ -215,7 +246,7 @@ assert same_tags and same_parse
 # %% tags=["nbval-ignore-output"]
 cnn_run = finetune.train_pipeline("blank", train_posts, dev_posts, OUT / "cnn",
                                   epochs=EPOCHS["blank"])
-cnn = train.load_model(cnn_run.path)
+cnn = spacy.load(cnn_run.path)
 print(f"trained in {cnn_run.seconds:.0f} s")
 evaluate.evaluate(cnn, dev_posts, LABELS)
 
@@ -224,16 +255,40 @@ evaluate.evaluate(cnn, dev_posts, LABELS)
 # We add the new recognizer to a fresh copy of the original pipeline, once **before** the frozen
 # old `ner` and once **after** it. An entity recognizer keeps the entities already on the `Doc` and
 # predicts around them, so whichever component runs first wins the words both want.
+#
+# Copying a trained component from one pipeline into another is called **sourcing**:
+# `nlp.add_pipe("ner", source=other_nlp)` takes the component named `"ner"` of `other_nlp`, with
+# its weights and labels, instead of creating a new, untrained one. The `.cfg` equivalent is
+# `source = "en_core_web_sm"` in a component's block, which is how `sm_ner.cfg` starts from the
+# pretrained pipeline.
+#
+# ### Exercise 07.2 · Source a trained ner next to the pipeline's own
+#
+# Complete `add_our_ner`: copy the trained `ner` of `ours` into `nlp` under the name
+# `"ner_ours"`, running **before** `nlp`'s own `"ner"` when `first` is true, **after** it
+# otherwise. `nlp.add_pipe` takes `name=`, `source=`, and a position (`before=` or `after=`, the
+# name of a component).
 
-# %%
-def two_ners(new_first: bool):
-    nlp = resources.load_pretrained("en_core_web_sm")
-    position = {"before": "ner"} if new_first else {"after": "ner"}
-    nlp.add_pipe("ner", name="ner_ours", source=cnn, **position)
+# %% tags=["exercise"]
+# Exercise 07.2
+def add_our_ner(nlp, ours, first):
+    """Copy the trained ner of `ours` into nlp as "ner_ours", before nlp's "ner" if first, else after it."""
+    where = ____  # a dict like {"before": "ner"}
+    nlp.add_pipe(____, **where)
     return nlp
 
 
-new_first, old_first = two_ners(new_first=True), two_ners(new_first=False)
+# %%
+exercises.check("07.2", add_our_ner)
+
+# %% [markdown]
+# The cells below do not use your function (so they work whatever you typed):
+# `finetune.with_second_ner` is the same `add_pipe` call, and we give it a fresh copy of the
+# original pipeline each time.
+
+# %%
+new_first = finetune.with_second_ner(spacy.load(resources.pretrained_path()), cnn, first=True)
+old_first = finetune.with_second_ner(spacy.load(resources.pretrained_path()), cnn, first=False)
 print(new_first.pipe_names)
 
 # %% [markdown]
@@ -248,9 +303,6 @@ for name, nlp in variants.items():
     rows[name] = {"general labels (news)": evaluate.evaluate(nlp, general, GENERAL).micro["f"],
                   "our labels (dev)": evaluate.evaluate(nlp, dev_posts, LABELS).micro["f"]}
 forgetting = pd.DataFrame.from_dict(rows, orient="index").round(3)
-news = forgetting["general labels (news)"]
-assert news["updated + rehearsal"] > news["updated"]
-assert news["frozen old ner, new ner last"] == news["original"]  # the old ner runs first, unchanged
 forgetting
 
 # %%
@@ -264,7 +316,6 @@ fig = viz.plot_compare(forgetting.T, title="Micro F1: old labels on news vs our 
 # %% tags=["nbval-ignore-output"]
 confusion = evaluate.evaluate(new_first, general).confusion
 taken = confusion.reindex(index=GENERAL, columns=LABELS, fill_value=0)
-assert taken.to_numpy().sum() > 0
 taken[taken.sum(axis=1) > 0]
 
 # %% [markdown]
@@ -285,6 +336,27 @@ taken[taken.sum(axis=1) > 0]
 # for the same words, something has to decide. Rehearsal lets one model learn both and decide
 # from context. (Two pipelines, one for news and one for posts, is a perfectly good answer too,
 # if you know which kind of text you have.)
+#
+# ### Exercise 07.3 · Freeze a component in your own update loop
+#
+# `spacy train` freezes what `[training] frozen_components` lists. In an update loop of your own,
+# freezing is an argument of `nlp.update`: `exclude=[names]` leaves those components out of the
+# update, and `with nlp.select_pipes(enable=[names]):` runs the update with only those. Complete
+# `train_step` so that one call updates **only** the component `"ner_ours"` of a pipeline that
+# also has a `"ner"`, and returns the losses (the check builds such a pipeline, runs your step
+# and compares the weights of both components before and after).
+
+# %% tags=["exercise"]
+# Exercise 07.3
+def train_step(nlp, examples, sgd):
+    """One update of "ner_ours" only; every other component stays frozen. RETURNS the losses."""
+    losses = {}
+    nlp.update(examples, sgd=sgd, losses=____, exclude=____)
+    return losses
+
+
+# %%
+exercises.check("07.3", train_step)
 
 # %% [markdown]
 # ## A transformer: all-MiniLM-L6-v2
@@ -320,18 +392,60 @@ finetune.schedule_overrides("transformer", len(train_posts), EPOCHS["transformer
 # %% tags=["nbval-ignore-output"]
 trf_run = finetune.train_pipeline("transformer", train_posts, dev_posts, OUT / "transformer",
                                   epochs=EPOCHS["transformer"], evals=1)
-transformer = train.load_model(trf_run.path)
+transformer = spacy.load(trf_run.path)
 print(f"trained in {trf_run.seconds:.0f} s")
 evaluate.evaluate(transformer, dev_posts, LABELS)
 
 # %% [markdown]
-# ## Three models on the test set
+# ## Choosing a model: on dev
 #
-# Now the one-time look at the test posts (all hand-written, 41% of their products never occur in
-# train). `finetune.compare_models` scores each model with strict F1, reads its training time,
-# measures its folder on disk, and times `nlp.pipe` over the test texts (best of two runs, one
-# thread, so the numbers are comparable but vary with the machine's load). The updated
-# en_core_web_sm is the rehearsal version: the one you would keep. It also runs its tagger,
+# We have three candidates for our labels: the blank CNN, en_core_web_sm updated with rehearsal
+# (the fine-tuned version you would keep, since it still knows the news labels) and the
+# transformer. Notebook 05's rule holds here too: **choose on dev, then look at the test set
+# once**. If you pick the model that scores best on test, the test score stops being an estimate
+# of new data: it becomes one more tuning result, and it is optimistic by construction.
+#
+# ### Exercise 07.4 · Choose on dev, look at test once
+#
+# Complete `choose_and_report` in plain spaCy: `nlp.evaluate(examples)` returns a dict of scores
+# (`"ents_f"` is the entity F1). Choose the model with the best dev F1, then return its name and
+# its F1 on the test examples.
+
+# %% tags=["exercise"]
+# Exercise 07.4
+def choose_and_report(models, dev_examples, test_examples):
+    """Pick the model with the best entity F1 on dev. RETURNS (its name, its F1 on test)."""
+    dev_f = {name: nlp.evaluate(____)["ents_f"] for name, nlp in models.items()}
+    best = ____
+    return best, ____
+
+
+# %%
+exercises.check("07.4", choose_and_report)
+
+# %% [markdown]
+# The same choice for our three models, with the course's `evaluate` (strict micro F1 over our
+# seven labels, as everywhere in the course):
+
+# %% tags=["nbval-ignore-output"]
+candidates = {"blank CNN": cnn, "en_core_web_sm + ours": rehearsed, "MiniLM transformer": transformer}
+dev_f1 = pd.Series({name: evaluate.evaluate(nlp, dev_posts, LABELS).micro["f"] for name, nlp in candidates.items()},
+                   name="dev micro F1")
+chosen = dev_f1.idxmax()
+n_dev = sum(len(r["entities"]) for r in dev_posts)
+print(dev_f1.round(3).to_string())
+print(f"chosen on dev: {chosen}; best minus worst on dev: {dev_f1.max() - dev_f1.min():.3f} "
+      f"(about {round((dev_f1.max() - dev_f1.min()) * n_dev)} of {n_dev} dev entities)")
+
+# %% [markdown]
+# ## The one look at the test set
+#
+# This is the course's single final look at the test posts (all hand-written, like dev; many of
+# their products never occur in train, see the data README). We score all three models once, to
+# report them, but the choice above stands whatever this table says. `finetune.compare_models`
+# scores each model with strict F1, reads its training time, measures its folder on disk, and
+# times `nlp.pipe` over the test texts (best of two runs, one thread, so the numbers are
+# comparable but vary with the machine's load). The updated en_core_web_sm also runs its tagger,
 # parser and lemmatizer, which counts in its speed and size.
 
 # %% tags=["nbval-ignore-output"]
@@ -339,9 +453,12 @@ runs = {"blank CNN": (cnn, cnn_run), "en_core_web_sm + ours": (rehearsed, rehear
         "MiniLM transformer": (transformer, trf_run)}
 models = {name: finetune.ModelEntry(nlp, run.path, run.seconds) for name, (nlp, run) in runs.items()}
 table = finetune.compare_models(models, test_posts, LABELS, repeats=2)
-best = table["micro F1"].idxmax()
-assert table.loc[best, "micro F1"] > settings.pick(full=0.85, fast=0.0)
-print(f"best on test: {best}, strict micro F1 {table.loc[best, 'micro F1']:.3f}")
+n_test = sum(len(r["entities"]) for r in test_posts)
+test_f1 = table["micro F1"]
+print(f"chosen on dev: {chosen}, test micro F1 {test_f1[chosen]:.3f}")
+print(f"best minus worst on test: {test_f1.max() - test_f1.min():.3f} "
+      f"(about {round((test_f1.max() - test_f1.min()) * n_test)} of {n_test} test entities)")
+print(pd.DataFrame({"dev": dev_f1, "test": test_f1}).round(3).to_string())
 table.round({"micro F1": 3, **{l: 3 for l in LABELS}, "train s": 0, "size MB": 1, "words/s": 0})
 
 # %%
@@ -359,17 +476,24 @@ _ = axes[2].set_yscale("log")
 # %% [markdown]
 # What the comparison shows on this data (learner mode; your timings will differ):
 #
-# - **Accuracy**: all three are close, within a few points of micro F1; the per-label bars show
-#   where they differ. The rare labels move most, and with 15–18 test mentions each, one span is
-#   about six points of their recall.
+# - **Dev and test disagree about the order**, and that is the lesson. Compare the dev and test
+#   columns printed above: the order of the three models changes between the two sets, because
+#   the gaps are a handful of entities either way. Had we chosen on test, we would have picked
+#   whichever model happened to be ahead there, and reported its lucky number as if it were an
+#   estimate. Chosen on dev, the test score of the chosen model is an honest estimate, and the
+#   other rows only tell us the three are close.
+# - **Accuracy: a tie.** On this data the blank CNN is as good as the fine-tuned models: on each
+#   set the best and the worst model are the handful of entities apart printed above, and the
+#   order flips between the sets, so no model is reliably better. The usual
+#   advice says the opposite (start from a pretrained model when data is small), and it is right
+#   for long, varied text and subtle labels. Our posts are short and formulaic, the labels are
+#   mostly marked by their form (`$450`, `78701`, `imgur.com/…`, `[USA-TX]`) and by the words
+#   around them, and 480 examples cover those patterns well: the knowledge a pretrained model
+#   brings about news, people and organisations has little to add. Rerun the training cells with
+#   `train_posts = train_all[:100]` to test the advice where it is supposed to matter.
 # - **Cost**: the transformer is by far the slowest to train and to run on a CPU, and the largest
 #   on disk. The blank CNN is the fastest and the smallest. en_core_web_sm sits in between and
 #   also brings a tagger and a parser along.
-# - With a few hundred short, formulaic posts, the pretrained knowledge of the transformer bought
-#   little here: its micro F1 is within a point of the CNNs', a difference of a few spans among
-#   428. Transformers are usually expected to shine with fewer training examples, longer and more
-#   varied texts, or subtler labels, and with a GPU to run them on; that is a claim to test, not to
-#   assume: rerun the training cells with `train_posts = train_all[:100]` and compare again.
 #
 # Choose with the whole row in mind: a model that is a point better and ten times slower is the
 # wrong choice for a million posts a day on CPU servers, and may be the right one for a few
@@ -378,8 +502,6 @@ _ = axes[2].set_yscale("log")
 # %% tags=["nbval-ignore-output"]
 ratio = table.loc["blank CNN", "words/s"] / table.loc["MiniLM transformer", "words/s"]
 print(f"the blank CNN processes {ratio:.0f}x as many words per second as the transformer")
-assert table.loc["MiniLM transformer", "size MB"] > table.loc["blank CNN", "size MB"]
-assert ratio > 1
 
 # %% [markdown]
 # ## Training on a GPU, and batch inference
@@ -411,22 +533,55 @@ assert ratio > 1
 # model; that pays off for large jobs (thousands of posts) and costs more than it saves for a
 # handful, because every process must load the model first. With a transformer on a GPU, keep
 # `n_process=1` and use a larger `batch_size` instead: several processes would fight over one
-# GPU. We skip a live `n_process` demo here; on a shared two-core machine its timing says more
-# about the neighbours than about spaCy.
+# GPU.
+#
+# ### Exercise 07.5 · Batch inference with nlp.pipe
+#
+# Complete `entities_of_many`: process `texts` with `nlp.pipe` in batches of 50 posts on 2 worker
+# processes (keyword arguments `batch_size` and `n_process`), and return one list of
+# `(ent.text, ent.label_)` pairs per post. (The check runs your call in one process, to stay fast;
+# it looks at the arguments you pass.)
+
+# %% tags=["exercise"]
+# Exercise 07.5
+def entities_of_many(nlp, texts):
+    """(text, label) pairs of every post, with nlp.pipe in batches of 50 on 2 worker processes."""
+    docs = ____
+    return [[(ent.text, ent.label_) for ent in doc.ents] for doc in docs]
+
+
+# %%
+exercises.check("07.5", entities_of_many)
+
+# %% [markdown]
+# A real run with two processes, on a few dev posts and the blank CNN: the entities are exactly
+# those of one process. We print no timing: on a shared two-core machine, and for twenty posts,
+# it says more about the neighbours and the start-up of the workers than about spaCy.
+
+# %%
+texts = [r["text"] for r in dev_posts[:20]]
+one = [[(e.text, e.label_) for e in doc.ents] for doc in cnn.pipe(texts, batch_size=50)]
+two = [[(e.text, e.label_) for e in doc.ents] for doc in cnn.pipe(texts, batch_size=10, n_process=2)]
+print(f"{len(texts)} posts, same entities with n_process=2: {one == two}")
 
 # %% [markdown]
 # ## Summary
 #
 # - Fine-tuning a pretrained `ner` on data that lacks its old labels teaches it that those words
 #   are *not* entities: on our news sentences, micro F1 on the old labels fell close to zero.
+# - A smaller learning rate forgets less but learns our labels less in the same epochs: it moves
+#   along the trade-off instead of removing it.
 # - Rehearsal mixes the original model's own predictions on unlabelled text (silver data) into
 #   training; with a quarter of the mix it won back almost all of the old score at a small cost on
 #   our labels. A label that competes with one of ours for the same words (`GPE` vs `LOCATION`)
 #   recovers least.
 # - Frozen components keep their weights, nothing more: a frozen tagger tags exactly as before,
 #   but a frozen old `ner` next to a new one still loses the words the new one claims first.
-# - A small transformer trains on a CPU with a stretched learning-rate schedule, but on our data it
-#   was not clearly more accurate than the CNNs, while being much slower and larger.
+# - `nlp.add_pipe("ner", source=...)` copies a trained component; `exclude=` or
+#   `nlp.select_pipes` (or `[training] frozen_components`) freezes one.
+# - Choose on dev, look at test once: here dev and test even disagree about the order of three
+#   models that are a few entities apart. On these short, formulaic posts the blank CNN ties the
+#   fine-tuned models, while the transformer is much slower and larger.
 # - The same config trains on a GPU with `--gpu-id 0`; use `nlp.pipe` with `batch_size`, and
 #   `n_process` for large CPU jobs.
 #

@@ -19,12 +19,18 @@
 #
 # This notebook walks the whole path a practitioner takes when new data arrives. You will
 # let the current model pre-annotate 350 unlabelled posts, measure how sure it is of each
-# entity, and use that to choose what to annotate next; annotate posts inside the notebook
-# with a click-and-label widget that saves every change safely; check in a small experiment
-# whether annotating the uncertain posts beats annotating random ones; retrain, evaluate, save
-# and reload the model; run it over a pandas DataFrame; serve it over HTTP; and set up the
-# three habits that keep a model honest in production: a confidence threshold, a human review
-# queue and drift monitoring.
+# entity (and how far that confidence can be trusted), and use it to choose what to annotate
+# next; check in a small experiment whether annotating the uncertain posts beats annotating
+# random ones; annotate posts inside the notebook with a click-and-label widget that saves every
+# change safely; retrain, evaluate on dev, save and reload the model; run it over a pandas
+# DataFrame; serve it over HTTP; and set up the three habits that keep a model honest in
+# production: a confidence threshold, a human review queue and drift monitoring. You will write
+# the plain-spaCy core of each step yourself: pre-annotation records, a tidy table of entities,
+# the function behind the API and the review filter.
+#
+# A word on the data: the 350 "new" posts in `unlabeled.txt` are not real new posts. Like 225 of
+# the 480 training posts, they come from the course's template generator, so they look like the
+# training data more than real new posts would. Where that matters, the notebook says so.
 
 # %%
 import json
@@ -34,7 +40,12 @@ import sys
 import httpx
 import pandas as pd
 
-from course import active, annotations, evaluate, formats, monitor, quiz, serve, settings, train, viz
+import spacy
+from spacy import displacy
+from spacy.training import Example
+
+from course import active, annotations, calibration, evaluate, exercises, formats, monitor, provenance
+from course import quiz, serve, settings, train, viz
 from course.annotator import Annotator
 from course.check import ____
 
@@ -42,16 +53,17 @@ settings.seed_everything()
 OUT = settings.output_dir("capstone")  # notebooks/output/capstone: everything this notebook writes
 train_records = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))
 dev = formats.read_jsonl(settings.data_path("hardware_posts", "dev.jsonl"))
-test = formats.read_jsonl(settings.data_path("hardware_posts", "test.jsonl"))
 new_posts = settings.data_path("hardware_posts", "unlabeled.txt").read_text(encoding="utf-8").splitlines()
-print(f"{len(train_records)} train, {len(dev)} dev, {len(test)} test, {len(new_posts)} unlabelled posts")
+print(f"{len(train_records)} train, {len(dev)} dev, {len(new_posts)} unlabelled posts")
 
 # %% [markdown]
 # ## 1 · The model we have
 #
 # Every annotation project starts from *some* model, even a weak one. Ours is the blank
 # `ner` model of notebook 03, trained on the training split. (In fast mode, which CI uses, it
-# sees fewer posts for fewer epochs, so the numbers below are lower there.)
+# sees fewer posts for fewer epochs, so the numbers below are lower there.) The test split is
+# not used in this notebook: its one look happened in notebook 07, and every decision here is
+# made, and every model judged, on dev.
 
 # %% tags=["nbval-ignore-output"]
 N_TRAIN = settings.pick(full=len(train_records), fast=150)
@@ -59,9 +71,9 @@ EPOCHS = settings.pick(full=10, fast=4)
 result = train.train_blank(train_records[:N_TRAIN], n_iter=EPOCHS, seed=0, progress=False)
 nlp = result.nlp
 nlp.to_disk(OUT / "model-v1")
-v1_dev = evaluate.evaluate(nlp, dev)
-print(f"{settings.mode_name()} mode: {N_TRAIN} posts, {EPOCHS} epochs, dev F1 {v1_dev.micro['f']:.3f}")
-assert v1_dev.micro["f"] > 0.6
+dev_examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]}) for r in dev]
+v1_dev = nlp.evaluate(dev_examples)  # strict entity scores, as in notebook 05
+print(f"{settings.mode_name()} mode: {N_TRAIN} posts, {EPOCHS} epochs, dev F1 {v1_dev['ents_f']:.3f}")
 
 # %% [markdown]
 # ## 2 · How sure is the model? Confidence from beam search
@@ -89,7 +101,6 @@ print("also considered:")
 for start, end, label, conf in unsure.candidates:
     if (start, end, label, conf) not in unsure.entities and conf >= 0.01:
         print(f"  {conf:4.2f}  {label:<9} {unsure.text[start:end]!r}")
-assert all(0 <= p.uncertainty <= 1 for p in predictions)
 
 # %% [markdown]
 # The uncertainty of a post usually comes from one or two spans that the parses in the beam
@@ -100,22 +111,53 @@ assert all(0 <= p.uncertainty <= 1 for p in predictions)
 # confidence of entities the model got right with that of its mistakes. If the two groups did
 # not differ, confidence would be useless for choosing posts or for a review threshold.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 dev_preds = active.predict(nlp, [r["text"] for r in dev])
-right, wrong = [], []
-for pred, rec in zip(dev_preds, dev):
-    gold = {tuple(e) for e in rec["entities"]}
-    for start, end, label, conf in pred.entities:
-        (right if (start, end, label) in gold else wrong).append(conf)
-assert sum(right) / len(right) > sum(wrong) / len(wrong) + 0.1  # mistakes are much less sure
-ax = pd.DataFrame({"right": pd.Series(right), "wrong": pd.Series(wrong)}).plot.hist(
+outcomes = calibration.entity_outcomes(dev_preds, dev)  # one row per predicted entity
+right, wrong = outcomes[outcomes["correct"]], outcomes[~outcomes["correct"]]
+print(f"{len(outcomes)} predicted dev entities: {len(right)} right, {len(wrong)} wrong")
+print(f"mean confidence: right {right['confidence'].mean():.3f}, wrong {wrong['confidence'].mean():.3f}")
+print(f"wrong entities with confidence >= 0.95: {calibration.share_wrong_at_or_above(outcomes, 0.95):.0%}")
+ax = pd.DataFrame({"right": right["confidence"].reset_index(drop=True),
+                   "wrong": wrong["confidence"].reset_index(drop=True)}).plot.hist(
     bins=20, alpha=0.6, density=True, title="Confidence of dev entities")
-_ = ax.set_xlabel("beam confidence")
+_ = ax.set(xlabel="beam confidence", ylabel="density (each group sums to 1 over the bins' area)")
 
 # %% [markdown]
-# Right entities pile up near 1.0; mistakes spread over the whole range. That is the signal
-# both uses below rely on. It is not a calibrated probability (a 0.7 is not right 70 % of the
-# time), so we choose thresholds by looking at data, not by reading the number literally.
+# Read the histogram with the printed numbers beside it. Right entities pile up at 1.0, and the
+# mean confidence of the mistakes is lower: the signal is real. But it is weaker than it looks,
+# because most of the mistakes are *also* at the top: the share printed above is the share of
+# wrong entities the model gives 0.95 or more. A threshold can only catch the mistakes the model
+# is unsure about, and most of its mistakes it is sure about.
+#
+# A **reliability diagram** makes this precise. It groups the predicted entities by confidence
+# and plots, for each group, the share that is really right against the mean confidence. A
+# calibrated model sits on the diagonal: of the entities it gives 0.9, nine in ten are right.
+
+# %% tags=["nbval-ignore-output"]
+reliability = calibration.reliability_table(outcomes)
+fig = calibration.plot_reliability(reliability)
+reliability
+
+# %% [markdown]
+# The `gap` column is the share right minus the mean confidence: negative means over-confident.
+# The bins with few entities (their `n` is on the plot) change a lot with every single entity, so
+# do not read much into them; the top bin, which holds most entities, decides how a threshold
+# behaves. There, the share right is a little below the mean confidence: the wrong entities that
+# no threshold below 0.99 can catch.
+#
+# So what can confidence do, and what can it not?
+#
+# - It **can rank**: entities below 0.8 are wrong far more often than entities at 1.0, which is
+#   enough to put the riskiest posts first in a review queue or to pick posts to annotate.
+# - It **cannot certify**. Beam confidence measures how much the parses in the beam agree, given
+#   the patterns of form and context the model learned. It is not the model checking whether the
+#   post makes sense. A model does not understand what a price or a place *is*; when a post
+#   matches a learned pattern in the wrong way (a new template, an unusual word in a familiar
+#   slot) all parses agree on the same wrong answer, and the confidence is 1.0. That is the
+#   misconception from notebook 01, "the model understands meaning", seen from the inside.
+# - It **is not a probability** you can read literally (the diagram shows how far off it is on
+#   our dev set), so we choose thresholds by measuring on dev, not by trusting the number.
 
 # %% [markdown]
 # ## 3 · What to annotate next: uncertainty or random?
@@ -128,18 +170,59 @@ _ = ax.set_xlabel("beam confidence")
 # annotator. After each round a model is trained from scratch with the same seed and epochs
 # and scored on dev. (Fast mode uses tiny numbers that only check that the code runs; its
 # curves mean nothing.)
+#
+# There is a catch in this set-up. The pool mixes hand-written and template-generated posts,
+# while dev is all hand-written. The generated posts are formulaic, so the model is sure of them,
+# and uncertainty sampling may simply pick hand-written posts, which look like dev. That would be
+# a real effect, but not the one we want to credit to uncertainty. So we record where every picked
+# post comes from (`provenance.origins` marks each training post by comparing it with the
+# generator's output, `data/scripts/generated/train.md`) and add a control: **random among the
+# hand-written posts only** (`random_hand`).
+
+# %%
+origins = provenance.origins(train_records)
+print(pd.Series(origins).value_counts().to_string())
+print("dev:", pd.Series(provenance.origins(dev)).value_counts().to_dict())
 
 # %% tags=["nbval-ignore-output"]
 SIM = settings.pick(full=dict(start=60, k=40, rounds=3, n_iter=10), fast=dict(start=20, k=10, rounds=2, n_iter=3))
-sim = active.simulate(train_records, dev, seed=0, **SIM)
+sim = active.simulate(train_records, dev, seed=0, origins=origins,
+                      strategies=("random", "uncertainty", "random_hand"), **SIM)
 curves = active.curves(sim)
 print(curves)
-assert list(curves.columns) == ["random", "uncertainty"] and len(curves) == SIM["rounds"] + 1
-if not settings.is_fast():  # the claim this section makes, checked on the committed run
-    assert curves["uncertainty"].iloc[-1] > curves["random"].iloc[-1]
 
 # %%
-_ = active.plot_simulation(sim)
+_ = active.plot_simulation(sim, title="Dev F1 per round: uncertainty, random, random hand-written")
+
+# %% [markdown]
+# Where did the picked posts come from? `hand_picked` is the share of hand-written posts among
+# the posts a strategy added in that round (the pool starts at about half hand-written):
+
+# %% tags=["nbval-ignore-output"]
+picked = sim[sim["round"] > 0].pivot(index="round", columns="strategy", values="hand_picked")
+print(picked.to_string())
+final = curves.iloc[-1]
+print(f"dev F1 after the last round: uncertainty {final['uncertainty']:.3f}, random {final['random']:.3f}, "
+      f"random hand-written {final['random_hand']:.3f}")
+print(f"uncertainty minus random hand-written: {final['uncertainty'] - final['random_hand']:+.3f}")
+
+# %% [markdown]
+# How to read it (learner mode, one seed; curves like these move from seed to seed by a point or
+# two, so treat small gaps as noise):
+#
+# - Uncertainty sampling does lean towards hand-written posts: in every round its share of them
+#   is above that of plain random sampling, which follows the pool. So part of what it picks is
+#   simply *the kind of post dev is made of*.
+# - The control shows that this is not the whole story. `random_hand` gets only hand-written
+#   posts, yet in our run it ends *below* plain random, and uncertainty sampling ends above both
+#   (the printed difference). Hand-written posts alone do not explain the gain; the uncertainty
+#   of each post adds something of its own. (A reason the control does poorly: the generated
+#   posts cover the templates' formats, and a training set without them loses those.)
+# - It is still one seed and one split. Before you trust a gain of a few points, rerun with other
+#   seeds: `active.simulate(..., seed=1)`.
+# - In a real project there are no "generated" posts, but there are easy, repetitive posts and
+#   rare, odd ones. Uncertainty sampling leans towards the odd ones, so a training set made only
+#   of them drifts away from typical posts. Practitioners mix in some random posts.
 
 # %% [markdown]
 # When we ran this (learner mode, seed 0), both strategies started at a dev F1 of 0.71
@@ -157,11 +240,35 @@ _ = active.plot_simulation(sim)
 # %% [markdown]
 # ## 4 · Annotate in the notebook
 #
-# Now the real thing. `active.pre_annotate` turns posts into records whose `suggestions` hold
-# the model's entities with their confidence; the annotator shows them for you to accept or
-# reject. For this walk-through we annotate four posts picked by hand from the top of
-# `unlabeled.txt`, so that the notebook shows the same thing every time it runs. In your own
-# project you would pass the most uncertain posts instead:
+# Now the real thing. Pre-annotation means: run the model over the posts and store what it
+# finds as *suggestions* next to each text, for a person to accept or reject. In plain spaCy it
+# is one pass of `nlp.pipe` and the character offsets of `doc.ents`.
+#
+# ### Exercise 08.1 · Pre-annotate posts with nlp.pipe
+#
+# Complete `pre_annotate`: one record per post, `{"text": ..., "entities": [], "suggestions":
+# [[start, end, label], ...]}`, with **character** offsets (end exclusive) and the label's text.
+# `entities` stays empty: it is the gold annotation, and nobody has annotated yet.
+
+# %% tags=["exercise"]
+# Exercise 08.1
+def pre_annotate(nlp, texts):
+    """One record per post: no gold entities yet, the model's as suggestions (character offsets)."""
+    return [{"text": doc.text, "entities": [],
+             "suggestions": [[____, ____, ____] for ent in doc.ents]}
+            for doc in nlp.pipe(texts, batch_size=64)]
+
+
+# %%
+exercises.check("08.1", pre_annotate)
+
+# %% [markdown]
+# `active.pre_annotate` builds the same records and adds what plain spaCy does not give you: the
+# beam confidence of each suggestion (a fourth number), and, with `by_uncertainty=True`, the
+# most uncertain posts first. The annotator shows the suggestions for you to accept or reject.
+# For this walk-through we annotate four posts picked by hand from the top of `unlabeled.txt`,
+# so that the notebook shows the same thing every time it runs. In your own project you would
+# pass the most uncertain posts instead:
 # `active.pre_annotate(nlp, new_posts, by_uncertainty=True)[:20]`.
 #
 # The demo file is deleted first, so that every run starts fresh. **For your own work, use a
@@ -268,18 +375,29 @@ print(annotations.validate(new_records, nlp, labels=settings.LABELS))
 # %% [markdown]
 # To update the model we continue training version 1 on the old and new posts together (a
 # few epochs; mixing in the old posts keeps it from forgetting them). For a release you would
-# also retrain from scratch and keep whichever is better on dev. The test split is used
-# once, for the final number.
+# also retrain from scratch and keep whichever is better on dev.
+#
+# We judge v2 on dev, not on test. Deciding whether v2 replaces v1 is a choice between models,
+# and choices are made on dev; the test set has had its one look (notebook 07), and scoring it
+# again after every annotation round would slowly turn it into a second dev set. With only two
+# new posts, expect v1 and v2 to be within a few entities of each other, in either direction.
 
 # %% tags=["nbval-ignore-output"]
-v2 = train.load_model(OUT / "model-v1")
+v2 = spacy.load(OUT / "model-v1")
 train.train_blank(train_records[:N_TRAIN] + new_records, nlp=v2, n_iter=settings.pick(full=2, fast=1),
                   seed=0, progress=False)
 table = evaluate.compare({"v1": nlp, "v2": v2}, dev)
 print(table)
-v2_test = evaluate.evaluate(v2, test)
-print(f"test F1 of v2: {v2_test.micro['f']:.3f}")
-assert table.loc["micro", "v2"] > 0.6 and v2_test.micro["f"] > 0.6
+n_dev = sum(len(r["entities"]) for r in dev)
+gap = table.loc["micro", "v2"] - table.loc["micro", "v1"]
+print(f"v2 minus v1 on dev: {gap:+.3f} (about {round(abs(gap) * n_dev)} of {n_dev} entities); "
+      f"keep {'v2' if gap > 0 else 'v1'}")
+
+# %% [markdown]
+# The last printed line is the decision, made on dev. Two new posts and two more epochs are too
+# little to expect a clear gain, and the few-entity difference can go either way; if v1 is kept,
+# the project goes on annotating before it releases. Below we save and serve v2 anyway, because
+# the steps are the same for whichever model you keep.
 
 # %% [markdown]
 # Save the model, then prove that it works outside this notebook: a fresh Python process
@@ -303,14 +421,37 @@ print("same entities in a fresh process:", json.loads(fresh.stdout) == here)
 # `nlp.pipe` (batched, much faster than calling `nlp` once per post), and keep only what you
 # need from each `Doc`: one row per entity. That is a *tidy* table, easy to filter, count
 # and join.
+#
+# ### Exercise 08.3 · A tidy DataFrame from doc.ents
+#
+# Complete `entity_table`: `posts` is a DataFrame with the columns `post_id` and `text`. Return a
+# DataFrame with one row per entity and the columns `post_id`, `label`, `entity`, `start`, `end`
+# (character offsets). Each row keeps the id of its post, so the table can be joined back.
+
+# %% tags=["exercise"]
+# Exercise 08.3
+def entity_table(nlp, posts):
+    """One row per entity: post_id, label, entity, start, end (posts: a DataFrame with post_id and text)."""
+    rows = []
+    for post_id, doc in zip(____, nlp.pipe(____, batch_size=64)):
+        for ent in doc.ents:
+            rows.append({"post_id": post_id, "label": ent.label_, "entity": ent.text,
+                         "start": ent.start_char, "end": ent.end_char})
+    return pd.DataFrame(rows)
+
+
+# %%
+exercises.check("08.3", entity_table)
+
+# %% [markdown]
+# For the cells below we use `monitor.entity_table`, which builds the same table (and keeps the
+# columns even when no post has an entity), so that they do not depend on your answer. Post ids
+# start at 1000 here, so that an id is never mistaken for a position.
 
 # %% tags=["nbval-ignore-output"]
-posts = pd.DataFrame({"post_id": range(len(new_posts)), "text": new_posts})
-rows = [{"post_id": post_id, "label": ent.label_, "entity": ent.text, "start": ent.start_char, "end": ent.end_char}
-        for post_id, doc in zip(posts["post_id"], v2.pipe(posts["text"], batch_size=64))
-        for ent in doc.ents]
-found = pd.DataFrame(rows)
-assert len(found) > len(posts) and set(found["label"]) <= set(settings.LABELS)
+posts = pd.DataFrame({"post_id": range(1000, 1000 + len(new_posts)), "text": new_posts})
+found = monitor.entity_table(v2, posts["text"], posts["post_id"])
+print(f"{len(found)} entities in {len(posts)} posts")
 found.head()
 
 # %% [markdown]
@@ -320,7 +461,6 @@ found.head()
 wide = (found.groupby(["post_id", "label"])["entity"].first().unstack()
         .reindex(columns=["PRODUCT", "PRICE", "LOCATION", "CONDITION"]))
 by_post = posts.join(wide, on="post_id").drop(columns="text")
-assert by_post["PRODUCT"].notna().mean() > 0.5  # most posts name a product
 by_post.head(8)
 
 # %%
@@ -332,8 +472,31 @@ _ = ax.set_ylabel("entities")
 # %% [markdown]
 # ## 7 · Serve it over HTTP
 #
-# Other programs do not run notebooks; they send HTTP requests. `serve.create_app` builds a
-# small FastAPI app around the saved model. It **loads the model once**, when the app is
+# Other programs do not run notebooks; they send HTTP requests. The heart of any such service is
+# a plain function: text in, JSON-ready entities out. Write it first, without any web framework.
+#
+# ### Exercise 08.4 · A prediction function an API can return
+#
+# Complete `predict_entities(nlp, text)`. Return `{"text": text, "entities": [...]}` with one
+# dict per entity: `{"text": ..., "label": ..., "start": ..., "end": ...}`, character offsets,
+# end exclusive, and only plain values (strings and numbers), so that `json.dumps` can send it.
+
+# %% tags=["exercise"]
+# Exercise 08.4
+def predict_entities(nlp, text):
+    """What the service returns for one post: the text and its entities with character offsets."""
+    doc = nlp(text)
+    return {"text": text,
+            "entities": [{"text": ____, "label": ____, "start": ____, "end": ____} for ent in doc.ents]}
+
+
+# %%
+exercises.check("08.4", predict_entities)
+
+# %% [markdown]
+# `serve.create_app` builds a small FastAPI app around the saved model and adds what a service
+# needs beyond your function: input validation with clear errors, the beam confidence of each
+# entity and a `needs_review` flag, and a health check. It **loads the model once**, when the app is
 # created, and reuses it for every request. `POST /entities` returns each entity with its
 # text, label, character offsets and confidence, and says whether the post needs review;
 # `GET /health` says the service is up.
@@ -352,7 +515,6 @@ print(httpx.get(server.url + "/health").json())
 reply = httpx.post(server.url + "/entities", json={"text": post}, timeout=30)
 print(reply.status_code)
 print(json.dumps(reply.json(), indent=1))
-assert reply.status_code == 200 and reply.json()["entities"]
 
 # %% [markdown]
 # A good API also fails well. A request without `text` gets status 422 and a message that
@@ -378,58 +540,59 @@ print("stopped:", server.stop())
 # buyer. The rule we use: **a post goes to a person if any entity has a beam confidence below
 # the threshold, or if the model found nothing at all.** Where to put the threshold is a
 # trade-off, which we can measure on dev: the share of posts sent to review, against how many
-# of the posts nobody looks at are entirely right.
+# of the posts nobody looks at are entirely right, and how many of the model's wrong entities a
+# person gets to see (`wrong_caught`: the share of all wrong predicted entities that sit in a post
+# sent to review).
 
 # %% tags=["nbval-ignore-output"]
 trade_off = monitor.threshold_table(dev_preds, dev)
-assert trade_off["review_share"].is_monotonic_increasing  # stricter threshold, longer queue
+at = trade_off.loc[monitor.DEFAULT_THRESHOLD]
+print(f"at {monitor.DEFAULT_THRESHOLD}: {at['review_share']:.0%} of dev posts go to review, "
+      f"{1 - at['auto_exact']:.0%} of the auto-accepted posts still hold an error, "
+      f"{at['wrong_caught']:.0%} of the wrong entities are seen by a person")
 trade_off
 
 # %% [markdown]
-# Read it from top to bottom: a higher threshold sends more posts to review, and the posts
-# that pass on their own are more often entirely right. Pick the row whose review share your
-# team can handle. We use 0.8 (`monitor.DEFAULT_THRESHOLD`, also what the API uses).
+# Read it from top to bottom: a higher threshold sends more posts to review, the posts that
+# pass on their own are more often entirely right, and more of the wrong entities are caught.
+# The printed line is the honest summary of our default, 0.8 (`monitor.DEFAULT_THRESHOLD`,
+# also what the API uses): a good share of the mistakes still goes through unseen, because the
+# model is sure of them (section 2). Auto-accepted posts also miss entities the model never
+# found, which no confidence can flag. So the threshold lowers the error rate of what nobody
+# looks at; it does not make it zero. Pick the row whose review share your team can handle,
+# and keep checking a random sample of the accepted posts too.
 
 # %% [markdown]
-# ### Exercise: the review-queue filter
+# ### Exercise 08.2 · The review-queue filter
 #
 # Write `needs_review(entities, threshold)`. `entities` is a list of dicts like the API
 # returns (`{"text": "$450", "label": "PRICE", "confidence": 0.93, ...}`). Return `True` if
 # the post must go to a person: when any entity is **below** the threshold (one exactly at
 # the threshold is trusted), or when there are no entities at all.
 
-# %%
-THRESHOLD = 0.8
-
-
-def needs_review(entities: list[dict], threshold: float = THRESHOLD) -> bool:
+# %% tags=["exercise"]
+# Exercise 08.2
+def needs_review(entities, threshold=0.8):
     """True if a person should look at this post before it is used."""
     return ____
 
 
 # %%
-monitor.check_review_filter(needs_review, THRESHOLD)
-
-
-# %% jupyter={"source_hidden": true} tags=["solution"]
-# Solution: nothing found is suspicious too; `any` of an empty list is False, hence `not entities`.
-def needs_review(entities: list[dict], threshold: float = THRESHOLD) -> bool:
-    """True if a person should look at this post before it is used."""
-    return not entities or any(ent["confidence"] < threshold for ent in entities)
-
-
-monitor.check_review_filter(needs_review, THRESHOLD).require()
+exercises.check("08.2", needs_review)
 
 # %% [markdown]
-# Applied to the 350 new posts, the filter builds today's review queue. Reviewers correct
-# those posts in the annotator, and the corrections become training data for the next model:
-# that is the human-in-the-loop cycle of this notebook, closed.
+# Applied to the 350 new posts, the filter builds today's review queue (we use
+# `monitor.needs_review`, the same rule, which also says *why* a post was sent in
+# `monitor.review_reasons`). Reviewers correct those posts in the annotator, and the corrections
+# become training data for the next model: that is the human-in-the-loop cycle of this notebook,
+# closed. Remember that these 350 posts are template-generated: the model is surer of them than
+# it would be of real new posts, so expect a longer queue in a real project than the one printed
+# here (compare the review share of dev, which is hand-written, in the drift table below).
 
 # %% tags=["nbval-ignore-output"]
 queue = [p for p in predictions
-         if needs_review([{"label": l, "confidence": c} for _, _, l, c in p.entities])]
+         if monitor.needs_review([{"label": l, "confidence": c} for _, _, l, c in p.entities])]
 print(f"{len(queue)} of {len(predictions)} posts go to review ({len(queue) / len(predictions):.0%})")
-assert 0 < len(queue) < len(predictions)
 
 # %% [markdown]
 # ### Drift
@@ -437,8 +600,10 @@ assert 0 < len(queue) < len(predictions)
 # The world changes under a deployed model: a new GPU generation, a new posting template, a
 # new marketplace. You rarely have labels for live posts, so watch signals that need none.
 # The simplest is the **unknown-token rate**: the share of tokens never seen in the training
-# posts. Here are dev (written like the training data), the unlabelled posts, and a batch of
-# "next month's" posts with new products and a new template:
+# posts. Here are dev (hand-written, like half of the training data), the unlabelled posts
+# (generated from the same templates as the other half, so their rate is low by construction, not
+# because real new posts would look like that), and a batch of "next month's" posts with new
+# products and a new template:
 
 # %%
 next_month = [
@@ -460,42 +625,51 @@ for name, texts in [("dev", [r["text"] for r in dev]), ("unlabelled", new_posts)
 # %% tags=["nbval-ignore-output"]
 drift = monitor.drift_table(v2, {"dev": [r["text"] for r in dev], "unlabelled": new_posts,
                                  "next month": next_month}, vocab)
-assert drift.loc["unknown-token rate", "next month"] > 2 * drift.loc["unknown-token rate", "dev"]
 drift
 
 # %% [markdown]
-# In our run the label mix of next month's posts changed sharply (more LOCATION, no
-# CONDITION or URL), while the mean confidence hardly moved. Look at why:
+# Every signal moved for next month's posts: many more unknown tokens, a lower mean confidence,
+# a much longer review queue, and a different label mix (no CONDITION or URL at all). Look at
+# what the model makes of them:
 
 # %% tags=["nbval-ignore-output"]
-viz.show_ents(list(v2.pipe(next_month[:4])))
+displacy.render(list(v2.pipe(next_month[:4])), style="ent", jupyter=True)
+first = active.predict(v2, next_month[:1])[0]
+print([(first.text[s:e], label, round(conf, 2)) for s, e, label, conf in first.entities])
 
 # %% [markdown]
-# When we ran it, the model tagged `WTS` ("want to sell") as a LOCATION, with a confidence of
-# 1.0: the new template puts it where `[USA-TX]` used to be. A model can be **confidently
-# wrong** on data unlike anything it was trained on, so confidence alone does not catch
-# drift. That is why we watch several signals (unknown tokens and the label mix moved a lot
-# here) and, when one of them jumps, annotate a small fresh sample and measure again.
+# The new template starts with `WTS |` ("want to sell") where the old posts had `[USA-TX]`, and
+# the model makes an entity of it. The printed confidences show how sure it is of each entity of
+# the first post. Here the wrong one comes with a low confidence, so the review queue would catch
+# it; but section 2 showed that most of this model's mistakes come with a confidence near 1.0,
+# and on data unlike anything it was trained on a model can be **confidently wrong** just as well.
+# Confidence alone does not catch drift. That is why we watch several signals, including ones
+# that need no model at all (the unknown-token rate), and, when one of them jumps, annotate a
+# small fresh sample and measure again.
 
 # %% [markdown]
 # ## Summary
 #
 # - A normal `ner` component can score its own entities: beam search over the trained
 #   weights gives each entity a **confidence** and each post an **uncertainty**
-#   (`1 − P(best parse)`). Mistakes have clearly lower confidence than right entities.
-# - **Uncertainty sampling** chooses the posts to annotate next. In our simulation it beat
-#   random sampling by one to two points of dev F1 for the same number of posts; measure it
-#   on your own data and keep some random posts in the mix.
+#   (`1 − P(best parse)`). Mistakes have lower confidence on average, but most of them are
+#   still near 1.0: confidence ranks risk, it does not certify an entity, and it is not a
+#   calibrated probability (the reliability diagram).
+# - **Uncertainty sampling** chooses the posts to annotate next. In our simulation it picked
+#   mostly hand-written posts, the kind dev is made of; compare it with random sampling among
+#   hand-written posts before crediting the uncertainty, rerun with other seeds, and keep some
+#   random posts in the mix.
 # - The **annotator** keeps spans token-aligned, refuses invalid ones with a message, and
 #   saves every change atomically, so a crash loses nothing and reopening resumes.
-# - Validate, retrain, evaluate on dev, test once, save, and reload in a fresh process before
-#   you trust a saved model.
+# - Validate, retrain, decide on dev (the test set had its one look in 07), save, and reload in a
+#   fresh process before you trust a saved model.
 # - `nlp.pipe` over a DataFrame column, one row per entity, gives a tidy table for analysis.
-# - Serve with FastAPI: load the model once, return offsets and confidences, fail with a
-#   clear 422.
-# - In production: a **confidence threshold** decides what goes to a **review queue**, the
-#   reviewers' corrections become training data, and **drift** signals (unknown tokens,
-#   confidence, label mix, review share) tell you when to look again.
+# - The core of a service is a plain function that returns JSON-ready entities with character
+#   offsets; FastAPI adds loading once, validation with a clear 422, and confidences.
+# - In production: a **confidence threshold** decides what goes to a **review queue**; it
+#   catches only the mistakes the model is unsure of, so check a random sample of the accepted
+#   posts too. The reviewers' corrections become training data, and **drift** signals (unknown
+#   tokens, confidence, label mix, review share) tell you when to look again.
 #
 # ## Quiz
 

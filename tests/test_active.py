@@ -83,3 +83,25 @@ def test_simulate_refuses_more_than_it_has():
     with pytest.raises(ActiveError) as err:
         active.simulate(RECORDS[:10], RECORDS[10:], start=6, k=4, rounds=2)
     assert err.value.code == "E461" and "14" in str(err.value)
+
+
+def test_simulate_reports_origins_and_the_hand_written_control():
+    origins = ["generated" if i % 3 == 0 else "hand" for i in range(24)]
+    frame = active.simulate(RECORDS[:24], RECORDS[24:], start=6, k=4, rounds=2, n_iter=1, seed=1, labels=LABELS,
+                            strategies=("random", "random_hand"), origins=origins)
+    assert {"hand_picked", "hand_train"} <= set(frame.columns)
+    control = frame[frame["strategy"] == "random_hand"]
+    assert control["hand_picked"].iloc[1:].tolist() == [1.0, 1.0]  # the control picks hand-written posts only
+    assert frame[frame["round"] == 0]["hand_picked"].isna().all()
+    start_share = frame.loc[frame["round"] == 0, "hand_train"].iloc[0]
+    assert control["hand_train"].iloc[-1] == pytest.approx((round(start_share * 6) + 8) / 14, abs=1e-3)
+    assert control["n_train"].tolist() == [6, 10, 14]
+
+
+def test_simulate_needs_origins_for_the_control():
+    with pytest.raises(ActiveError) as err:
+        active.simulate(RECORDS[:24], RECORDS[24:], start=6, k=4, rounds=2, strategies=("random_hand",))
+    assert err.value.code == "E562"
+    with pytest.raises(ActiveError) as err:
+        active.simulate(RECORDS[:24], RECORDS[24:], start=6, k=4, rounds=2, origins=["hand"] * 3)
+    assert err.value.code == "E562"

@@ -182,3 +182,40 @@ def test_compare_models_table(tmp_path):
     assert row["train s"] == 12.5 and row["size MB"] == pytest.approx(2.0) and row["words/s"] > 0
     with pytest.raises(TrainingError, match="E442"):
         finetune.compare_models({}, records)
+
+
+# --- learning-rate sweep and a second ner --------------------------------------------------
+
+def test_learning_rate_sweep_trains_each_rate_and_reuses_done_runs(tmp_path, monkeypatch):
+    general = [{"text": "Paris is in France", "entities": [[0, 5, "GPE"], [12, 18, "GPE"]]}]
+    done = finetune.train_pipeline("blank", TINY, TINY[:2], tmp_path / "done", epochs=1,
+                                   overrides={"training.optimizer.learn_rate": 0.01})
+    calls = []
+    real = finetune.train_pipeline
+    monkeypatch.setattr(finetune, "train_pipeline", lambda *a, **k: calls.append(k) or real(*a, **k))
+    table = finetune.learning_rate_sweep(TINY, TINY[:2], general, (0.01, 0.0001), tmp_path / "sweep", epochs=1,
+                                         base="blank", done={0.01: done})
+    assert list(table.index) == [0.0001, 0.01] and table.index.name == "learn_rate"
+    assert list(table.columns) == ["our labels (dev)", "general labels (news)", "train s"]
+    assert [k["overrides"] for k in calls] == [{"training.optimizer.learn_rate": 0.0001}]  # 0.01 was reused
+    saved = spacy.util.load_config(tmp_path / "sweep" / "lr_0.0001" / "config.cfg")
+    assert saved["training"]["optimizer"]["learn_rate"] == 0.0001
+    assert table.loc[0.01, "train s"] == done.seconds
+    assert (table["general labels (news)"] == 0.0).all()  # a blank model knows no GPE
+    with pytest.raises(TrainingError, match="E563"):
+        finetune.learning_rate_sweep(TINY, TINY, general, (), tmp_path / "x", epochs=1)
+    with pytest.raises(TrainingError, match="E563"):
+        finetune.learning_rate_sweep(TINY, TINY, general, (0.001, 0.0), tmp_path / "x", epochs=1)
+
+
+@pytest.mark.parametrize("first,order", [(True, ["ner_ours", "ner"]), (False, ["ner", "ner_ours"])])
+def test_with_second_ner_sources_the_trained_component(first, order):
+    ours = spacy.blank("en")
+    ours.add_pipe("ner").add_label("PRODUCT")
+    ours.initialize()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner").add_label("GPE")
+    nlp.initialize()
+    assert finetune.with_second_ner(nlp, ours, first=first) is nlp
+    assert nlp.pipe_names == order
+    assert nlp.get_pipe("ner_ours").labels == ("PRODUCT",) and nlp.get_pipe("ner").labels == ("GPE",)

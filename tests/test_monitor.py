@@ -23,18 +23,28 @@ def test_threshold_table_costs_and_buys():
     model = tiny_model()
     gold = RECORDS[:6] + [{"text": SCRAMBLED, "entities": []}]
     table = monitor.threshold_table(predict.predict(model, [g["text"] for g in gold]), gold, (0.0, 0.5, 1.01))
-    assert list(table.columns) == ["review_share", "auto_posts", "auto_exact", "auto_precision"]
+    assert list(table.columns) == ["review_share", "auto_posts", "auto_exact", "auto_precision", "wrong_caught"]
     assert table.loc[1.01, "auto_posts"] == 0 and table.loc[1.01, "review_share"] == 1.0
     assert table.loc[0.0, "auto_posts"] >= 6 and table["review_share"].is_monotonic_increasing
     assert table.loc[0.5, "auto_exact"] >= 0.85
+    assert table.loc[1.01, "wrong_caught"] in (0.0, 1.0)  # everything is reviewed: all caught (or none wrong)
+    assert table["wrong_caught"].is_monotonic_increasing
 
 
-def test_old_name_of_the_review_filter_check_still_works():
-    from course import check
+class _Pred:
+    def __init__(self, entities):
+        self.entities = entities
 
-    assert monitor.check_review_filter is check.review_filter  # alias for the notebooks
-    with pytest.raises(AttributeError):
-        monitor.no_such_name
+
+def test_wrong_caught_counts_wrong_entities_in_reviewed_posts():
+    gold = [{"text": "a", "entities": [[0, 3, "PRODUCT"]]}, {"text": "b", "entities": [[0, 3, "PRODUCT"]]}]
+    preds = [_Pred([(0, 3, "PRODUCT", 0.99), (5, 8, "PRICE", 0.97)]),  # one wrong, sure: slips through
+             _Pred([(0, 3, "ZIP", 0.6)])]                              # one wrong, unsure: caught at 0.8
+    table = monitor.threshold_table(preds, gold, (0.5, 0.8, 0.96, 1.0))
+    assert table["wrong_caught"].tolist() == [0.0, 0.5, 0.5, 1.0]
+    assert table.loc[0.8, "auto_posts"] == 1 and table.loc[0.8, "auto_exact"] == 0.0
+
+
 
 
 def test_unknown_rate_and_vocabulary():
@@ -56,3 +66,14 @@ def test_drift_table_compares_sets():
     assert table.loc["unknown-token rate", "new"] > 0.5
     assert table.loc["PRODUCT per post", "like training"] == 1.0
     assert table.loc["review share", "like training"] == 0.0
+
+
+def test_entity_table_has_one_row_per_entity_with_ids_and_offsets():
+    model = tiny_model()
+    texts = [RECORDS[0]["text"], "nothing here", RECORDS[1]["text"]]
+    table = monitor.entity_table(model, texts, ids=[7, 8, 9])
+    assert list(table.columns) == ["post_id", "label", "entity", "start", "end"]
+    expected = [(i, e.label_, e.text, e.start_char, e.end_char) for i, t in zip([7, 8, 9], texts) for e in model(t).ents]
+    assert list(table.itertuples(index=False, name=None)) == expected
+    assert 8 not in set(table["post_id"]) or any(e for e in model("nothing here").ents)
+    assert monitor.entity_table(model, [], ids=[]).empty

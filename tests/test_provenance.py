@@ -1,0 +1,43 @@
+"""course/provenance.py: telling hand-written from template-generated posts."""
+from __future__ import annotations
+
+import pytest
+
+from course import formats, provenance, settings
+from course.provenance import GENERATED, HAND, ProvenanceError
+
+
+def test_texts_in_markup_strips_the_markup(tmp_path):
+    path = tmp_path / "train.md"
+    path.write_text("# heading\n\n- [{{USA-TX|LOCATION}}] [H] {{RTX 3080|PRODUCT}} [W] cash\nnot a post\n",
+                    encoding="utf-8")
+    assert provenance.texts_in_markup(path) == {"[USA-TX] [H] RTX 3080 [W] cash"}
+    assert provenance.origins(["[USA-TX] [H] RTX 3080 [W] cash", "[H] something else"], path) == [GENERATED, HAND]
+
+
+def test_missing_markup_file_is_an_error(tmp_path):
+    with pytest.raises(ProvenanceError, match="E560"):
+        provenance.texts_in_markup(tmp_path / "nope.md")
+
+
+def test_origins_of_the_training_split_agree_with_the_build():
+    train = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))
+    found = provenance.origins(train)
+    assert found == [r["source"] for r in train]  # build.py wrote the same fact into each record
+    assert found.count(GENERATED) == 225 and found.count(HAND) == 255
+    records_without_flag = [{"text": r["text"], "entities": r["entities"]} for r in train[:20]]
+    assert provenance.origins(records_without_flag) == found[:20]
+
+
+def test_dev_and_test_are_hand_written():
+    for split in ("dev", "test"):
+        records = formats.read_jsonl(settings.data_path("hardware_posts", f"{split}.jsonl"))
+        assert set(provenance.origins(records)) == {HAND}
+
+
+def test_origin_shares():
+    assert provenance.origin_shares([HAND, HAND, GENERATED, HAND]) == {HAND: 0.75, GENERATED: 0.25}
+    with pytest.raises(ProvenanceError, match="E561"):
+        provenance.origin_shares([])
+    with pytest.raises(ProvenanceError, match="E561"):
+        provenance.origin_shares(["hand", "silver"])
