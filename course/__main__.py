@@ -1,4 +1,4 @@
-"""`python -m course ...` — see course/cli.py."""
+"""`python -m course ...` — see course/cli/__init__.py."""
 import sys
 
 from .cli import main

@@ -39,7 +39,7 @@ from spacy.language import Language
 from .annotation_session import STATUSES, AnnotatorError, Session
 from .annotations import Record
 from .settings import LABELS
-from .viz import LABEL_COLORS
+from .colors import LABEL_COLORS
 
 __all__ = ["Annotator", "AnnotatorError", "Session", "STATUSES"]
 SELECTED_COLOR = "#ffd54f"

@@ -27,8 +27,6 @@ Conventions (the notebooks explain them, tests/test_evaluate.py pins them down):
 """
 from __future__ import annotations
 
-import argparse
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -269,37 +267,10 @@ def _metric_key(metric: str) -> str:
     return _METRICS[metric]
 
 
-# --- command line -------------------------------------------------------------------
+# --- plain-text report (the `evaluate` command prints it) ----------------------------
 
 def format_result(result: EvalResult) -> str:
     """RETURNS (str): the per-label table, micro row and partial scores as plain text."""
     p = result.partial
     return (f"{result.n_docs} doc(s)\n{result.table().to_string(index_names=False)}\n"
             f"partial (overlap): precision {p['p']:.3f}  recall {p['r']:.3f}  f1 {p['f']:.3f}")
-
-
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .cli import load_checked, refuse
-    from .train import load_model
-
-    nlp = load_model(args.model)
-    labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
-    loaded, problems = load_checked(args.file, args.format, nlp, labels)
-    if problems:
-        return refuse(problems, f"nothing evaluated on {args.file}", args.file)
-    result = evaluate(nlp, loaded.records, labels, source=args.file, lines=loaded.lines)
-    print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else format_result(result))
-    return 0
-
-
-def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    """Add `evaluate MODEL FILE [--json]` to the course CLI."""
-    from .formats import FORMATS
-
-    p = subparsers.add_parser("evaluate", help="score a trained pipeline on annotated data")
-    p.add_argument("model", help="pipeline folder saved with nlp.to_disk")
-    p.add_argument("file", help="annotated data (JSONL, Prodigy, doccano, Label Studio, CoNLL, .spacy)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.add_argument("--labels", help="comma-separated labels to evaluate, e.g. PRODUCT,PRICE")
-    p.add_argument("--format", choices=FORMATS, help="input format (default: from the file name)")
-    p.set_defaults(func=cmd_evaluate)

@@ -1,6 +1,6 @@
 """Production patterns around a model: confidence thresholds, a review queue, drift signals.
 
-* **Confidence** is the beam probability of each predicted entity (`course.active.predict`).
+* **Confidence** is the beam probability of each predicted entity (`course.predict.predict`).
 * **Review queue**: a post goes to a person when any entity is below the threshold, or
   when the model found nothing at all (`review_reasons`). `threshold_table` shows, on
   annotated posts, what each threshold costs (posts to review) and buys (how many of
@@ -12,13 +12,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 from spacy.language import Language
 
 from .annotations import Record
-from .check import CheckResult, contains_blank
+from .predict import predict
 from .settings import LABELS
 
 DEFAULT_THRESHOLD = 0.8
@@ -47,7 +47,7 @@ def threshold_table(predictions: Sequence, gold: Sequence[Record],
                     thresholds: Iterable[float] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)) -> pd.DataFrame:
     """What each threshold costs and buys, on posts with known answers.
 
-    predictions (Sequence[Prediction]): `course.active.predict` output for the gold texts.
+    predictions (Sequence[Prediction]): `course.predict.predict` output for the gold texts.
     gold (Sequence[Record]): the annotated posts, in the same order.
     RETURNS (DataFrame): per threshold: review_share (posts sent to a person),
         auto_posts (posts accepted automatically), auto_exact (share of those whose
@@ -64,40 +64,6 @@ def threshold_table(predictions: Sequence, gold: Sequence[Record],
                      "auto_posts": len(auto), "auto_exact": exact / len(auto) if auto else 0.0,
                      "auto_precision": right / n_pred if n_pred else 0.0})
     return pd.DataFrame(rows).set_index("threshold").round(3)
-
-
-def check_review_filter(fn: Callable[[Sequence[Entity], float], Any], threshold: float = DEFAULT_THRESHOLD) -> CheckResult:
-    """Exercise check: does `fn(entities, threshold)` pick the posts a person should see?
-
-    RETURNS (CheckResult): with a hint for the first case it gets wrong.
-    """
-    cases = [
-        ([{"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97}, {"text": "$450", "label": "PRICE", "confidence": 0.91}],
-         False, "A post whose entities are all above the threshold should be accepted automatically."),
-        ([{"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97}, {"text": "450", "label": "PRICE", "confidence": 0.42}],
-         True, "One unsure entity is enough: check every entity, e.g. any(e['confidence'] < threshold for e in entities)."),
-        ([], True, "When the model finds nothing, a person should look: any() of an empty list is False, "
-                   "so add `or not entities`."),
-        ([{"text": "78701", "label": "ZIP", "confidence": threshold}], False,
-         "An entity exactly at the threshold is trusted: compare with <, not <=."),
-    ]
-    if fn is None or contains_blank(fn):
-        return CheckResult(False, "replace the ____ blanks with your code, then run the cell again.")
-    for entities, expected, hint in cases:
-        try:
-            got = fn(entities, threshold)
-        except Exception as err:  # noqa: BLE001 - a learner's bug becomes a hint
-            return CheckResult(False, f"needs_review raised {type(err).__name__}: {err}.",
-                               "Each entity is a dict: use e['confidence'] and e['label'].")
-        if contains_blank(got):
-            return CheckResult(False, "replace the ____ blanks with your code, then run the cell again.")
-        if not isinstance(got, bool):
-            return CheckResult(False, f"needs_review returned {got!r}, not True or False.",
-                               "Return a boolean, e.g. the result of any(...) or a comparison.")
-        if got != expected:
-            shown = ", ".join(f"{e['label']} {e['confidence']:.2f}" for e in entities) or "no entities"
-            return CheckResult(False, f"for a post with [{shown}] it returned {got}.", hint)
-    return CheckResult(True, f"the filter sends unsure and empty posts to review (threshold {threshold}).")
 
 
 # --- drift ------------------------------------------------------------------------------
@@ -123,8 +89,6 @@ def drift_table(nlp: Language, sets: Mapping[str, Sequence[str]], vocab: set[str
     RETURNS (DataFrame): rows = unknown-token rate, review share, mean confidence and
         entities per post for each label; one column per set; 3 decimals.
     """
-    from .active import predict
-
     columns = {}
     for name, texts in sets.items():
         preds = predict(nlp, texts)
@@ -138,3 +102,14 @@ def drift_table(nlp: Language, sets: Mapping[str, Sequence[str]], vocab: set[str
         column.update({f"{label} per post": per_label[label] / n for label in labels})
         columns[name] = column
     return pd.DataFrame(columns).round(3)
+
+
+def __getattr__(name: str) -> Any:
+    # `monitor.check_review_filter` is now `course.check.review_filter` (exercise checks live
+    # there). This alias keeps 08_capstone working until the lead updates the notebook; it
+    # imports course.check only when someone asks for it.
+    if name == "check_review_filter":
+        from .check import review_filter
+
+        return review_filter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

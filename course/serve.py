@@ -10,7 +10,7 @@ Endpoints:
 * `POST /entities` with `{"text": "..."}` → `{"text", "entities": [{"text", "label",
   "start", "end", "confidence"}], "needs_review": bool, "review_reasons": [...]}`.
   `start`/`end` are character offsets (end exclusive), `confidence` the beam
-  probability from `course.active.predict`, and `needs_review` follows
+  probability from `course.predict.predict`, and `needs_review` follows
   `course.monitor.review_reasons` with the app's threshold.
 * Bad input (no JSON, no `text`, an empty or too long text) → 422 with
   `{"error": "E465", "detail": "E465 invalid request: ... — send JSON like ...",
@@ -27,7 +27,7 @@ from typing import Any, Iterator
 
 from spacy.language import Language
 
-from .active import predict
+from .predict import predict
 from .errors import CourseError
 from .monitor import DEFAULT_THRESHOLD, review_reasons
 

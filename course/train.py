@@ -9,7 +9,6 @@ results and speed can be compared like for like (bench/train_throughput.py).
 """
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import shutil
@@ -185,7 +184,7 @@ def train_config(base: str, train: Sequence[Record], dev: Sequence[Record], outp
     if not dev:
         raise TrainingError("E409", path="the dev records")
     output = Path(output)
-    _check_output(output)
+    check_output(output)
     from spacy.cli.train import train as spacy_train
 
     tokenizer_nlp = spacy.blank("en")
@@ -234,7 +233,7 @@ def _pick_final(run: Path, dev_path: Path) -> Path:
     return last if last_score > best_score else best
 
 
-def _check_output(output: Path) -> None:
+def check_output(output: Path) -> None:
     """RAISES TrainingError: E407 if `output` exists and is not a pipeline we may replace."""
     if not output.exists():
         return
@@ -287,48 +286,3 @@ def load_model(path: str | Path) -> Language:
 def folder_size_mb(path: str | Path) -> float:
     """RETURNS (float): size of a saved pipeline on disk, in megabytes."""
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6
-
-
-# --- command line -------------------------------------------------------------------
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
-
-
-def register_cli(sub: argparse._SubParsersAction) -> None:
-    """Add `python -m course train ...` to the CLI."""
-    p = sub.add_parser("train", help="train an NER model from annotated files (spacy train + a course config)")
-    p.add_argument("--train", required=True, help="training annotations (any supported format)")
-    p.add_argument("--dev", required=True, help="development annotations, used to pick the best model")
-    p.add_argument("--output", required=True, help="folder for the trained pipeline (loadable with spacy.load)")
-    p.add_argument("--base", choices=list(BASES), default="blank", help="what to start from")
-    p.add_argument("--epochs", type=_positive_int, default=20, help="passes over the training data")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--labels", help="comma-separated allowed labels, e.g. PRODUCT,PRICE (default: any)")
-    p.set_defaults(func=_cmd_train)
-
-
-def _cmd_train(args: argparse.Namespace) -> int:
-    from .cli import load_checked, refuse
-
-    nlp = spacy.blank("en")
-    labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
-    data, problems = {}, []
-    for name in ("train", "dev"):
-        path = getattr(args, name)
-        loaded, found = load_checked(path, nlp=nlp, labels=labels)
-        if not loaded.records and not loaded.problems:
-            raise TrainingError("E403" if name == "train" else "E409", path=path)
-        data[name], problems = loaded.records, problems + found
-    if problems:
-        return refuse(problems, "nothing trained")
-    _check_output(Path(args.output))
-    print(f"training '{args.base}' on {len(data['train'])} record(s) for {args.epochs} epoch(s); "
-          f"model-best is chosen on {len(data['dev'])} dev record(s)", file=sys.stderr)
-    out = train_config(args.base, data["train"], data["dev"], args.output, epochs=args.epochs,
-                       seed=args.seed, progress=True)
-    print(f"✓ saved the best model to {out} — load it with spacy.load({str(out)!r})", file=sys.stderr)
-    return 0

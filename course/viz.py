@@ -12,20 +12,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from spacy import displacy
 from spacy.tokens import Doc
 
+from .colors import LABEL_COLORS, MICRO_COLOR, MODEL_COLORS, OTHER_COLOR, label_color  # noqa: F401 (re-exported)
 from .settings import LABELS
-
-LABEL_COLORS: dict[str, str] = {
-    "PRODUCT": "#7aecec",
-    "PRICE": "#bfeeb7",
-    "LOCATION": "#feca74",
-    "ZIP": "#ff9561",
-    "CONDITION": "#aa9cfc",
-    "URL": "#c887fb",
-    "USERNAME": "#9cc9cc",
-    # general-domain labels of en_core_web_sm (notebooks 01 and 07)
-    "ORG": "#e4e7d2", "PERSON": "#ddd", "GPE": "#f0d0ff", "MONEY": "#e4e7d2",
-    "CARDINAL": "#e4e7d2", "DATE": "#bfe1d9", "NORP": "#c887fb", "PRODUCT_GENERIC": "#bfeeb7",
-}
 
 
 def _options(docs: Sequence[Doc]) -> dict:
@@ -71,9 +59,6 @@ def show_compare(gold: Sequence[Doc], pred: Sequence[Doc], names: tuple[str, str
 # Each function returns the Figure and never calls plt.show(): Jupyter's inline
 # backend shows it once at the end of the cell (write `_ = plot_...(...)`).
 
-OTHER_COLOR = "#bbbbbb"  # a label without a course colour
-MICRO_COLOR = "#333333"
-MODEL_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 _METRIC_COLUMNS = {"p": "precision", "precision": "precision", "r": "recall", "recall": "recall",
                    "f": "f1", "f1": "f1"}
 
@@ -82,11 +67,6 @@ def _figure(size: tuple[float, float] = (7.0, 4.0)):
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=size, layout="constrained")
-
-
-def label_color(label: str) -> str:
-    """RETURNS (str): the course colour of `label` (grey for unknown labels, dark for "micro")."""
-    return MICRO_COLOR if label == "micro" else LABEL_COLORS.get(label, OTHER_COLOR)
 
 
 def plot_losses(history: Sequence[float] | Sequence[Mapping[str, float]], title: str = "Training loss"):

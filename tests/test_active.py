@@ -1,14 +1,12 @@
-"""course/active.py: beam confidence, pre-annotation, selection strategies, the simulation."""
+"""course/active.py: pre-annotation, selection strategies, the simulation."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-import spacy
 
 from course import active
 from course.active import ActiveError, Prediction
 from course.annotator import Annotator
-from course.errors import TrainingError
 from tiny_ner import LABELS, RECORDS, SCRAMBLED, tiny_model
 
 
@@ -17,36 +15,10 @@ def model():
     return tiny_model()
 
 
-def test_predict_keeps_the_greedy_entities_and_scores_them(model):
-    texts = [RECORDS[0]["text"], SCRAMBLED]
-    preds = active.predict(model, texts)
-    assert [p.text for p in preds] == texts
-    for pred, doc in zip(preds, model.pipe(texts)):
-        assert [(s, e, label) for s, e, label, _ in pred.entities] == \
-               [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
-        assert all(0.0 <= c <= 1.0 for *_, c in pred.entities + pred.candidates)
-        assert 0.0 <= pred.uncertainty <= 1.0
-    seen = preds[0]
-    assert [(seen.text[s:e], label) for s, e, label, _ in seen.entities] == \
-           [("RTX 3080", "PRODUCT"), ("$450", "PRICE"), ("Austin", "LOCATION")]
-    assert min(c for *_, c in seen.entities) > 0.9  # a training post: every parse in the beam agrees
+def test_predict_is_still_importable_from_active():
+    from course import predict
 
-
-def test_candidates_are_sorted_best_first(model):
-    pred = active.predict(model, [SCRAMBLED], beam_width=8)[0]
-    confs = [c for *_, c in pred.candidates]
-    assert confs == sorted(confs, reverse=True)
-
-
-def test_empty_text_is_certain_and_has_no_entities(model):
-    pred = active.predict(model, [""])[0]
-    assert pred == Prediction("", [], [], 0.0)
-
-
-def test_predict_needs_an_entity_recognizer():
-    with pytest.raises(TrainingError) as err:
-        active.predict(spacy.blank("en"), ["text"])
-    assert err.value.code == "E405"
+    assert active.predict is predict.predict and active.Prediction is predict.Prediction  # notebook alias
 
 
 def test_uncertainty_ranks_the_known_uncertain_post_first(model):

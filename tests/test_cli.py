@@ -10,6 +10,7 @@ contract: exit codes through `sys.exit`, output on the right stream, no tracebac
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -347,3 +348,27 @@ def test_stats_on_broken_records_reports_instead_of_crashing(cli, tmp_path):
     assert "✗ 2 problem(s): run `python -m course validate broken.jsonl`" in result.stderr
     rows = {k.strip(): v for k, v in (line.rsplit(None, 1) for line in result.stdout.splitlines()[1:])}
     assert (rows["docs"], rows["entities"], rows["docs without entities"]) == ("2", "3", "1")
+
+
+# --- the command set: every command always there, a broken module never hidden ----------------
+
+def test_help_lists_every_command(cli, tmp_path):
+    result = cli(["--help"], tmp_path)
+    assert result.returncode == 0
+    listed = [line.split()[0] for line in result.stdout.splitlines() if re.match(r"    \S", line)]
+    assert listed == ["validate", "convert", "stats", "train", "evaluate"]
+
+
+@pytest.mark.parametrize("module", ["course.train", "course.evaluate"])
+def test_a_module_that_cannot_be_imported_fails_loudly(cli, tmp_path, monkeypatch, module):
+    """Regression: an ImportError in course/train.py used to make `train` vanish from the CLI."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, module, None)  # `import course.train` now raises ImportError
+    write_lines(tmp_path / "valid.jsonl", *RECORDS)
+    command = {"course.train": ["train", "--train", "valid.jsonl", "--dev", "valid.jsonl", "--output", "out"],
+               "course.evaluate": ["evaluate", "model", "valid.jsonl"]}[module]
+    result = cli(command, tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: E999 unexpected ModuleNotFoundError: import of " + module)
+    assert not (tmp_path / "out").exists()

@@ -13,7 +13,8 @@ from course.errors import (AnnotationError, CourseError, Errors, FormatError, Pr
 CODES = sorted(name for name in vars(Errors) if re.fullmatch(r"E\d{3}", name))
 COURSE = Path(__file__).resolve().parents[1] / "course"
 # the modules whose error codes these tests cover (others are edited elsewhere)
-MODULES = ("errors.py", "annotations.py", "files.py", "cli.py", "resources.py",
+MODULES = ("errors.py", "annotations.py", "files.py", "cli/__init__.py", "cli/common.py", "cli/data.py",
+           "cli/models.py", "resources.py",
            *sorted(str(p.relative_to(COURSE)) for p in (COURSE / "formats").glob("*.py")))
 
 

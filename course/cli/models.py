@@ -1,0 +1,79 @@
+"""`train` and `evaluate`: commands that build, load and score pipelines."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .common import OK, load_checked, parse_labels, refuse
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ..errors import TrainingError
+    from ..train import check_output, train_config
+    from .common import blank
+
+    nlp = blank()
+    labels = parse_labels(args.labels)
+    data, problems = {}, []
+    for name in ("train", "dev"):
+        path = getattr(args, name)
+        loaded, found = load_checked(path, nlp=nlp, labels=labels)
+        if not loaded.records and not loaded.problems:
+            raise TrainingError("E403" if name == "train" else "E409", path=path)
+        data[name], problems = loaded.records, problems + found
+    if problems:
+        return refuse(problems, "nothing trained")
+    check_output(Path(args.output))
+    print(f"training '{args.base}' on {len(data['train'])} record(s) for {args.epochs} epoch(s); "
+          f"model-best is chosen on {len(data['dev'])} dev record(s)", file=sys.stderr)
+    out = train_config(args.base, data["train"], data["dev"], args.output, epochs=args.epochs,
+                       seed=args.seed, progress=True)
+    print(f"✓ saved the best model to {out} — load it with spacy.load({str(out)!r})", file=sys.stderr)
+    return OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ..evaluate import evaluate, format_result
+    from ..train import load_model
+
+    nlp = load_model(args.model)
+    labels = parse_labels(args.labels)
+    loaded, problems = load_checked(args.file, args.format, nlp, labels)
+    if problems:
+        return refuse(problems, f"nothing evaluated on {args.file}", args.file)
+    result = evaluate(nlp, loaded.records, labels, source=args.file, lines=loaded.lines)
+    print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else format_result(result))
+    return OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `train` and `evaluate` to the CLI."""
+    from ..formats import FORMATS
+    from ..train import BASES
+
+    p = sub.add_parser("train", help="train an NER model from annotated files (spacy train + a course config)")
+    p.add_argument("--train", required=True, help="training annotations (any supported format)")
+    p.add_argument("--dev", required=True, help="development annotations, used to pick the best model")
+    p.add_argument("--output", required=True, help="folder for the trained pipeline (loadable with spacy.load)")
+    p.add_argument("--base", choices=list(BASES), default="blank", help="what to start from")
+    p.add_argument("--epochs", type=_positive_int, default=20, help="passes over the training data")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--labels", help="comma-separated allowed labels, e.g. PRODUCT,PRICE (default: any)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="score a trained pipeline on annotated data")
+    p.add_argument("model", help="pipeline folder saved with nlp.to_disk")
+    p.add_argument("file", help="annotated data (JSONL, Prodigy, doccano, Label Studio, CoNLL, .spacy)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--labels", help="comma-separated labels to evaluate, e.g. PRODUCT,PRICE")
+    p.add_argument("--format", choices=FORMATS, help="input format (default: from the file name)")
+    p.set_defaults(func=cmd_evaluate)

@@ -1,0 +1,80 @@
+"""Which course module may import which: the layering issue 13 asks for, checked.
+
+* No library module imports the CLI (`course.cli` imports them, never the other way).
+* `monitor` (production) does not load `check` (exercise checks).
+* The annotator widget does not load `viz` or matplotlib (colours
+  live in `course.colors`).
+What a module *loads* is checked in a fresh interpreter, so imports made by other tests
+in this session cannot hide a regression.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli_support import ENV
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "course"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """RETURNS (set[str]): absolute names of the course modules `path` imports anywhere in it."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    if path.name != "__init__.py":
+        package = package.rsplit(".", 1)[0]
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return {n for n in names if n == "course" or n.startswith("course.")}
+
+
+def library_modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "cli" not in p.relative_to(PACKAGE).parts[:1]
+                  and p.name != "__main__.py")
+
+
+def test_the_scan_sees_relative_imports():
+    assert "course.cli.common" in imported_modules(PACKAGE / "cli" / "data.py")
+    assert "course.annotations" in imported_modules(PACKAGE / "cli" / "common.py")  # `from ..annotations`
+    assert "course.predict" in imported_modules(PACKAGE / "serve.py")
+
+
+@pytest.mark.parametrize("path", library_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_library_modules_never_import_the_cli(path):
+    assert not {n for n in imported_modules(path) if n == "course.cli" or n.startswith("course.cli.")}
+
+
+def loaded_after(statement: str) -> set[str]:
+    """RETURNS (set[str]): the modules in sys.modules after running `statement` in a fresh python."""
+    code = f"import json, sys\n{statement}\nprint(json.dumps(sorted(sys.modules)))"
+    env = {**ENV, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300, check=True)
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def after_monitor_and_annotator() -> set[str]:
+    return loaded_after("import course.monitor, course.annotator, course.serve, course.active")
+
+
+def test_monitor_does_not_load_the_exercise_checks(after_monitor_and_annotator):
+    assert "course.monitor" in after_monitor_and_annotator
+    assert "course.check" not in after_monitor_and_annotator
+
+
+def test_annotator_does_not_load_plotting(after_monitor_and_annotator):
+    assert "course.annotator" in after_monitor_and_annotator
+    assert {"course.viz", "matplotlib"}.isdisjoint(after_monitor_and_annotator)  # (spaCy itself loads displacy)
