@@ -187,6 +187,13 @@ def _label_case_map(records: Sequence[Any], labels: Iterable[str] | None) -> dic
         for ent in ents if isinstance(ents, list) else []:
             if isinstance(ent, (list, tuple)) and len(ent) == 3 and isinstance(ent[2], str):
                 seen[ent[2]] += 1
+    return case_map_from_counts(seen)
+
+
+def case_map_from_counts(seen: Counter, labels: Iterable[str] | None = None) -> dict[str, str]:
+    """Map casefolded labels to the most used spelling (ties: upper case), or to `labels`."""
+    if labels is not None:
+        return {label.casefold(): label for label in labels}
     best: dict[str, str] = {}
     for label, n in seen.items():
         key, cur = label.casefold(), best.get(label.casefold())
@@ -410,7 +417,8 @@ def _check_record(rec: Any, at: tuple[int, int, str], nlp: Language, allowed: se
 
 def validate(records: Iterable[Any], nlp: Language, labels: Iterable[str] | None = None, *,
              source: str = "<records>", lines: Sequence[int] | None = None,
-             entity_lines: Sequence[Sequence[int] | None] | None = None) -> ValidationReport:
+             entity_lines: Sequence[Sequence[int] | None] | None = None,
+             case_map: dict[str, str] | None = None, first_index: int = 0) -> ValidationReport:
     """Check every record and report all problems, not just the first.
 
     records (Iterable): canonical records (anything else is reported, not raised).
@@ -420,15 +428,17 @@ def validate(records: Iterable[Any], nlp: Language, labels: Iterable[str] | None
     source (str): file name used in messages.
     lines (Sequence[int] | None): 1-based line of each record in `source`.
     entity_lines (Sequence | None): per record, the line of each entity (CoNLL), or None.
+    case_map, first_index: for checking a large file chunk by chunk (formats.stream): the
+        label spellings of the whole file, and the position of the first record in it.
     RETURNS (ValidationReport): the problems, in input order, and the warnings (E113).
     """
     records = list(records)
     allowed = set(labels) if labels is not None else None
-    case_map = _label_case_map(records, allowed)
+    case_map = case_map if case_map is not None else _label_case_map(records, allowed)
     problems: list[Problem] = []
     warnings: list[Problem] = []
     for i, rec in enumerate(records):
-        at = (i, lines[i] if lines is not None else i + 1, source)
+        at = (first_index + i, lines[i] if lines is not None else i + 1, source)
         ent_lines = entity_lines[i] if entity_lines is not None and i < len(entity_lines) else None
         found, warned = _check_record(rec, at, nlp, allowed, case_map, ent_lines)
         problems.extend(found)

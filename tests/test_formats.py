@@ -138,7 +138,7 @@ def test_prodigy_import_skips_rejected_and_ignored_answers(tmp_path):
     assert loaded.records == [{"text": SELL, "entities": [[8, 16, "PRODUCT"]]},
                               {"text": "WTB 3090", "entities": []}, {"text": "WTS PSU", "entities": []}]
     assert loaded.lines == [1, 4, 5]
-    assert loaded.skipped == [(2, "Prodigy answer is 'reject'"), (3, "Prodigy answer is 'ignore'")]
+    assert loaded.skipped == [(2, "prodigy answer is 'reject'"), (3, "prodigy answer is 'ignore'")]
 
 
 def test_prodigy_task_without_text_names_the_line_and_reading_goes_on(tmp_path):

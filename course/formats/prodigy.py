@@ -41,7 +41,7 @@ def iter_prodigy(path: str | os.PathLike, *, accept_binary: bool = False) -> Ite
             continue
         answer = task.get("answer", "accept")
         if answer != "accept":
-            yield Item("skipped", n, f"Prodigy answer is '{answer}'")
+            yield Item("skipped", n, f"prodigy answer is '{answer}'")
             continue
         if is_binary(task) and not accept_binary:
             binary.append(n)
