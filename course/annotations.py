@@ -152,6 +152,8 @@ def _edge_punctuation(span) -> dict | None:
     A bracket whose partner is inside the span belongs to the entity ('Aqua (Water)',
     '( Tom ) Seaver') and is left alone.
     """
+    if span[0].text not in _EDGE_PUNCT and span[-1].text not in _EDGE_PUNCT:
+        return None  # the common case, without listing the tokens of a long span
     tokens = list(span)
     texts = [t.text for t in tokens]
     lo, hi = 0, len(tokens)
@@ -172,7 +174,7 @@ def _edge_punctuation(span) -> dict | None:
     if inner:
         start, end = inner[0].idx, inner[-1].idx + len(inner[-1])
         fields["fix"] = (start, end)
-        fields["advice"] = (f"use [{start}, {end}) '{span.doc.text[start:end]}' "
+        fields["advice"] = (f"use [{start}, {end}) '{_short(span.doc.text[start:end])}' "
                             "(course.annotations.fix does this)")
     return fields
 
@@ -402,7 +404,12 @@ def _check_record(rec: Any, at: tuple[int, int, str], nlp: Language, allowed: se
     if problems:
         return problems, []
     if not text.strip():
-        problems.append(Problem.make("E111", at) if not text else Problem.make("E135", at, length=len(text)))
+        if not text:
+            problems.append(Problem.make("E111", at))
+        elif ents:
+            problems.append(Problem.make("E135", at, length=len(text)))
+        else:  # nothing to lose: an empty document (Prodigy exports keep such tasks), worth a look
+            return problems, [Problem.make("E135", at, length=len(text))]
     surrogate = next((i for i, ch in enumerate(text) if "\ud800" <= ch <= "\udfff"), None)
     if surrogate is not None:
         return problems + [Problem.make("E131", at, offset=surrogate, char=ascii(text[surrogate]))], []

@@ -68,7 +68,6 @@ DEFECTS = {
              "span [8, 17) '(RTX 3080' (PRODUCT) starts with the punctuation token '('"),
     "E130": (sell((8, 16, "GPU MODEL")), [], "label 'GPU MODEL' contains whitespace ' '"),
     "E131": ('{"text": "RTX \\ud83d 3080", "entities": []}', [], "unpaired surrogate '\\ud83d' at character 4"),
-    "E135": ({"text": " ", "entities": []}, [], "text is only whitespace (1 character(s))"),
     "E112": (sell((16, 17, "PRODUCT")), [], "span [16, 17) (PRODUCT) covers only whitespace"),
     "E203": ('{"text": "WTB 3090", "entities": [}', [], "line is not valid JSON"),
 }
@@ -129,6 +128,14 @@ def test_valid_file_exits_0_and_prints_no_problem(cli, tmp_path):
     result = cli(["validate", "valid.jsonl", "--labels", "PRODUCT,PRICE,ZIP,LOCATION"], tmp_path)
     assert_clean_exit(result, 0)
     assert result.stdout == "" and "valid.jsonl: 3 record(s), ✓ no problems" in result.stderr
+
+
+def test_whitespace_only_text_without_entities_is_a_warning_and_converts(cli, tmp_path):
+    write_lines(tmp_path / "blank.jsonl", VALID, {"text": " ", "entities": []})
+    result = cli(["convert", "blank.jsonl", "out.spacy"], tmp_path)
+    assert_clean_exit(result, 0)
+    assert "blank.jsonl:2: warning E135 text is only whitespace" in result.stderr
+    assert "wrote 2 record(s) to out.spacy (spacy)" in result.stderr
 
 
 def test_validate_reads_other_formats(cli, tmp_path, nlp):
