@@ -368,7 +368,7 @@ def _overlaps(text: str, good: list[tuple[int, Span]], where) -> list[Problem]:
         seen.add(span)
         open_spans = [(j, o) for j, o in open_spans if o[1] > span[0]]
         if open_spans:
-            j, other = max(open_spans, key=lambda item: item[1][1])  # the one it shares most with
+            _, other = max(open_spans, key=lambda item: item[1][1])  # the one it shares most with
             if sum(p.code == "E103" for p in problems) >= MAX_OVERLAPS:
                 extra += 1
             else:

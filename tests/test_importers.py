@@ -368,3 +368,34 @@ def test_1500_nested_spans_validate_quickly_with_bounded_output(nlp):
     assert report.counts()["E103"] == annotations.MAX_OVERLAPS and report.counts()["E133"] == 1
     assert sum(len(p.message) + len(p.hint) for p in report.problems) < 20_000
     assert elapsed < 10, elapsed
+
+
+# --- streaming convert (14.13) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_streaming_convert_writes_what_dump_writes_across_chunks(nlp, tmp_path, monkeypatch, fmt):
+    from course.formats import iter_records, stream
+
+    monkeypatch.setattr(stream, "CHUNK", 2)
+    records = [{"text": f"Selling RTX 30{k}0 for ${k}50", "entities": [[8, 16, "PRODUCT"]]} for k in range(5)]
+    src = lines(tmp_path / "in.jsonl", *records)
+    result = stream.convert_file(lambda: iter_records(src, "jsonl"), tmp_path / f"out.{EXT[fmt]}", fmt, nlp,
+                                 source=str(src))
+    assert (result.written, result.entities, result.problems) == (5, 5, [])
+    expected = dump(records, tmp_path / f"dump.{EXT[fmt]}", fmt, nlp)
+    got = load(tmp_path / f"out.{EXT[fmt]}", fmt)
+    assert [(r["text"], r["entities"]) for r in got.records] == [
+        (r["text"], r["entities"]) for r in load(expected, fmt).records]
+
+
+def test_streaming_convert_refuses_and_leaves_the_old_output(nlp, tmp_path, monkeypatch):
+    from course.formats import iter_records, stream
+
+    monkeypatch.setattr(stream, "CHUNK", 2)
+    good = {"text": "RTX 3080", "entities": [[0, 8, "PRODUCT"]]}
+    src = lines(tmp_path / "in.jsonl", good, good, good, {"text": "RTX", "entities": [[0, 2, "PRODUCT"]]}, "{bad")
+    out = tmp_path / "out.jsonl"
+    out.write_text("old\n")
+    result = stream.convert_file(lambda: iter_records(src, "jsonl"), out, "jsonl", nlp, source=str(src))
+    assert result.written == 0 and sorted((p.code, p.line) for p in result.problems) == [("E101", 4), ("E203", 5)]
+    assert out.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
