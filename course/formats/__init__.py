@@ -24,6 +24,7 @@ from .doccano import iter_doccano, to_doccano
 from .jsonl import iter_jsonl, jsonl_lines
 from .labelstudio import iter_labelstudio, to_labelstudio
 from .prodigy import iter_prodigy, to_prodigy
+from .stream import DOCBIN_ATTRS
 
 __all__ = ["FORMATS", "SCHEMES", "Loaded", "Item", "guess_format", "load", "iter_records", "read_jsonl",
            "dump", "write_jsonl", "detect_scheme", "stream_jsonl"]
@@ -169,7 +170,8 @@ def dump(records: list[Record], path: str | os.PathLike, fmt: str | None = None,
     if fmt == "conll":
         return atomic_write_text(path, to_conll(records, nlp))
     if fmt == "spacy":
-        return atomic_write_bytes(path, DocBin(docs=to_docs(nlp, records), store_user_data=False).to_bytes())
+        docbin = DocBin(attrs=DOCBIN_ATTRS, docs=to_docs(nlp, records), store_user_data=False)
+        return atomic_write_bytes(path, docbin.to_bytes())
     raise FormatError("E204", fmt=fmt, choices=", ".join(FORMATS))
 
 

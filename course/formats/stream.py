@@ -27,6 +27,9 @@ from .labelstudio import to_labelstudio
 from .prodigy import to_prodigy
 
 CHUNK = 1000
+# records carry tokens and entities only: storing no tag/lemma/dependency columns makes the
+# DocBin (which spaCy serialises in one piece, so it cannot stream) about 3x smaller in memory
+DOCBIN_ATTRS = ["ORTH", "ENT_IOB", "ENT_TYPE"]
 
 
 @dataclass
@@ -73,7 +76,7 @@ def _docs(nlp: Language, records: list[dict]) -> list:
 def _writer(fmt: str, handle, path: str, nlp: Language) -> tuple[Callable[[list[dict], list[int]], None],
                                                                  Callable[[], None]]:
     """(write a chunk, finish) for output format `fmt` into the open binary `handle`."""
-    state: dict[str, Any] = {"first": True, "n": 0, "docbin": DocBin(store_user_data=False)}
+    state: dict[str, Any] = {"first": True, "n": 0, "docbin": DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)}
 
     def text(s: str) -> None:
         handle.write(s.encode("utf-8"))
