@@ -28,7 +28,7 @@ class Errors:
     E102 = ("span [{start}, {end}) '{text}' ({label}) has {side} whitespace inside it",
             "strip it to [{fix_start}, {fix_end}) '{fix_text}' (course.annotations.fix does this)")
     E103 = ("spans overlap: [{start}, {end}) '{text}' ({label}) and "
-            "[{other_start}, {other_end}) '{other_text}' ({other_label})",
+            "[{other_start}, {other_end}) '{other_text}' ({other_label}){more}",
             "an entity can have only one label and doc.ents cannot overlap: keep one span, "
             "or split them so they do not share characters")
     E104 = ("span [{start}, {end}) '{text}' ({label}) is listed twice",
@@ -51,6 +51,22 @@ class Errors:
             "delete the span: an entity needs at least one visible character")
     E113 = ("span [{start}, {end}) '{text}' ({label}) {side} with the punctuation token '{punct}'",
             "brackets and sentence punctuation stay outside entities: {advice}")
+    E130 = ("label {label} contains {what}",
+            "labels are single words like PRODUCT or USED_PRICE (letters, digits, _ or -); "
+            "rename it in the annotation tool and export again")
+    E131 = ("text has an unpaired surrogate {char} at character {offset} (broken UTF-16 in the export)",
+            "the tool wrote half of an emoji or other character; re-export the file, or replace the character")
+    E132 = ("text has {length} characters, more than the tokenizer's limit of {limit}",
+            "split the document into smaller records (e.g. by paragraph), or raise nlp.max_length "
+            "if you really need one huge document")
+    E133 = ("… and {count} more overlapping span(s) in this record (only the first {cap} are listed)",
+            "a record with this many nested spans is usually a span-categorisation dataset, not NER: "
+            "keep one span per stretch of text, or use spaCy's spancat component")
+    E134 = ("the record's own tokens ('words' and 'spaces') do not spell its text",
+            "'words' is a list of non-empty tokens and 'spaces' one true/false per token; together "
+            "they must give exactly 'text' (drop both keys to let spaCy tokenize the text)")
+    E135 = ("text is only whitespace ({length} character(s)), so there is nothing to annotate",
+            "remove the record, or put the post's text into it")
     E120 = ("{count} annotation problem(s); the first: {first}",
             "course.annotations.validate() lists them all and course.annotations.fix() "
             "applies the safe fixes; spans are never dropped silently")
@@ -64,12 +80,42 @@ class Errors:
     E205 = ("cannot tell the format of '{path}' from its name",
             "pass it explicitly with --from/--to (one of: {choices})")
     E206 = ("{fmt} record is missing '{key}'", "{hint}")
-    E207 = ("token line '{line_text}' has no tag", "CoNLL/IOB2 lines are 'TOKEN<TAB>TAG'; blank lines separate documents")
-    E208 = ("tag '{tag}' is not IOB2", "tags are O, B-LABEL or I-LABEL")
-    E209 = ("'{tag}' continues an entity that was never started (previous tag '{prev}')",
-            "in IOB2 every entity starts with B-; change it to B-{label}")
+    E207 = ("token line '{line_text}' has no tag", "CoNLL lines are 'TOKEN TAG' (more columns are fine); "
+            "blank lines separate sentences")
+    E208 = ("tag '{tag}' in {column} is not a {scheme} tag",
+            "tags are O or PREFIX-LABEL; if the tags are in another column, choose it with "
+            "tag_column= (--tag-column), and the scheme with scheme= (--scheme IOB1, IOB2 or BIOES)")
+    E209 = ("'{tag}' continues an entity that was never started (previous tag '{prev}', scheme {scheme})",
+            "in IOB2 every entity starts with B-: change it to B-{label}, or read the file as "
+            "IOB1 (--scheme IOB1) if that is how it was written")
     E210 = ("cannot write {path}: {reason}", "check that the folder exists and is writable")
     E211 = ("{path} is not a spaCy DocBin file ({reason})", "create .spacy files with DocBin.to_disk or `python -m course convert`")
+    E220 = ("{path} is a folder, not a file", "give the path of one annotation file inside it")
+    E221 = ("{path} is not a regular file (a pipe, device or socket)",
+            "save the annotations to a file first, then read that file")
+    E222 = ("permission denied: cannot read {path}", "check the file's permissions (ls -l) or copy it somewhere you can read")
+    E224 = ("{fmt} '{key}' must be {expected}, got {got}", "{hint}")
+    E225 = ("{count} task(s) are binary accept/reject answers (e.g. ner.teach), which are not complete "
+            "gold annotations; they were not imported",
+            "train on complete annotations (ner.manual / ner.correct), or import them anyway with "
+            "accept_binary=True (--accept-binary) if you know every entity was marked")
+    E226 = ("this looks like a Label Studio JSON-MIN export (keys: {keys}), which keeps no offsets history "
+            "or annotation status", "export the project as JSON (not JSON-MIN, CSV or TSV) and read that file")
+    E227 = ("the task's results are {types}, not text spans (Labels over Text), so it has no entities to import",
+            "this is not an NER project: export a project that uses a Labels control over a Text object")
+    E228 = ("span [{start}, {end}) covers {got!r} but the tool's value.text is {want!r}",
+            "the offsets and the text disagree and value.text occurs nowhere in the task: "
+            "correct the span in Label Studio and export again")
+    E229 = ("'{tag}' after '{prev}' breaks the {scheme} scheme",
+            "in BIOES an entity is S-{label} alone or B-{label} (I-{label}…) E-{label}; "
+            "choose another --scheme if the file uses IOB1 or IOB2")
+    E230 = ("cannot write {what} into JSON", "JSON has no NaN, Infinity or lone surrogates: "
+            "replace the value in the record (e.g. with null) before writing")
+    E232 = ("unknown tagging scheme '{scheme}'", "choose one of: {choices}")
+    E233 = ("the line has {n} column(s), so tag column {column} does not exist",
+            "count columns from 0 (-1 is the last one) and pass the right one with --tag-column")
+    E212 = ("{count} record(s) have annotation problems; nothing was written",
+            "run `python -m course validate {path}` to see them, or use --fix")
 
     # --- E3xx: pretrained resources -------------------------------------------------
     E301 = ("the pretrained pipeline '{name}' is not installed",

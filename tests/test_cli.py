@@ -63,7 +63,11 @@ DEFECTS = {
     "E108": (sell((29, 33, "price")), [], "label 'price' on span [29, 33) '$450' differs only in case from 'PRICE'"),
     "E109": ({"text": SELL}, [], "record has no 'entities' key"),
     "E110": ({"text": SELL, "entities": [[8.0, 16, "PRODUCT"]]}, [], "entity #0 must be [start, end, \"LABEL\"]"),
-    "E111": ({"text": " ", "entities": []}, [], "text is empty"),
+    "E111": ({"text": "", "entities": []}, [], "text is empty"),
+    "E113": ({"text": "Selling (RTX 3080 FTW3 Ultra", "entities": [[8, 17, "PRODUCT"]]}, [],
+             "span [8, 17) '(RTX 3080' (PRODUCT) starts with the punctuation token '('"),
+    "E130": (sell((8, 16, "GPU MODEL")), [], "label 'GPU MODEL' contains whitespace ' '"),
+    "E131": ('{"text": "RTX \\ud83d 3080", "entities": []}', [], "unpaired surrogate '\\ud83d' at character 4"),
     "E112": (sell((16, 17, "PRODUCT")), [], "span [16, 17) (PRODUCT) covers only whitespace"),
     "E203": ('{"text": "WTB 3090", "entities": [}', [], "line is not valid JSON"),
 }
@@ -129,13 +133,24 @@ def test_valid_file_exits_0_and_prints_no_problem(cli, tmp_path):
     assert result.stdout == "" and "valid.jsonl: 3 record(s), ✓ no problems" in result.stderr
 
 
+def test_whitespace_only_text_without_entities_is_a_warning_and_converts(cli, tmp_path):
+    write_lines(tmp_path / "blank.jsonl", VALID, {"text": " ", "entities": []})
+    result = cli(["convert", "blank.jsonl", "out.spacy"], tmp_path)
+    assert_clean_exit(result, 0)
+    assert "blank.jsonl:2: warning E135 text is only whitespace" in result.stderr
+    assert "wrote 2 record(s) to out.spacy (spacy)" in result.stderr
+
+
 def test_validate_reads_other_formats(cli, tmp_path, nlp):
     dump(RECORDS, tmp_path / "posts.conll", "conll", nlp)
     assert_clean_exit(cli(["validate", "posts.conll"], tmp_path), 0)
     (tmp_path / "bad.conll").write_text("EVGA\tB-PRODUCT\n450\tI-PRICE\n", encoding="utf-8")
-    result = cli(["validate", "bad.conll"], tmp_path)
-    assert_clean_exit(result, 2)
-    assert result.stderr.startswith("error: bad.conll:2: E209 'I-PRICE' continues an entity")
+    result = cli(["validate", "bad.conll", "--scheme", "iob2"], tmp_path)
+    assert_clean_exit(result, 1)  # one bad sentence is a problem with its line; the rest is read
+    assert result.stdout.startswith("bad.conll:2: E209 'I-PRICE' continues an entity")
+    result = cli(["validate", "bad.conll"], tmp_path)  # I- after another label starts an entity in IOB1
+    assert_clean_exit(result, 0)
+    assert "read as CoNLL with IOB1 tags" in result.stderr
 
 
 def test_validate_lists_every_problem_in_line_order(cli, tmp_path):

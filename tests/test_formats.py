@@ -32,6 +32,11 @@ def write_lines(path: Path, *rows) -> Path:
     return path
 
 
+def plain(records: list[dict]) -> list[dict]:
+    """Only text and entities (CoNLL records also carry their own tokens)."""
+    return [{"text": r["text"], "entities": r["entities"]} for r in records]
+
+
 def entity_tokens(nlp, records) -> list[list[tuple[tuple[str, ...], str]]]:
     """Per record, each entity as (its tokens, label): what CoNLL keeps of a record."""
     return [[(tuple(t.text for t in e), e.label_) for e in doc.ents] for doc in to_docs(nlp, records)]
@@ -92,7 +97,7 @@ def test_conll_adjacent_entities_of_one_label_stay_apart(nlp, tmp_path):
     records = [{"text": "EVGA RTX 3080", "entities": [[0, 4, "PRODUCT"], [5, 13, "PRODUCT"]]}]
     path = dump(records, tmp_path / "two.conll", "conll", nlp)
     assert path.read_text() == "EVGA\tB-PRODUCT\nRTX\tB-PRODUCT\n3080\tI-PRODUCT\n"
-    assert load(path, "conll").records == records
+    assert plain(load(path, "conll").records) == records
 
 
 def test_conll_reader_accepts_docstart_and_extra_columns(tmp_path):
@@ -100,7 +105,8 @@ def test_conll_reader_accepts_docstart_and_extra_columns(tmp_path):
     path.write_text("-DOCSTART- -X- O O\n\n"
                     "EVGA NNP B-PRODUCT\nRTX NNP I-PRODUCT\nfor IN O\n$ $ B-PRICE\n450 CD I-PRICE\n")
     loaded = load(path)
-    assert loaded.records == [{"text": "EVGA RTX for $ 450", "entities": [[0, 8, "PRODUCT"], [13, 18, "PRICE"]]}]
+    assert plain(loaded.records) == [{"text": "EVGA RTX for $ 450", "entities": [[0, 8, "PRODUCT"], [13, 18, "PRICE"]]}]
+    assert loaded.records[0]["words"] == ["EVGA", "RTX", "for", "$", "450"]
     assert loaded.lines == [3]
 
 
@@ -135,12 +141,12 @@ def test_prodigy_import_skips_rejected_and_ignored_answers(tmp_path):
     assert loaded.skipped == [(2, "prodigy answer is 'reject'"), (3, "prodigy answer is 'ignore'")]
 
 
-def test_prodigy_task_without_text_names_the_line(tmp_path):
-    path = write_lines(tmp_path / "db-out.jsonl", {"text": SELL, "spans": []}, {"spans": []})
-    with pytest.raises(FormatError) as info:
-        load(path, "prodigy")
-    assert info.value.code == "E206" and info.value.where == f"{path}:2"
-    assert "Prodigy record is missing 'text'" in str(info.value)
+def test_prodigy_task_without_text_names_the_line_and_reading_goes_on(tmp_path):
+    path = write_lines(tmp_path / "db-out.jsonl", {"text": SELL, "spans": []}, {"spans": []}, {"text": POST})
+    loaded = load(path, "prodigy")
+    assert [(p.code, p.line) for p in loaded.problems] == [("E206", 2)]
+    assert "Prodigy record is missing 'text'" in loaded.problems[0].message
+    assert loaded.lines == [1, 3]
 
 
 # --- doccano ---------------------------------------------------------------------------
@@ -151,9 +157,9 @@ def test_doccano_label_key_and_older_labels_key(tmp_path):
                        {"id": 2, "text": POST, "labels": [[42, 46, "PRICE"]]},
                        {"id": 3, "text": "WTB 3090", "label": []})
     assert guess_format(path, reading=True) == "doccano"
-    assert load(path).records == [{"text": SELL, "entities": [[8, 16, "PRODUCT"], [29, 33, "PRICE"]]},
-                                  {"text": POST, "entities": [[42, 46, "PRICE"]]},
-                                  {"text": "WTB 3090", "entities": []}]
+    assert load(path).records == [{"text": SELL, "entities": [[8, 16, "PRODUCT"], [29, 33, "PRICE"]], "id": 1},
+                                  {"text": POST, "entities": [[42, 46, "PRICE"]], "id": 2},
+                                  {"text": "WTB 3090", "entities": [], "id": 3}]
 
 
 def test_doccano_dict_spans_with_offsets(tmp_path):
@@ -165,12 +171,13 @@ def test_doccano_dict_spans_with_offsets(tmp_path):
                                              {"text": POST, "entities": [[42, 46, "PRICE"]]}]
 
 
-def test_doccano_dict_span_without_offsets_is_a_format_error(tmp_path):
-    path = write_lines(tmp_path / "doccano.jsonl", {"text": SELL, "label": [{"start": 8, "end": 16, "label": "X"}]})
-    with pytest.raises(FormatError) as info:
-        load(path, "doccano")
-    assert info.value.code == "E206" and info.value.where == f"{path}:1"
-    assert "'start_offset'" in info.value.message
+def test_doccano_dict_span_without_offsets_is_a_problem_with_its_line(tmp_path):
+    path = write_lines(tmp_path / "doccano.jsonl", {"text": SELL, "label": [{"start": 8, "end": 16, "label": "X"}]},
+                       {"text": POST, "label": []})
+    loaded = load(path, "doccano")
+    assert [(p.code, p.line) for p in loaded.problems] == [("E224", 1)]
+    assert "start_offset" in loaded.problems[0].hint
+    assert loaded.lines == [2]
 
 
 def test_doccano_export_uses_the_label_key(nlp, tmp_path):
@@ -201,7 +208,9 @@ def test_labelstudio_takes_the_last_finished_annotation_and_skips_unfinished_tas
     loaded = load(path)
     assert loaded.records == [{"text": SELL, "entities": [[8, 16, "PRODUCT"]]}, {"text": "WTB 3090", "entities": []}]
     assert loaded.lines == [1, 4]
-    assert loaded.skipped == [(2, "no finished annotation"), (3, "no finished annotation")]
+    assert loaded.skipped == [(2, "Label Studio task 2: its annotation was skipped or cancelled"),
+                              (3, "Label Studio task 3: no annotation")]
+    assert loaded.notes == [f"{path}: result(s) that are not text spans were dropped: 1 choices"]
 
 
 def test_labelstudio_export_shape(nlp, tmp_path):
@@ -215,9 +224,8 @@ def test_labelstudio_export_shape(nlp, tmp_path):
 
 
 @pytest.mark.parametrize("content, code", [
-    ('{"data": {"text": "x"}}', "E206"),            # JSON-MIN style: not a list of tasks
-    ('[{"data": {"body": "x"}}]', "E206"),          # text field named differently
-    ('[{"data": {"text": "x"}, "annotations": [{"result": [{"type": "labels", "value": {"start": 0}}]}]}]', "E206"),
+    ('{"text": "x", "label": []}', "E206"),  # not a list of tasks
+    ('[{"id": 1, "text": "x", "label": [{"start": 0, "end": 1, "labels": ["A"]}]}]', "E226"),  # JSON-MIN
     ('[{"data": \n{"text": "x"}', "E203"),
 ])
 def test_labelstudio_bad_exports_are_format_errors(tmp_path, content, code):
@@ -228,28 +236,46 @@ def test_labelstudio_bad_exports_are_format_errors(tmp_path, content, code):
     assert info.value.code == code and str(path) in info.value.where
 
 
+@pytest.mark.parametrize("content, code", [
+    ('[{"data": {"body": "x"}}]', "E206"),  # text field named differently
+    ('[{"data": {"text": "x"}, "annotations": [{"result": [{"type": "labels", "value": {"start": 0, "labels": ["A"]}}]}]}]',
+     "E206"),
+    ('[{"data": {"text": "x"}, "annotations": [{"result": ["labels"]}]}]', "E224"),  # result item not an object
+    ('[{"data": {"text": "x"}, "annotations": [{"result": 3}]}]', "E224"),
+    ('[{"data": {"text": "x"}, "annotations": "done"}]', "E224"),
+    ('[7]', "E224"),
+])
+def test_labelstudio_bad_tasks_are_problems_and_the_next_task_is_read(tmp_path, content, code):
+    tasks = json.loads(content) + [{"data": {"text": "WTB 3090"}, "annotations": [{"result": []}]}]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    loaded = load(path)
+    assert [(p.code, p.line, p.source) for p in loaded.problems] == [(code, 1, str(path))]
+    assert loaded.records == [{"text": "WTB 3090", "entities": []}] and loaded.lines == [2]
+
+
 # --- CoNLL errors ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, code, line, shown", [
     ("EVGA\tB-PRODUCT\nRTX\n", "E207", 2, "token line 'RTX' has no tag"),
-    ("EVGA\tB-PRODUCT\n\nRTX\tPRODUCT\n", "E208", 3, "tag 'PRODUCT' is not IOB2"),
-    ("RTX\tB-\n", "E208", 1, "tag 'B-' is not IOB2"),
+    ("EVGA\tB-PRODUCT\n\nRTX\tPRODUCT\n", "E208", 3, "tag 'PRODUCT' in the last column is not a IOB2 tag"),
+    ("RTX\tB-\n", "E208", 1, "tag 'B-' in the last column is not a IOB2 tag"),
     ("for\tO\n$\tO\n450\tI-PRICE\n", "E209", 3,
-     "'I-PRICE' continues an entity that was never started (previous tag 'O')"),
+     "'I-PRICE' continues an entity that was never started (previous tag 'O', scheme IOB2)"),
     ("RTX\tB-PRODUCT\n3080\tI-PRICE\n", "E209", 2, "previous tag 'B-PRODUCT'"),
     ("RTX\tB-PRODUCT\n\n3080\tI-PRODUCT\n", "E209", 3, "previous tag 'O'"),  # entities do not cross documents
 ])
-def test_conll_errors_name_the_line(tmp_path, body, code, line, shown):
+def test_conll_errors_name_the_line_and_the_next_sentence_is_read(tmp_path, body, code, line, shown):
     path = tmp_path / "bad.conll"
-    path.write_text(body, encoding="utf-8")
-    with pytest.raises(FormatError) as info:
-        load(path)
-    err = info.value
-    assert err.code == code and err.where == f"{path}:{line}"
+    path.write_text(body + "\nWTB\tO\n", encoding="utf-8")
+    loaded = load(path, scheme="IOB2")
+    (err,) = loaded.problems
+    assert err.code == code and err.line == line and err.source == str(path)
     assert shown in err.message
-    assert err.line().startswith(f"{path}:{line}: {code} ")
+    assert err.format().startswith(f"{path}:{line}: {code} ")
     if code == "E209":
-        assert err.hint.endswith(f"change it to B-{body.split('I-')[1].split()[0]}")
+        assert f"change it to B-{body.split('I-')[1].split()[0]}" in err.hint
+    assert loaded.records[-1]["text"] == "WTB"
 
 
 # --- unreadable files -------------------------------------------------------------------
@@ -277,6 +303,7 @@ def test_non_utf8_file_is_e202(tmp_path):
     with pytest.raises(FormatError) as info:
         load(path, "jsonl")
     assert info.value.code == "E202" and info.value.message == f"cannot read {path}: not UTF-8 text"
+    assert info.value.where == f"{path}:1"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -320,10 +347,15 @@ def test_jsonl_output_is_canonical_and_unknown_names_are_e205(tmp_path):
     assert info.value.code == "E205" and "--from/--to" in info.value.hint
 
 
-def test_jsonl_input_is_sniffed_from_the_first_object(tmp_path):
-    path = write_lines(tmp_path / "mixed.jsonl", "[1, 2]", "", {"text": "x", "spans": []}, RECORDS[0])
-    assert guess_format(path, reading=True) == "prodigy"  # the list on line 1 is not an object
+def test_jsonl_input_is_sniffed_from_many_objects_not_the_first(tmp_path):
+    prodigy = [{"text": "x", "_input_hash": 1, "answer": "accept"}]  # Prodigy leaves out empty spans
+    prodigy += [{"text": SELL, "spans": [{"start": 8, "end": 16, "label": "PRODUCT"}], "answer": "accept"}] * 3
+    path = write_lines(tmp_path / "mixed.jsonl", "[1, 2]", "", {"text": "bare"}, *prodigy)
+    assert guess_format(path, reading=True) == "prodigy"
     assert guess_format(write_lines(tmp_path / "plain.jsonl", *RECORDS), reading=True) == "jsonl"
+    extra = [{**r, "spans": ["kept by another tool"]} for r in RECORDS]  # canonical with an extra key
+    path = write_lines(tmp_path / "extra.jsonl", *extra)
+    assert guess_format(path, reading=True) == "jsonl" and load(path).records == extra
 
 
 def test_unknown_format_is_e204(tmp_path):

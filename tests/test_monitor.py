@@ -1,7 +1,6 @@
 """course/monitor.py: review queue, threshold table, drift signals."""
 from __future__ import annotations
 
-import pytest
 import spacy
 
 from course import monitor, predict

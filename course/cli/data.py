@@ -6,7 +6,17 @@ import os
 import sys
 from collections import Counter
 
-from .common import OK, PROBLEMS, blank, load_checked, parse_labels, refuse
+from .common import (
+    OK,
+    PROBLEMS,
+    add_input_options,
+    blank,
+    load_checked,
+    parse_labels,
+    reader_options,
+    refuse,
+    report_side_notes,
+)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -14,19 +24,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from ..files import atomic_write_text
 
     nlp = blank()
-    loaded, problems = load_checked(args.file, args.format, nlp, parse_labels(args.labels))
+    loaded, problems = load_checked(args.file, args.format, nlp, parse_labels(args.labels), **reader_options(args))
     for problem in problems:
         print(problem.format())
     if args.fix:
         if loaded.problems:
             print(f"nothing written to {args.fix}: fix the unreadable line(s) first", file=sys.stderr)
             return PROBLEMS
-        import json
+        from ..formats.jsonl import jsonl_lines
 
         fixed = fix(loaded.records, nlp, parse_labels(args.labels), source=args.file, lines=loaded.lines)
         for change in fixed.changes:
             print(change.format())
-        atomic_write_text(args.fix, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in fixed.records))
+        atomic_write_text(args.fix, "".join(jsonl_lines(fixed.records, args.file, loaded.lines)))
         left = len(fixed.remaining)
         print(f"wrote {len(fixed.records)} record(s) to {args.fix}: {len(fixed.changes)} change(s), "
               f"{left} problem(s) still need a decision", file=sys.stderr)
@@ -38,27 +48,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from ..formats import dump, guess_format
+    from ..formats import guess_format, iter_records
+    from ..formats.stream import convert_file
 
     nlp = blank()
     out_format = args.to_format or guess_format(args.output, reading=False)
-    loaded, problems = load_checked(args.input, args.from_format, nlp)
-    if problems:
-        return refuse(problems, f"nothing written to {args.output}", args.input)
-    dump(loaded.records, args.output, out_format, nlp)
-    print(f"wrote {len(loaded.records)} record(s) to {args.output} ({out_format})", file=sys.stderr)
+    in_format = args.from_format or guess_format(args.input, reading=True)
+    options = reader_options(args)
+    result = convert_file(lambda: iter_records(args.input, in_format, nlp, **options), args.output, out_format,
+                          nlp, source=args.input)
+    report_side_notes(args.input, result, result.warnings)
+    if result.problems:
+        return refuse(sorted(result.problems, key=lambda p: p.line), f"nothing written to {args.output}",
+                      args.input)
+    skipped = f", {len(result.skipped)} skipped (listed above)" if result.skipped else ""
+    print(f"wrote {result.written} record(s) to {args.output} ({out_format}): {result.entities} entities"
+          f"{skipped}", file=sys.stderr)
     return OK
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from ..annotations import validate
-    from ..formats import load
+    from ..annotations import make_doc
 
     nlp = blank()
-    loaded = load(args.file, args.format, nlp)
-    report = validate(loaded.records, nlp, source=args.file, lines=loaded.lines)
+    loaded, problems = load_checked(args.file, args.format, nlp, **reader_options(args))
+    bad = {p.index for p in problems if p.source == args.file and p.code.startswith("E1")}
     records = [r for r in loaded.records if isinstance(r, dict) and isinstance(r.get("text"), str)]
-    n_tokens = sum(len(nlp.make_doc(r["text"])) for r in records)
+    # tokens only of records that tokenize (a 2M-character text or broken "words" is reported instead)
+    n_tokens = sum(len(make_doc(nlp, r)) for i, r in enumerate(loaded.records)
+                   if isinstance(r, dict) and isinstance(r.get("text"), str) and i not in bad)
     ents = [r["entities"] if isinstance(r.get("entities"), list) else [] for r in records]  # E110 is reported
     labels = Counter(e[2] for es in ents for e in es
                      if isinstance(e, (list, tuple)) and len(e) == 3 and isinstance(e[2], str))
@@ -71,9 +89,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"{'':{width}}  {os.path.basename(args.file)}")
     for key, value in rows:
         print(f"{key:<{width}}  {value:>8}")
-    problems = len(report) + len(loaded.problems)
     if problems:
-        print(f"✗ {problems} problem(s): run `python -m course validate {args.file}`", file=sys.stderr)
+        print(f"✗ {len(problems)} problem(s): run `python -m course validate {args.file}` to see them",
+              file=sys.stderr)
     return PROBLEMS if problems else OK
 
 
@@ -85,17 +103,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file")
     p.add_argument("--labels", help="comma-separated allowed labels, e.g. PRODUCT,PRICE")
     p.add_argument("--fix", metavar="OUT", help="write a copy with the safe fixes applied (canonical JSONL)")
-    p.add_argument("--format", choices=FORMATS, help="input format (default: from the file name)")
+    add_input_options(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("convert", help="convert between annotation formats")
     p.add_argument("input")
     p.add_argument("output")
-    p.add_argument("--from", dest="from_format", choices=FORMATS, help="input format (default: from the name)")
+    add_input_options(p, format_flag="--from", dest="from_format")
     p.add_argument("--to", dest="to_format", choices=FORMATS, help="output format (default: from the name)")
     p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("stats", help="documents, tokens and entities per label")
     p.add_argument("file")
-    p.add_argument("--format", choices=FORMATS, help="input format (default: from the file name)")
+    add_input_options(p)
     p.set_defaults(func=cmd_stats)

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .common import OK, PROBLEMS, load_checked, parse_labels, refuse
+from .common import OK, PROBLEMS, add_input_options, load_checked, parse_labels, reader_options, refuse
 
 
 def _positive_int(value: str) -> int:
@@ -27,7 +27,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     problems: list = []
     for name in ("train", "dev"):
         path = getattr(args, name)
-        loaded, found = load_checked(path, nlp=nlp, labels=labels)
+        loaded, found = load_checked(path, args.format, nlp, labels, **reader_options(args))
         if not loaded.records and not loaded.problems:
             raise TrainingError("E403" if name == "train" else "E409", path=path)
         data[name], problems = loaded.records, problems + found
@@ -50,7 +50,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     nlp = load_model(args.model)
     labels = parse_labels(args.labels)
-    loaded, problems = load_checked(args.file, args.format, nlp, labels)
+    loaded, problems = load_checked(args.file, args.format, nlp, labels, **reader_options(args))
     bad = {p.index for p in problems if p not in loaded.problems}  # unreadable lines are not in records
     keep = [i for i in range(len(loaded.records)) if i not in bad]
     skipped = len(bad) + len(loaded.problems)
@@ -75,7 +75,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `train` and `evaluate` to the CLI."""
-    from ..formats import FORMATS
     from ..train import BASES
 
     p = sub.add_parser("train", help="train an NER model from annotated files (spacy train + a course config)")
@@ -86,6 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=_positive_int, default=20, help="passes over the training data")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--labels", help="comma-separated allowed labels, e.g. PRODUCT,PRICE (default: any)")
+    add_input_options(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="score a trained pipeline on annotated data")
@@ -93,7 +93,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="annotated data (JSONL, Prodigy, doccano, Label Studio, CoNLL, .spacy)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--labels", help="comma-separated labels to evaluate, e.g. PRODUCT,PRICE")
-    p.add_argument("--format", choices=FORMATS, help="input format (default: from the file name)")
+    add_input_options(p)
     p.add_argument("--skip-invalid", action="store_true",
                    help="score the valid records and report the invalid ones (exit 1) instead of refusing")
     p.set_defaults(func=cmd_evaluate)
