@@ -24,6 +24,7 @@ does not parse is reported as unparsed. The counter reads sources only and never
 
     python bench/api_calls.py [--json] [--names] [NOTEBOOK_SOURCE ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,9 @@ from pathlib import Path
 import jupytext
 
 ROOT = Path(__file__).resolve().parents[1]
-NLP = frozenset({"nlp", "doc", "ner", "ruler", "example", "examples", "optimizer", "span", "token", "doc_bin",
-                 "scorer"})
+NLP = frozenset(
+    {"nlp", "doc", "ner", "ruler", "example", "examples", "optimizer", "span", "token", "doc_bin", "scorer"}
+)
 CONTAINER_METHODS = frozenset({"items", "keys", "values", "get", "append", "extend", "copy", "sort", "count", "index"})
 HELPER_ROOTS = ("course",)
 SPACY_ROOTS = ("spacy", "thinc")
@@ -55,11 +57,16 @@ class Counts:
     other: int = 0
     cells: int = 0
     unparsed: int = 0
-    names: dict[str, Counter] = field(default_factory=lambda: {"helper": Counter(), "helper_object": Counter(),
-                                                               "spacy": Counter()})
+    names: dict[str, Counter] = field(
+        default_factory=lambda: {"helper": Counter(), "helper_object": Counter(), "spacy": Counter()}
+    )
 
     def add(self, other: Counts) -> None:
-        self.helper, self.spacy, self.other = self.helper + other.helper, self.spacy + other.spacy, self.other + other.other
+        self.helper, self.spacy, self.other = (
+            self.helper + other.helper,
+            self.spacy + other.spacy,
+            self.other + other.other,
+        )
         self.helper_object += other.helper_object
         self.cells, self.unparsed = self.cells + other.cells, self.unparsed + other.unparsed
         for kind in self.names:
@@ -138,8 +145,12 @@ class _Scope:
             if isinstance(node, ast.Call):
                 root = _root(node.func)
                 kind = self.of(root)
-                if kind == "spacy" and isinstance(node.func, ast.Attribute) and node.func.attr in CONTAINER_METHODS \
-                        and root not in NLP:
+                if (
+                    kind == "spacy"
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in CONTAINER_METHODS
+                    and root not in NLP
+                ):
                     kind = "other"
                 if kind == "other":
                     counts.other += 1
@@ -165,7 +176,8 @@ def _assignment(stmt: ast.stmt) -> tuple[list[ast.expr], ast.expr | None]:
         return [stmt.target], stmt.iter
     if isinstance(stmt, ast.With):
         return [i.optional_vars for i in stmt.items if i.optional_vars is not None], (
-            stmt.items[0].context_expr if stmt.items else None)
+            stmt.items[0].context_expr if stmt.items else None
+        )
     return [], None
 
 
@@ -202,16 +214,33 @@ def main(argv: list[str] | None = None) -> int:
     for counts in per_notebook.values():
         total.add(counts)
     if args.json:
-        print(json.dumps({name: {"helper": c.helper, "helper_object": c.helper_object, "spacy": c.spacy, "other": c.other, "cells": c.cells,
-                                 "unparsed": c.unparsed} for name, c in {**per_notebook, "total": total}.items()},
-                         indent=2))
+        print(
+            json.dumps(
+                {
+                    name: {
+                        "helper": c.helper,
+                        "helper_object": c.helper_object,
+                        "spacy": c.spacy,
+                        "other": c.other,
+                        "cells": c.cells,
+                        "unparsed": c.unparsed,
+                    }
+                    for name, c in {**per_notebook, "total": total}.items()
+                },
+                indent=2,
+            )
+        )
         return 0
     width = max([len(name) for name in per_notebook] + [5])
-    print(f"{'notebook':<{width}}  {'helper':>6}  {'helper obj':>10}  {'spacy':>6}  {'other':>6}  {'cells':>5}  "
-          f"{'unparsed':>8}")
+    print(
+        f"{'notebook':<{width}}  {'helper':>6}  {'helper obj':>10}  {'spacy':>6}  {'other':>6}  {'cells':>5}  "
+        f"{'unparsed':>8}"
+    )
     for name, c in [*per_notebook.items(), ("total", total)]:
-        print(f"{name:<{width}}  {c.helper:>6}  {c.helper_object:>10}  {c.spacy:>6}  {c.other:>6}  {c.cells:>5}  "
-              f"{c.unparsed:>8}")
+        print(
+            f"{name:<{width}}  {c.helper:>6}  {c.helper_object:>10}  {c.spacy:>6}  {c.other:>6}  {c.cells:>5}  "
+            f"{c.unparsed:>8}"
+        )
     if args.names:
         for kind in ("helper", "helper_object", "spacy"):
             shown = ", ".join(f"{name} {n}" for name, n in total.names[kind].most_common(25))

@@ -7,6 +7,7 @@ wall time of each and the ratio course / spacy. Goal: ≤ 1.0×.
 
     python bench/cli_startup.py [--repeat 5] [--json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-POST = {"text": "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra [W] $450 shipped",
-        "entities": [[1, 7, "LOCATION"], [13, 37, "PRODUCT"], [42, 46, "PRICE"]]}
+POST = {
+    "text": "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra [W] $450 shipped",
+    "entities": [[1, 7, "LOCATION"], [13, 37, "PRODUCT"], [42, 46, "PRICE"]],
+}
 
 
 def wall_time(args: list[str], cwd: Path, env: dict[str, str]) -> float:

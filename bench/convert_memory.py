@@ -7,6 +7,7 @@ another checkout (e.g. the code before the change) to compare. Extrapolate linea
 
     PYTHONPATH=$PWD python bench/convert_memory.py [--records 200000] [--course-root DIR] [--cap-mb 8192]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-CHILD = r'''
+CHILD = r"""
 import resource, runpy, sys, time
 cap = int(sys.argv[1]) * 2**20
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
@@ -39,7 +40,7 @@ except MemoryError:
     code = "MemoryError"
 print(f"RESULT {time.perf_counter() - started:.1f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} "
       f"{code}", file=sys.stderr)
-'''
+"""
 
 PRODUCTS = ["RTX 3080", "GTX 1080 Ti", "Steam Deck OLED", "Ryzen 7 5800X", "ThinkPad X1", "iPad Air"]
 PLACES = ["Austin", "Berlin", "München", "Portland", "Lyon"]
@@ -60,8 +61,14 @@ def generate(path: Path, n: int) -> None:
 
 
 def run(root: str, cap: int, mode: str, *args: str) -> tuple[float, float, str]:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(cap), mode, *args], capture_output=True, text=True,
-                          cwd=root, env={"PYTHONPATH": root, "PATH": "/usr/bin:/bin"}, timeout=3600)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(cap), mode, *args],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={"PYTHONPATH": root, "PATH": "/usr/bin:/bin"},
+        timeout=3600,
+    )
     line = next((x for x in proc.stderr.splitlines() if x.startswith("RESULT ")), "RESULT nan nan crashed")
     _, seconds, rss, code = line.split(" ", 3)
     return float(seconds), float(rss), code
@@ -81,9 +88,13 @@ def main() -> int:
         base_s, base_mb, _ = run(args.course_root, args.cap_mb, "json", str(src))
         print(f"  json alone      {base_s:7.1f} s  {base_mb:6.0f} MB")
         for fmt in args.outputs.split(","):
-            s, mb, code = run(args.course_root, args.cap_mb, "convert", "convert", str(src), str(Path(tmp) / f"out.{fmt}"))
-            print(f"  convert → {fmt:<5} {s:7.1f} s  {mb:6.0f} MB  rc {code}  "
-                  f"(×{s / base_s:.1f} time, ×{mb / base_mb:.1f} memory of json alone)")
+            s, mb, code = run(
+                args.course_root, args.cap_mb, "convert", "convert", str(src), str(Path(tmp) / f"out.{fmt}")
+            )
+            print(
+                f"  convert → {fmt:<5} {s:7.1f} s  {mb:6.0f} MB  rc {code}  "
+                f"(×{s / base_s:.1f} time, ×{mb / base_mb:.1f} memory of json alone)"
+            )
     return 0
 
 

@@ -7,6 +7,7 @@ Notebook 04 trains each variant once (seed 0) while you watch; this script repea
 with more seeds so that the notebook can tell a real difference from seed noise. Same
 variants, epochs and data as the notebook (course.inside.VARIANTS, train.jsonl, dev.jsonl).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course import formats, inside, settings  # noqa: E402
+from course import formats, inside, settings
 
 DEFAULT_OUT = ROOT / "bench" / "inside_ablation.json"
 
@@ -35,8 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         frame = inside.run_ablation([variant], train_records, dev_records, epochs=args.epochs, seeds=args.seeds)
         runs.extend(frame.to_dict(orient="records"))
         print(frame[["variant", "seed", "micro", "cpu_seconds"]].to_string(index=False, header=False), flush=True)
-    args.out.write_text(json.dumps({"epochs": args.epochs, "seeds": args.seeds, "runs": runs}, indent=1) + "\n",
-                        encoding="utf-8")
+    args.out.write_text(
+        json.dumps({"epochs": args.epochs, "seeds": args.seeds, "runs": runs}, indent=1) + "\n", encoding="utf-8"
+    )
     print("wrote", args.out)
     return 0
 

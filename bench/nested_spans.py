@@ -5,6 +5,7 @@ quadratic behaviour cannot take the shared machine down) and prints seconds and 
 
     PYTHONPATH=$PWD python bench/nested_spans.py [--course-root DIR] [--cap-mb 2048]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-CHILD = r'''
+CHILD = r"""
 import resource, sys, time
 cap = int(sys.argv[1]) * 2**20
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
@@ -30,7 +31,7 @@ report = validate([{"text": text, "entities": spans}], nlp)
 size = sum(len(p.message) + len(p.hint) for p in report.problems)
 print(f"{time.perf_counter() - started:.1f} s, {len(report.problems)} problem(s), {size / 1e6:.1f} MB of messages, "
       f"text {len(text)} chars")
-'''
+"""
 
 
 def main() -> int:
@@ -39,13 +40,21 @@ def main() -> int:
     parser.add_argument("--cap-mb", type=int, default=2048)
     args = parser.parse_args()
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(args.cap_mb)], capture_output=True, text=True,
-                          cwd=args.course_root, env={"PYTHONPATH": args.course_root, "PATH": "/usr/bin:/bin"}, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(args.cap_mb)],
+        capture_output=True,
+        text=True,
+        cwd=args.course_root,
+        env={"PYTHONPATH": args.course_root, "PATH": "/usr/bin:/bin"},
+        timeout=900,
+    )
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     outcome = proc.stdout.strip() or (proc.stderr.strip().splitlines() or ["?"])[-1][:120]
-    print(f"course from {args.course_root}: rc {proc.returncode}, wall {wall:.1f} s, peak RSS {peak:.0f} MB "
-          f"(cap {args.cap_mb} MB): {outcome}")
+    print(
+        f"course from {args.course_root}: rc {proc.returncode}, wall {wall:.1f} s, peak RSS {peak:.0f} MB "
+        f"(cap {args.cap_mb} MB): {outcome}"
+    )
     return 0
 
 

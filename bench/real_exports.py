@@ -7,6 +7,7 @@ and why, so that any loss is visible. Skips cleanly when the folder is absent.
 
     PYTHONPATH=$PWD python bench/real_exports.py [FOLDER]
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,11 @@ def source_entities(path: Path) -> int:
             done = [a for a in annotations if not a.get("was_cancelled") and not a.get("skipped")]
             if done:
                 newest = max(enumerate(done), key=lambda ia: (str(ia[1].get("created_at") or ""), ia[0]))[1]
-                total += sum(len(r["value"].get("labels", [])) if isinstance(r["value"].get("labels"), list) else 1
-                             for r in newest.get("result", []) if r.get("type") == "labels")
+                total += sum(
+                    len(r["value"].get("labels", [])) if isinstance(r["value"].get("labels"), list) else 1
+                    for r in newest.get("result", [])
+                    if r.get("type") == "labels"
+                )
         return total
     total = 0
     for line in text.split("\n"):
@@ -57,15 +61,16 @@ def docbin_entities(path: Path) -> int:
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "course", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "course", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def reasons(stderr: str, stdout: str) -> str:
     """Count the skipped/refused records per reason (code or 'skipped (...)')."""
     found: dict[str, int] = {}
     for line in (stdout + stderr).splitlines():
-        m = re.search(r":\d+: (?:warning )?(E\d{3})", line) or re.search(r"skipped \((.*?)\)", line)
+        m = re.search(r":\d+: (?:warning )?(N\d{3})", line) or re.search(r"skipped \((.*?)\)", line)
         if m:
             key = re.sub(r"task \d+", "task N", m.group(1))
             found[key] = found.get(key, 0) + 1
@@ -89,9 +94,11 @@ def main(folder: Path) -> int:
             stats = run("stats", str(path), cwd=Path(tmp))
             m = re.search(r"^entities\s+(\d+)", stats.stdout, re.M)
             n_out = docbin_entities(out) if convert.returncode == 0 and out.exists() else 0
-            print(f"{path.name:<42} {source_entities(path):>5} {n_out:>5} {m.group(1) if m else '-':>5}  "
-                  f"{validate.returncode}/{convert.returncode}/{stats.returncode}      "
-                  f"{reasons(validate.stderr, validate.stdout)}")
+            print(
+                f"{path.name:<42} {source_entities(path):>5} {n_out:>5} {m.group(1) if m else '-':>5}  "
+                f"{validate.returncode}/{convert.returncode}/{stats.returncode}      "
+                f"{reasons(validate.stderr, validate.stdout)}"
+            )
     return 0
 
 

@@ -12,6 +12,7 @@ Runs, each in its own process:
   bench/cli_startup.py --json             `python -m course validate` vs `python -m spacy info`
 Machines are noisy, so speed is reported as ratios next to the raw numbers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,14 @@ LIMITS = {"07_fine_tuning": 600}  # learner-mode seconds; everything else 300
 def run_json(script: str, *args: str) -> dict:
     """Run a bench script with --json and parse the last line of its output."""
     env = {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, str(BENCH / script), *args, "--json"], cwd=ROOT, env=env,
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(BENCH / script), *args, "--json"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -62,27 +69,45 @@ def render(times: dict | None, throughput: dict, validation: dict, scores: dict,
         f"Python {platform.python_version()}, spaCy {spacy.__version__}, one thread.",
     ]
     if times:
-        rows = [[name, f"{t.get('fast', float('nan')):.0f}", f"{t.get('learner', float('nan')):.0f}",
-                 LIMITS.get(name, 300), "✓" if t.get("learner", 1e9) <= LIMITS.get(name, 300)
-                 and t.get("fast", 1e9) <= 90 else "✗"]
-                for name, t in sorted(times.items())]
-        parts += ["## Notebook execution time (seconds, fresh kernel, top to bottom)",
-                  table(["notebook", "fast mode", "learner mode", "learner limit", "within limits"], rows),
-                  "Fast mode (`COURSE_FAST=1`, what CI runs) must stay under 90 s per notebook."]
-    parts += ["## Training throughput: `train_blank` vs `spacy train`",
-              table(["", "value"], [[k, v] for k, v in throughput.items()]),
-              f"Ratio (goal ≥ 0.9): **{throughput.get('ratio')}**",
-              "## Validation speed: `annotations.validate` vs `offsets_to_biluo_tags`",
-              table(["", "value"], [[k, v] for k, v in validation.items()]),
-              f"Ratio (goal ≤ 1.2): **{validation.get('ratio')}**",
-              "## CLI start-up: `python -m course validate` (one line) vs `python -m spacy info`",
-              table(["", "value"], [[k, v] for k, v in startup.items()]),
-              f"Ratio of the medians (goal ≤ 1.0): **{startup.get('ratio')}**",
-              "## Test-set F1 per model (strict, learner-mode settings)"]
+        rows = [
+            [
+                name,
+                f"{t.get('fast', float('nan')):.0f}",
+                f"{t.get('learner', float('nan')):.0f}",
+                LIMITS.get(name, 300),
+                "✓" if t.get("learner", 1e9) <= LIMITS.get(name, 300) and t.get("fast", 1e9) <= 90 else "✗",
+            ]
+            for name, t in sorted(times.items())
+        ]
+        parts += [
+            "## Notebook execution time (seconds, fresh kernel, top to bottom)",
+            table(["notebook", "fast mode", "learner mode", "learner limit", "within limits"], rows),
+            "Fast mode (`COURSE_FAST=1`, what CI runs) must stay under 90 s per notebook.",
+        ]
+    parts += [
+        "## Training throughput: `train_blank` vs `spacy train`",
+        table(["", "value"], [[k, v] for k, v in throughput.items()]),
+        f"Ratio (goal ≥ 0.9): **{throughput.get('ratio')}**",
+        "## Validation speed: `annotations.validate` vs `offsets_to_biluo_tags`",
+        table(["", "value"], [[k, v] for k, v in validation.items()]),
+        f"Ratio (goal ≤ 1.2): **{validation.get('ratio')}**",
+        "## CLI start-up: `python -m course validate` (one line) vs `python -m spacy info`",
+        table(["", "value"], [[k, v] for k, v in startup.items()]),
+        f"Ratio of the medians (goal ≤ 1.0): **{startup.get('ratio')}**",
+        "## Test-set F1 per model (strict, learner-mode settings)",
+    ]
     labels = sorted({label for s in scores.values() for label in s.get("per_label", {})})
-    rows = [[name, s["micro"]["f"], *(s["per_label"].get(l, {}).get("f", "") for l in labels),
-             s.get("train_seconds", ""), s.get("size_mb", ""), s.get("words_per_second", "")]
-            for name, s in scores.items()]
+    rows = [
+        [
+            name,
+            s["micro"]["f"],
+            *(s["per_label"].get(l, {}).get("f", "") for l in labels),
+            s.get("train_seconds", ""),
+            s.get("size_mb", ""),
+            s.get("words_per_second", ""),
+        ]
+        for name, s in scores.items()
+    ]
     parts.append(table(["model", "micro F1", *labels, "train s", "size MB", "words/s"], rows))
     return "\n\n".join(parts) + "\n"
 
@@ -90,8 +115,11 @@ def render(times: dict | None, throughput: dict, validation: dict, scores: dict,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-notebooks", action="store_true", help="keep the notebook table out")
-    parser.add_argument("--reuse-timings", action="store_true",
-                        help="read bench/timings-{fast,learner}.json instead of running the notebooks")
+    parser.add_argument(
+        "--reuse-timings",
+        action="store_true",
+        help="read bench/timings-{fast,learner}.json instead of running the notebooks",
+    )
     args = parser.parse_args()
     times: dict | None
     if args.skip_notebooks:
@@ -103,8 +131,13 @@ def main() -> int:
                 times.setdefault(name, {})[mode] = seconds
     else:
         times = notebook_times()
-    report = render(times, run_json("train_throughput.py"), run_json("validate_speed.py"),
-                    run_json("model_scores.py"), run_json("cli_startup.py"))
+    report = render(
+        times,
+        run_json("train_throughput.py"),
+        run_json("validate_speed.py"),
+        run_json("model_scores.py"),
+        run_json("cli_startup.py"),
+    )
     (BENCH / "RESULTS.md").write_text(report, encoding="utf-8")
     print(report)
     return 0

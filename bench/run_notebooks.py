@@ -50,8 +50,13 @@ def run(source: Path, *, fast: bool, write: bool, timeout: int = 1800) -> float:
     backup = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(source.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(source.parent)}},
+    )
     start = time.perf_counter()
     try:
         client.execute()

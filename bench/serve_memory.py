@@ -23,6 +23,7 @@ Measured here (2 shared cores, 4,000 requests): RSS +14.1 MB and vocab strings 4
 request). Worst 5 KB request: 13.0 s CPU (5,000 `$`, answered 200) → 0.004 s (422);
 5 KB of emoji 0.70 s → 0.004 s; the worst request still accepted (512 tokens of `$`) 0.23 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,6 +78,7 @@ def new_words(n: int, seed: int = 0) -> list[str]:
 
     def word() -> str:
         return "".join(rng.choice(string.ascii_lowercase) for _ in range(9))
+
     return [f"Selling my {word()} {word()} for ${i % 900 + 50} in {word()}, ask {word()}" for i in range(n)]
 
 
@@ -91,9 +93,15 @@ def memory_run(n: int, bounded: bool, model_path: str | None) -> dict:
     for text in new_words(n):
         assert http.post("/entities", json={"text": text}).status_code == 200
     cpu = time.process_time() - start
-    return {"bounded": bounded, "n": n, "rss_before_mb": round(before, 1), "rss_after_mb": round(rss_mb(), 1),
-            "strings_before": strings_before, "strings_after": len(nlp.vocab.strings),
-            "cpu_ms_per_request": round(cpu / n * 1000, 2)}
+    return {
+        "bounded": bounded,
+        "n": n,
+        "rss_before_mb": round(before, 1),
+        "rss_after_mb": round(rss_mb(), 1),
+        "strings_before": strings_before,
+        "strings_after": len(nlp.vocab.strings),
+        "cpu_ms_per_request": round(cpu / n * 1000, 2),
+    }
 
 
 def cpu_run(model_path: str | None) -> dict:
@@ -101,7 +109,9 @@ def cpu_run(model_path: str | None) -> dict:
     from course import serve
 
     nlp = model(model_path)
-    runs = [serve.MAX_WORD_CHARS] * (serve.MAX_TOKENS // serve.MAX_WORD_CHARS) + [serve.MAX_TOKENS % serve.MAX_WORD_CHARS]
+    runs = [serve.MAX_WORD_CHARS] * (serve.MAX_TOKENS // serve.MAX_WORD_CHARS) + [
+        serve.MAX_TOKENS % serve.MAX_WORD_CHARS
+    ]
     longest = " ".join("$" * n for n in runs if n)  # MAX_TOKENS tokens in runs the limit accepts
     worst = {**WORST, f"{serve.MAX_TOKENS} tokens of $ (the worst accepted)": longest}
     out = {"max_tokens": serve.MAX_TOKENS}
@@ -135,17 +145,21 @@ def main() -> int:
     if args.child:
         print(json.dumps(memory_run(args.n, args.child == "bounded", args.model)))
         return 0
-    result = {"memory": [run_child(["--child", mode, "--n", str(args.n), *extra]) for mode in ("unbounded", "bounded")],
-              "cpu": run_child(["--child", "cpu", *extra])}
+    result = {
+        "memory": [run_child(["--child", mode, "--n", str(args.n), *extra]) for mode in ("unbounded", "bounded")],
+        "cpu": run_child(["--child", "cpu", *extra]),
+    }
     if args.json:
         print(json.dumps(result))
         return 0
     print(f"{args.n} requests of new words (RSS in MB, strings in the vocab):")
     for run in result["memory"]:
         name = "memory_zone per request" if run["bounded"] else "no memory zone (before)"
-        print(f"  {name:<26} RSS {run['rss_before_mb']:7.1f} -> {run['rss_after_mb']:7.1f} "
-              f"(+{run['rss_after_mb'] - run['rss_before_mb']:.1f})   strings {run['strings_before']} -> "
-              f"{run['strings_after']}   {run['cpu_ms_per_request']} ms CPU/request")
+        print(
+            f"  {name:<26} RSS {run['rss_before_mb']:7.1f} -> {run['rss_after_mb']:7.1f} "
+            f"(+{run['rss_after_mb'] - run['rss_before_mb']:.1f})   strings {run['strings_before']} -> "
+            f"{run['strings_after']}   {run['cpu_ms_per_request']} ms CPU/request"
+        )
     print(f"worst requests (CPU seconds, HTTP status), token limit {result['cpu']['max_tokens']}:")
     for name, value in result["cpu"].items():
         if name != "max_tokens":

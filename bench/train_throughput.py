@@ -32,6 +32,7 @@ thing (they differ a little: shuffling order and dropout masks are not the same 
 
     python bench/train_throughput.py [--epochs 3] [--repeat 2] [--json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,16 +46,16 @@ from pathlib import Path
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # before numpy loads
     os.environ.setdefault(_var, "1")
 
-import spacy  # noqa: E402
-from spacy.language import Language  # noqa: E402
+import spacy
+from spacy.language import Language
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course.evaluate import evaluate  # noqa: E402
-from course.formats import read_jsonl  # noqa: E402
-from course.settings import LABELS  # noqa: E402
-from course.train import train_blank, train_config  # noqa: E402
+from course.evaluate import evaluate
+from course.formats import read_jsonl
+from course.settings import LABELS
+from course.train import train_blank, train_config
 
 CLOCK: dict = {}
 
@@ -62,6 +63,7 @@ CLOCK: dict = {}
 @spacy.registry.loggers("course_bench.step_clock.v1")
 def step_clock():
     """A spacy train logger that only takes times: from after step 0 to the end of the loop."""
+
     def setup(nlp, stdout=sys.stdout, stderr=sys.stderr):
         CLOCK.clear()
         CLOCK["nlp"] = nlp
@@ -75,6 +77,7 @@ def step_clock():
             CLOCK["end"] = (time.perf_counter(), time.process_time())
 
         return log_step, finalize
+
     return setup
 
 
@@ -88,11 +91,11 @@ def run_spacy(train: list[dict], dev: list[dict], epochs: int, seed: int) -> tup
     """RETURNS: wall seconds, CPU seconds, words, pipeline of one spacy train run (loop only)."""
     tokenizer = spacy.blank("en").tokenizer
     n_words = sum(len(tokenizer(r["text"])) for r in train)
-    overrides = {"training.logger": {"@loggers": "course_bench.step_clock.v1"},
-                 "training.eval_frequency": 10**9}
+    overrides = {"training.logger": {"@loggers": "course_bench.step_clock.v1"}, "training.eval_frequency": 10**9}
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
-        train_config("blank", train, dev, Path(tmp) / "model", epochs=epochs, seed=seed,
-                     overrides=overrides, quiet=True)
+        train_config(
+            "blank", train, dev, Path(tmp) / "model", epochs=epochs, seed=seed, overrides=overrides, quiet=True
+        )
     (wall0, cpu0), (wall1, cpu1) = CLOCK["start"], CLOCK["end"]
     return wall1 - wall0, cpu1 - cpu0, epochs * n_words - CLOCK["words0"], CLOCK["nlp"]
 
@@ -113,21 +116,31 @@ def main() -> int:
     cpu_wps = {name: max(words / cpu for _, cpu, words, _ in rs) for name, rs in runs.items()}
     wall_wps = {name: max(words / wall for wall, _, words, _ in rs) for name, rs in runs.items()}
     f1 = {name: evaluate(rs[-1][3], test, LABELS).micro["f"] for name, rs in runs.items()}
-    result = {"docs": len(train), "epochs": args.epochs, "repeat": args.repeat,
-              "train_blank_wps": round(cpu_wps["train_blank"]), "spacy_train_wps": round(cpu_wps["spacy_train"]),
-              "ratio": round(cpu_wps["train_blank"] / cpu_wps["spacy_train"], 3),
-              "train_blank_wall_wps": round(wall_wps["train_blank"]),
-              "spacy_train_wall_wps": round(wall_wps["spacy_train"]),
-              "wall_ratio": round(wall_wps["train_blank"] / wall_wps["spacy_train"], 3),
-              "train_blank_test_f1": round(f1["train_blank"], 3), "spacy_train_test_f1": round(f1["spacy_train"], 3)}
+    result = {
+        "docs": len(train),
+        "epochs": args.epochs,
+        "repeat": args.repeat,
+        "train_blank_wps": round(cpu_wps["train_blank"]),
+        "spacy_train_wps": round(cpu_wps["spacy_train"]),
+        "ratio": round(cpu_wps["train_blank"] / cpu_wps["spacy_train"], 3),
+        "train_blank_wall_wps": round(wall_wps["train_blank"]),
+        "spacy_train_wall_wps": round(wall_wps["spacy_train"]),
+        "wall_ratio": round(wall_wps["train_blank"] / wall_wps["spacy_train"], 3),
+        "train_blank_test_f1": round(f1["train_blank"], 3),
+        "spacy_train_test_f1": round(f1["spacy_train"], 3),
+    }
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{len(train)} posts × {args.epochs} epochs, best of {args.repeat}, words per CPU second: "
-              f"train_blank {cpu_wps['train_blank']:.0f}, spacy train {cpu_wps['spacy_train']:.0f}, "
-              f"ratio {result['ratio']:.2f}× (goal ≥ 0.9)")
-        print(f"wall clock: train_blank {wall_wps['train_blank']:.0f} words/s, spacy train "
-              f"{wall_wps['spacy_train']:.0f} words/s, ratio {result['wall_ratio']:.2f}×")
+        print(
+            f"{len(train)} posts × {args.epochs} epochs, best of {args.repeat}, words per CPU second: "
+            f"train_blank {cpu_wps['train_blank']:.0f}, spacy train {cpu_wps['spacy_train']:.0f}, "
+            f"ratio {result['ratio']:.2f}× (goal ≥ 0.9)"
+        )
+        print(
+            f"wall clock: train_blank {wall_wps['train_blank']:.0f} words/s, spacy train "
+            f"{wall_wps['spacy_train']:.0f} words/s, ratio {result['wall_ratio']:.2f}×"
+        )
         print(f"test micro F1: train_blank {f1['train_blank']:.3f}, spacy train {f1['spacy_train']:.3f}")
     return 0
 

@@ -6,6 +6,7 @@ prints the time ratio. Goal: ≤ 1.2×.
 
     python bench/validate_speed.py [--n 10000] [--repeat 3] [--json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,8 @@ from spacy.training import offsets_to_biluo_tags
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course.annotations import validate  # noqa: E402
-from course.formats import read_jsonl  # noqa: E402
+from course.annotations import validate
+from course.formats import read_jsonl
 
 
 def load_posts(n: int) -> list[dict]:
@@ -64,13 +65,19 @@ def main() -> int:
     assert validate(records, nlp).ok, "the benchmark data must be valid"
     ours = best_of(args.repeat, validate, records, nlp)
     theirs = best_of(args.repeat, spacy_check, nlp, records)
-    result = {"docs": args.n, "validate_s": round(ours, 3), "offsets_to_biluo_tags_s": round(theirs, 3),
-              "ratio": round(ours / theirs, 3)}
+    result = {
+        "docs": args.n,
+        "validate_s": round(ours, 3),
+        "offsets_to_biluo_tags_s": round(theirs, 3),
+        "ratio": round(ours / theirs, 3),
+    }
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{args.n} docs: validate {ours:.2f} s, offsets_to_biluo_tags {theirs:.2f} s, "
-              f"ratio {result['ratio']:.2f}× (goal ≤ 1.2×)")
+        print(
+            f"{args.n} docs: validate {ours:.2f} s, offsets_to_biluo_tags {theirs:.2f} s, "
+            f"ratio {result['ratio']:.2f}× (goal ≤ 1.2×)"
+        )
     return 0
 
 

@@ -11,4 +11,5 @@ The notebooks teach; this package holds the logic they import:
 - plumbing: `settings` (fast/learner mode, paths, seeds), `errors` (every code), `cli` (the
   `python -m course` commands; no library module imports it)
 """
+
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
 """`python -m course ...` — see course/cli/__init__.py."""
+
 import sys
 
 try:
@@ -9,6 +10,6 @@ try:
 except KeyboardInterrupt:
     from .errors import CourseError
 
-    print(f"error: {CourseError('E480').line()}", file=sys.stderr)
+    print(f"error: {CourseError('N480').line()}", file=sys.stderr)
     code = 130
 sys.exit(code)

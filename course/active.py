@@ -8,6 +8,7 @@ round by each strategy (the held-back labels play the annotator), retrain, and
 score every model on dev. Another cheap signal, not used here, is disagreement
 between the model and the rules in `course.rules`.
 """
+
 from __future__ import annotations
 
 import random
@@ -58,10 +59,10 @@ def select(strategy: str, nlp: Language | None, pool: Sequence[str], k: int, *, 
     k (int): how many to pick (all of them if the pool is smaller).
     seed (int): seed for "random".
     RETURNS (list[int]): positions in `pool`, in the order they were chosen.
-    RAISES ActiveError: E460 for an unknown strategy.
+    RAISES ActiveError: N460 for an unknown strategy.
     """
     if strategy not in STRATEGIES:
-        raise ActiveError("E460", strategy=strategy, choices=", ".join(STRATEGIES))
+        raise ActiveError("N460", strategy=strategy, choices=", ".join(STRATEGIES))
     k = min(k, len(pool))
     if strategy == "random":
         return random.Random(seed).sample(range(len(pool)), k)
@@ -72,10 +73,20 @@ def select(strategy: str, nlp: Language | None, pool: Sequence[str], k: int, *, 
 SIM_STRATEGIES = (*STRATEGIES, "random_hand")  # "random_hand": random, hand-written posts only
 
 
-def simulate(labelled: Sequence[Record], dev: Sequence[Record], *, start: int = 60, k: int = 40,
-             rounds: int = 3, strategies: Sequence[str] = STRATEGIES, n_iter: int = 10, seed: int = 0,
-             labels: Iterable[str] = LABELS, origins: Sequence[str] | None = None,
-             progress: bool = False) -> pd.DataFrame:
+def simulate(
+    labelled: Sequence[Record],
+    dev: Sequence[Record],
+    *,
+    start: int = 60,
+    k: int = 40,
+    rounds: int = 3,
+    strategies: Sequence[str] = STRATEGIES,
+    n_iter: int = 10,
+    seed: int = 0,
+    labels: Iterable[str] = LABELS,
+    origins: Sequence[str] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
     """Simulate model-assisted annotation with an oracle: does uncertainty beat random?
 
     A seeded shuffle of `labelled` gives `start` posts to begin with; the rest is the pool,
@@ -97,27 +108,26 @@ def simulate(labelled: Sequence[Record], dev: Sequence[Record], *, start: int = 
         hand-written posts among those picked in that round and in the whole training set.
     RETURNS (DataFrame): strategy, round, n_train, precision, recall, f1, seconds, and with
         origins also hand_picked (NaN in round 0) and hand_train.
-    RAISES ActiveError: E460 unknown strategy, E461 too few labelled posts, E562 origins missing.
+    RAISES ActiveError: N460 unknown strategy, N461 too few labelled posts, N562 origins missing.
     """
     from .evaluate import evaluate
     from .train import train_blank
 
     for name in strategies:
         if name not in SIM_STRATEGIES:
-            raise ActiveError("E460", strategy=name, choices=", ".join(SIM_STRATEGIES))
-    if origins is not None and len(origins) != len(labelled) or origins is None and "random_hand" in strategies:
-        raise ActiveError("E562", have=0 if origins is None else len(origins), n=len(labelled))
+            raise ActiveError("N460", strategy=name, choices=", ".join(SIM_STRATEGIES))
+    if (origins is not None and len(origins) != len(labelled)) or (origins is None and "random_hand" in strategies):
+        raise ActiveError("N562", have=0 if origins is None else len(origins), n=len(labelled))
     need = start + k * rounds
     if start < 1 or k < 1 or rounds < 1 or need > len(labelled):
-        raise ActiveError("E461", start=start, k=k, rounds=rounds, need=need, n=len(labelled))
+        raise ActiveError("N461", start=start, k=k, rounds=rounds, need=need, n=len(labelled))
     labels = list(labels)
     order = list(range(len(labelled)))
     random.Random(seed).shuffle(order)
 
     def fit(indices: list[int]) -> tuple[Language, dict, float]:
         began = time.perf_counter()
-        model = train_blank([labelled[i] for i in indices], labels=labels, n_iter=n_iter, seed=seed,
-                            progress=False).nlp
+        model = train_blank([labelled[i] for i in indices], labels=labels, n_iter=n_iter, seed=seed, progress=False).nlp
         scores = evaluate(model, dev, labels).micro
         return model, scores, time.perf_counter() - began
 
@@ -142,13 +152,16 @@ def simulate(labelled: Sequence[Record], dev: Sequence[Record], *, start: int = 
             chosen, taken = chosen + picked, set(picked)
             pool = [i for i in pool if i not in taken]
             model, scores, secs = fit(chosen)
-            extra = {"hand_picked": hand(picked)["hand_share"], "hand_train": hand(chosen)["hand_share"]} if origins else {}
+            extra = (
+                {"hand_picked": hand(picked)["hand_share"], "hand_train": hand(chosen)["hand_share"]} if origins else {}
+            )
             rows.append({"strategy": name, "round": r, "n_train": len(chosen), **scores, "seconds": secs, **extra})
             if progress:
                 print(f"{name:<11} round {r}: {len(chosen)} posts, dev F1 {scores['f']:.3f}", flush=True)
     frame = pd.DataFrame(rows).rename(columns={"p": "precision", "r": "recall", "f": "f1"})
-    return frame.round({"precision": 3, "recall": 3, "f1": 3, "seconds": 1, **({"hand_picked": 3, "hand_train": 3}
-                                                                               if origins else {})})
+    return frame.round(
+        {"precision": 3, "recall": 3, "f1": 3, "seconds": 1, **({"hand_picked": 3, "hand_train": 3} if origins else {})}
+    )
 
 
 def curves(frame: pd.DataFrame) -> pd.DataFrame:

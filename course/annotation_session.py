@@ -18,10 +18,11 @@ the same way; without it the session resumes at the first post still "todo".
 One writer per file: the session remembers the content (SHA-256) of the file as it last
 read or wrote it, and before every save checks that the file still holds exactly that.
 If another writer changed it (a re-run annotator cell, a second session, an edit by
-hand), nothing is written (E474): the changes stay in memory and `save_as(new_path)`
+hand), nothing is written (N474): the changes stay in memory and `save_as(new_path)`
 writes them to a new file, so a confirmed annotation is never lost and never overwrites
 someone else's.
 """
+
 from __future__ import annotations
 
 import copy
@@ -68,17 +69,23 @@ class Session:
         `course.active.pre_annotate`) with optional "entities" and "suggestions".
     labels (Iterable[str]): the labels a span may have.
     nlp (Language | None): tokenizer that defines token boundaries (blank English if None).
-    RAISES AnnotatorError: E456 if the file has annotation problems, E457 if there is nothing
-        to annotate, E475 a malformed suggestion, E476 `posts` or `labels` of the wrong kind,
-        E477 a path reserved for position files, E478 the new file cannot be created.
-    RAISES FormatError: E203 if a line of the file is not JSON.
+    RAISES AnnotatorError: N456 if the file has annotation problems, N457 if there is nothing
+        to annotate, N475 a malformed suggestion, N476 `posts` or `labels` of the wrong kind,
+        N477 a path reserved for position files, N478 the new file cannot be created.
+    RAISES FormatError: N203 if a line of the file is not JSON.
     """
 
-    def __init__(self, path: str | os.PathLike, posts: Sequence[str | Record] | None = None, *,
-                 labels: Iterable[str] = LABELS, nlp: Language | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        posts: Sequence[str | Record] | None = None,
+        *,
+        labels: Iterable[str] = LABELS,
+        nlp: Language | None = None,
+    ) -> None:
         self.path = Path(path)
         if self.path.name.endswith(".state.json"):
-            raise AnnotatorError("E477", path=self.path.name)
+            raise AnnotatorError("N477", path=self.path.name)
         self.state_path = state_path_for(self.path)
         self.labels = _check_labels(labels)
         self.nlp = nlp or spacy.blank("en")
@@ -90,10 +97,12 @@ class Session:
             raw = _read_bytes(self.path)
             loaded = load(self.path, "jsonl")
             if loaded.problems:
-                raise FormatError("E203", where=f"{self.path.name}:{loaded.problems[0].line}",
-                                  reason=loaded.problems[0].message)
-            self.records = [self._normalise(r, f"{self.path.name}:{line}")
-                            for r, line in zip(loaded.records, loaded.lines)]
+                raise FormatError(
+                    "N203", where=f"{self.path.name}:{loaded.problems[0].line}", reason=loaded.problems[0].message
+                )
+            self.records = [
+                self._normalise(r, f"{self.path.name}:{line}") for r, line in zip(loaded.records, loaded.lines)
+            ]
             self._check(self.records, loaded.lines)
             self._digest = _digest(raw)
             self.position = self._resume_position()
@@ -104,7 +113,7 @@ class Session:
             self._check(self.records, None)
             self.position = 0
             if not self._save(new_file=True):
-                raise AnnotatorError("E478", path=self.path.name, reason=self._last_reason)
+                raise AnnotatorError("N478", path=self.path.name, reason=self._last_reason)
             self.message = f"new file {self.path.name}: {len(self.records)} post(s) to annotate"
 
     # --- reading -----------------------------------------------------------------------
@@ -132,21 +141,24 @@ class Session:
 
     def annotated(self) -> list[Record]:
         """RETURNS (list[Record]): {"text", "entities"} of every post marked done, for training."""
-        return [{"text": r["text"], "entities": [list(e) for e in r["entities"]]}
-                for r in self.records if r["status"] == "done"]
+        return [
+            {"text": r["text"], "entities": [list(e) for e in r["entities"]]}
+            for r in self.records
+            if r["status"] == "done"
+        ]
 
     # --- changes -----------------------------------------------------------------------
     def add(self, start: int, end: int, label: str) -> bool:
         """Add the span over tokens [start, end) with `label`.
 
-        RETURNS (bool): whether it was added; otherwise `message` says why (E450-E452,
-            E101-E104 from validation, e.g. E103 for an overlap).
+        RETURNS (bool): whether it was added; otherwise `message` says why (N450-N452,
+            N101-N104 from validation, e.g. N103 for an overlap).
         """
         if label not in self.labels:
-            return self.refuse("E451", label=label, choices=", ".join(self.labels))
+            return self.refuse("N451", label=label, choices=", ".join(self.labels))
         toks = self.tokens()
         if not 0 <= start < end <= len(toks):
-            return self.refuse("E452", start=start, end=end, n=len(toks))
+            return self.refuse("N452", start=start, end=end, n=len(toks))
         span = [toks[start][1], toks[end - 1][2], label]
         new = {**self.record, "entities": self.record["entities"] + [span]}
         if not self._valid(new):
@@ -158,9 +170,9 @@ class Session:
         """Delete entity #index of the current post. RETURNS (bool): whether it was deleted."""
         ents = self.record["entities"]
         if not 0 <= index < len(ents):
-            return self.refuse("E454", what="span", index=index, n=len(ents))
+            return self.refuse("N454", what="span", index=index, n=len(ents))
         span = ents[index]
-        new = {**self.record, "entities": ents[:index] + ents[index + 1:]}
+        new = {**self.record, "entities": ents[:index] + ents[index + 1 :]}
         return self._apply(new, f"✓ deleted '{self._text(span)}' ({span[2]})")
 
     def accept(self, index: int | None = None) -> bool:
@@ -171,7 +183,7 @@ class Session:
         """
         sugg = self.record["suggestions"]
         if index is not None and not 0 <= index < len(sugg):
-            return self.refuse("E454", what="suggestion", index=index, n=len(sugg))
+            return self.refuse("N454", what="suggestion", index=index, n=len(sugg))
         chosen = range(len(sugg)) if index is None else [index]
         new, kept, notes = {**self.record, "entities": list(self.record["entities"])}, [], []
         for i, s in enumerate(sugg):
@@ -196,8 +208,8 @@ class Session:
         """Drop suggestion #index (None: all of them). RETURNS (bool): whether any was dropped."""
         sugg = self.record["suggestions"]
         if index is not None and not 0 <= index < len(sugg):
-            return self.refuse("E454", what="suggestion", index=index, n=len(sugg))
-        kept = [] if index is None else sugg[:index] + sugg[index + 1:]
+            return self.refuse("N454", what="suggestion", index=index, n=len(sugg))
+        kept = [] if index is None else sugg[:index] + sugg[index + 1 :]
         if len(kept) == len(sugg):
             self.message = "no suggestions to reject"
             return False
@@ -206,16 +218,18 @@ class Session:
     def set_status(self, status: str) -> bool:
         """Mark the current post "done", "skipped" or "todo" again. RETURNS (bool)."""
         if status not in STATUSES:
-            return self.refuse("E459", name=status, choices=", ".join(STATUSES))
+            return self.refuse("N459", name=status, choices=", ".join(STATUSES))
         pending = len(self.record["suggestions"])
         extra = f" ({pending} suggestion(s) not accepted, kept aside)" if pending and status == "done" else ""
-        return self._apply({**self.record, "status": status},
-                           f"✓ post {self.position + 1} marked {status} with {len(self.record['entities'])} span(s){extra}")
+        return self._apply(
+            {**self.record, "status": status},
+            f"✓ post {self.position + 1} marked {status} with {len(self.record['entities'])} span(s){extra}",
+        )
 
     def undo(self) -> bool:
         """Revert the last change (and go back to its post). RETURNS (bool): whether one was undone."""
         if not self._undo:
-            return self.refuse("E455")
+            return self.refuse("N455")
         self.position, before = self._undo.pop()
         self.records[self.position] = before
         self._save()
@@ -227,7 +241,7 @@ class Session:
     def goto(self, index: int) -> bool:
         """Show post #index (0-based). RETURNS (bool): whether it exists."""
         if not 0 <= index < len(self.records):
-            return self.refuse("E454", what="post", index=index, n=len(self.records))
+            return self.refuse("N454", what="post", index=index, n=len(self.records))
         self.position = index
         self._save_state()
         self.message = self.progress_text()
@@ -244,24 +258,39 @@ class Session:
     # --- internals ---------------------------------------------------------------------
     def _normalise(self, post: str | Record, where: str) -> Record:
         if not isinstance(post, (str, dict)):
-            raise AnnotatorError("E476", where=where, what="a post", expected="a text or a record (dict)",
-                                 got=_kind(post), hint="pass a list of strings, or records with a \"text\" key")
+            raise AnnotatorError(
+                "N476",
+                where=where,
+                what="a post",
+                expected="a text or a record (dict)",
+                got=_kind(post),
+                hint='pass a list of strings, or records with a "text" key',
+            )
         post = {"text": post} if isinstance(post, str) else post
-        rec = {"text": post.get("text"), "entities": post.get("entities", []), "status": post.get("status", "todo"),
-               "suggestions": post.get("suggestions", []), **post}
+        rec = {
+            "text": post.get("text"),
+            "entities": post.get("entities", []),
+            "status": post.get("status", "todo"),
+            "suggestions": post.get("suggestions", []),
+            **post,
+        }
         if not isinstance(rec["status"], str) or rec["status"] not in STATUSES:
-            raise AnnotatorError("E459", where=where, name=str(rec["status"]), choices=", ".join(STATUSES))
+            raise AnnotatorError("N459", where=where, name=str(rec["status"]), choices=", ".join(STATUSES))
         _check_suggestions(rec, where)
         return rec
 
     def _check(self, records: list[Record], lines: list[int] | None) -> None:
         report = validate(records, self.nlp, self.labels, source=self.path.name, lines=lines)
         if not report.ok:
-            raise AnnotatorError("E456", path=self.path.name, count=len({p.index for p in report.problems}),
-                                 first=report.problems[0].format())
+            raise AnnotatorError(
+                "N456",
+                path=self.path.name,
+                count=len({p.index for p in report.problems}),
+                first=report.problems[0].format(),
+            )
 
     def _text(self, span: Sequence) -> str:
-        return self.record["text"][span[0]:span[1]]
+        return self.record["text"][span[0] : span[1]]
 
     def _valid(self, record: Record) -> bool:
         report = validate([record], self.nlp, self.labels)
@@ -314,25 +343,25 @@ class Session:
         """Write every record, then the position. RETURNS (bool): whether the records were saved.
 
         Nothing is written if another writer changed the file since this session last
-        read or wrote it (E474); the records stay in memory for `save_as`.
+        read or wrote it (N474); the records stay in memory for `save_as`.
         """
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.records)
         self._last_reason = ""
         if new_file and (self.path.exists() or self.path.is_symlink()):
             self.saved = False
             self._last_reason = "another writer created it at the same moment"
-            self.message = _note("E479", path=self.path.name)
+            self.message = _note("N479", path=self.path.name)
             return False
         if not new_file and self.changed_on_disk():
             self.saved = False
-            self.message = _note("E474", path=self.path.name)
+            self.message = _note("N474", path=self.path.name)
             return False
         try:
             atomic_write_text(self.path, text)
         except FormatError as err:
             self.saved = False
             self._last_reason = str(err.fields.get("reason", err.code))
-            self.message = _note("E458", reason=self._last_reason)
+            self.message = _note("N458", reason=self._last_reason)
             return False
         self._digest = _digest(text.encode("utf-8"))
         self.saved = True
@@ -347,16 +376,16 @@ class Session:
         return ok
 
     def save_as(self, path: str | os.PathLike) -> bool:
-        """Write every record to a new file and continue there (e.g. after E474).
+        """Write every record to a new file and continue there (e.g. after N474).
 
-        path (str | PathLike): a file that does not exist yet (E479 otherwise).
+        path (str | PathLike): a file that does not exist yet (N479 otherwise).
         RETURNS (bool): whether it was written; `message` says why not.
         """
         new = Path(path)
         if new.name.endswith(".state.json"):
-            return self.refuse("E477", path=new.name)
+            return self.refuse("N477", path=new.name)
         if new.exists() or new.is_symlink():
-            return self.refuse("E479", path=new.name)
+            return self.refuse("N479", path=new.name)
         old = (self.path, self.state_path, self._digest)
         self.path, self.state_path, self._digest = new, state_path_for(new), None
         if not self._save(new_file=True):
@@ -379,7 +408,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as err:
-        raise FormatError("E202", path=str(path), reason=err.strerror or str(err)) from None
+        raise FormatError("N202", path=str(path), reason=err.strerror or str(err)) from None
 
 
 def _kind(value: Any) -> str:
@@ -390,37 +419,43 @@ def _kind(value: Any) -> str:
 
 
 def _check_labels(labels: Any) -> tuple[str, ...]:
-    """RETURNS (tuple[str, ...]): the labels. RAISES AnnotatorError: E476 unless a non-empty list of names."""
-    hint = "pass a list of label names, e.g. labels=[\"PRODUCT\", \"PRICE\"]"
+    """RETURNS (tuple[str, ...]): the labels. RAISES AnnotatorError: N476 unless a non-empty list of names."""
+    hint = 'pass a list of label names, e.g. labels=["PRODUCT", "PRICE"]'
     if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
-        raise AnnotatorError("E476", what="labels", expected="a list of label names", got=_kind(labels), hint=hint)
+        raise AnnotatorError("N476", what="labels", expected="a list of label names", got=_kind(labels), hint=hint)
     labels = tuple(labels)
     bad = [x for x in labels if not isinstance(x, str) or not x.strip() or x != x.strip()][:1]
     if not labels or bad:
         got = "an empty list" if not labels else f"the label {bad[0]!r}"
-        raise AnnotatorError("E476", what="labels", expected="a non-empty list of names without spaces at the ends",
-                             got=got, hint=hint)
+        raise AnnotatorError(
+            "N476", what="labels", expected="a non-empty list of names without spaces at the ends", got=got, hint=hint
+        )
     return tuple(dict.fromkeys(labels))
 
 
 def _check_posts(posts: Any, name: str) -> list:
-    """RETURNS (list): the posts. RAISES AnnotatorError: E457 none given, E476 not a list of posts."""
+    """RETURNS (list): the posts. RAISES AnnotatorError: N457 none given, N476 not a list of posts."""
     if posts is None:
-        raise AnnotatorError("E457", path=name)
+        raise AnnotatorError("N457", path=name)
     if isinstance(posts, (str, bytes, dict)) or not isinstance(posts, Iterable):
-        raise AnnotatorError("E476", what="posts", expected="a list of texts or records", got=_kind(posts),
-                             hint="wrap a single post in a list: posts=[\"...\"]")
+        raise AnnotatorError(
+            "N476",
+            what="posts",
+            expected="a list of texts or records",
+            got=_kind(posts),
+            hint='wrap a single post in a list: posts=["..."]',
+        )
     posts = list(posts)
     if not posts:
-        raise AnnotatorError("E457", path=name)
+        raise AnnotatorError("N457", path=name)
     return posts
 
 
 def _check_suggestions(rec: Record, where: str) -> None:
-    """RAISES AnnotatorError: E475 unless every suggestion is [start, end, label(, confidence)] inside the text."""
+    """RAISES AnnotatorError: N475 unless every suggestion is [start, end, label(, confidence)] inside the text."""
     sugg, text = rec["suggestions"], rec["text"]
     if not isinstance(sugg, list):
-        raise AnnotatorError("E475", where=where, index=0, problem=f"list is {_kind(sugg)}, not a list")
+        raise AnnotatorError("N475", where=where, index=0, problem=f"list is {_kind(sugg)}, not a list")
     for i, s in enumerate(sugg):
         problem = None
         if not isinstance(s, list) or len(s) not in (3, 4):
@@ -431,8 +466,12 @@ def _check_suggestions(rec: Record, where: str) -> None:
             problem = f"has the label {s[2]!r}"
         elif isinstance(text, str) and not 0 <= s[0] < s[1] <= len(text):
             problem = f"[{s[0]}, {s[1]}) is not a span inside the text ({len(text)} characters)"
-        elif len(s) == 4 and (isinstance(s[3], bool) or not isinstance(s[3], (int, float))
-                              or not math.isfinite(s[3]) or not 0 <= s[3] <= 1):
+        elif len(s) == 4 and (
+            isinstance(s[3], bool)
+            or not isinstance(s[3], (int, float))
+            or not math.isfinite(s[3])
+            or not 0 <= s[3] <= 1
+        ):
             problem = f"has the confidence {s[3]!r} (a number from 0 to 1 is expected)"
         if problem:
-            raise AnnotatorError("E475", where=where, index=i, problem=problem)
+            raise AnnotatorError("N475", where=where, index=i, problem=problem)

@@ -5,6 +5,7 @@ offsets and an exclusive end, so `text[start:end]` is the entity. Nothing here d
 or changes a learner's span silently: `validate` reports, `fix` changes only what is
 unambiguous and lists every change, and `to_doc` refuses invalid records.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -69,7 +70,9 @@ class ValidationReport:
     def _repr_html_(self) -> str:
         if self.ok:
             return f"<p>✓ {self.n_records} record(s), no problems.</p>"
-        return f"<p>✗ {self.n_records} record(s), {len(self.problems)} problem(s)</p>" + self.to_frame().to_html(index=False)
+        return f"<p>✗ {self.n_records} record(s), {len(self.problems)} problem(s)</p>" + self.to_frame().to_html(
+            index=False
+        )
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ class Change:
 
     def format(self) -> str:
         def show(span: Span | None) -> str:
-            return "removed" if span is None else f"[{span[0]}, {span[1]}) {self.text[span[0]:span[1]]!r} {span[2]}"
+            return "removed" if span is None else f"[{span[0]}, {span[1]}) {self.text[span[0] : span[1]]!r} {span[2]}"
+
         return f"{self.source}:{self.line}: fixed {self.code}: {show(self.before)} → {show(self.after)}"
 
 
@@ -140,7 +144,7 @@ def _balanced(texts: list[str], i: int) -> bool:
                 return True
     elif t in _CLOSERS:
         depth = 0
-        for other in reversed(texts[:i + 1]):
+        for other in reversed(texts[: i + 1]):
             depth += (other == t) - (other == _CLOSERS[t])
             if depth == 0:
                 return True
@@ -148,7 +152,7 @@ def _balanced(texts: list[str], i: int) -> bool:
 
 
 def _edge_punctuation(span) -> dict | None:
-    """Fields for E113 if the span starts or ends with a stray bracket or punctuation token.
+    """Fields for N113 if the span starts or ends with a stray bracket or punctuation token.
 
     A bracket whose partner is inside the span belongs to the entity ('Aqua (Water)',
     '( Tom ) Seaver') and is left alone.
@@ -169,14 +173,19 @@ def _edge_punctuation(span) -> dict | None:
         return None
     stray = texts[:lo] + texts[hi:] if inner else texts
     first = tokens[0].text in _EDGE_PUNCT
-    fields = {"side": "starts" if first else "ends", "punct": (tokens[0] if first else tokens[-1]).text,
-              "fix": None, "advice": "the span is nothing but punctuation: delete it",
-              "bracket": any(t in _PAIRS or t in _CLOSERS for t in stray)}
+    fields = {
+        "side": "starts" if first else "ends",
+        "punct": (tokens[0] if first else tokens[-1]).text,
+        "fix": None,
+        "advice": "the span is nothing but punctuation: delete it",
+        "bracket": any(t in _PAIRS or t in _CLOSERS for t in stray),
+    }
     if inner:
         start, end = inner[0].idx, inner[-1].idx + len(inner[-1])
         fields["fix"] = (start, end)
-        fields["advice"] = (f"use [{start}, {end}) '{_short(span.doc.text[start:end])}' "
-                            "(course.annotations.fix does this)")
+        fields["advice"] = (
+            f"use [{start}, {end}) '{_short(span.doc.text[start:end])}' (course.annotations.fix does this)"
+        )
     return fields
 
 
@@ -210,12 +219,12 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-MAX_OVERLAPS = 20  # E103 problems per record; the rest are counted in one E133
+MAX_OVERLAPS = 20  # N103 problems per record; the rest are counted in one N133
 _SHORT = 40  # characters of a span's text shown in a message
 
 
 def _short(text: str, limit: int = _SHORT) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _bad_label(label: str) -> str | None:
@@ -224,7 +233,7 @@ def _bad_label(label: str) -> str | None:
         if ch.isspace():
             return f"whitespace {ch!r}"
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            return f"the control or invalid character {ascii(ch)}"
+            return f"the control or invalid character {ch!a}"
     return None
 
 
@@ -237,17 +246,23 @@ def make_doc(nlp: Language, record: Record) -> Doc:
 
 
 def _words_problem(rec: Record, at: tuple[int, int, str]) -> Problem | None:
-    """E134 if a record's own tokens ("words", "spaces") do not spell its text."""
+    """N134 if a record's own tokens ("words", "spaces") do not spell its text."""
     words, spaces = rec.get("words"), rec.get("spaces")
     if words is None:
         return None
-    ok = (isinstance(words, list) and words and all(isinstance(w, str) and w and not w.isspace() for w in words)
-          and (spaces is None or (isinstance(spaces, list) and len(spaces) == len(words)
-                                  and all(isinstance(x, bool) for x in spaces))))
+    ok = (
+        isinstance(words, list)
+        and words
+        and all(isinstance(w, str) and w and not w.isspace() for w in words)
+        and (
+            spaces is None
+            or (isinstance(spaces, list) and len(spaces) == len(words) and all(isinstance(x, bool) for x in spaces))
+        )
+    )
     if ok:
         spaces = spaces if spaces is not None else [True] * len(words)
         ok = "".join(w + (" " if sp else "") for w, sp in zip(words, spaces)) == rec["text"]
-    return None if ok else Problem.make("E134", at)
+    return None if ok else Problem.make("N134", at)
 
 
 def _safe_snap(doc: Doc, start: int, end: int, near: tuple[int, int]) -> bool:
@@ -261,7 +276,7 @@ def _safe_snap(doc: Doc, start: int, end: int, near: tuple[int, int]) -> bool:
     for old, new, inside in ((start, near[0], start), (end, near[1], end - 1)):
         if old == new:
             continue
-        piece = text[min(old, new):max(old, new)].strip()
+        piece = text[min(old, new) : max(old, new)].strip()
         if not piece.isalnum():
             return False
         moved += len(piece)
@@ -272,9 +287,16 @@ def _safe_snap(doc: Doc, start: int, end: int, near: tuple[int, int]) -> bool:
     return moved <= held
 
 
-def _check_spans(text: str, ents: list, at: tuple[int, int, str], nlp: Language,
-                 allowed: set[str] | None, case_map: dict[str, str], rec: Record,
-                 entity_lines: Sequence[int] | None = None) -> tuple[list[Problem], list[Problem]]:
+def _check_spans(
+    text: str,
+    ents: list,
+    at: tuple[int, int, str],
+    nlp: Language,
+    allowed: set[str] | None,
+    case_map: dict[str, str],
+    rec: Record,
+    entity_lines: Sequence[int] | None = None,
+) -> tuple[list[Problem], list[Problem]]:
     """Problems and warnings of one record's spans, checked one by one and then against each other."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -288,42 +310,82 @@ def _check_spans(text: str, ents: list, at: tuple[int, int, str], nlp: Language,
 
     for k, ent in enumerate(ents):
         here = where(k)
-        if not (isinstance(ent, (list, tuple)) and len(ent) == 3 and _is_int(ent[0]) and _is_int(ent[1])
-                and isinstance(ent[2], str) and ent[2]):  # spaCy drops a span whose label is ""
-            problems.append(Problem.make("E110", here, entity=k, what=f"entity #{k}",
-                                         expected='[start, end, "LABEL"] with integer offsets and a non-empty label',
-                                         got=_short(repr(ent), 80), fix_hint=_ENTITY_HINT))
+        if not (
+            isinstance(ent, (list, tuple))
+            and len(ent) == 3
+            and _is_int(ent[0])
+            and _is_int(ent[1])
+            and isinstance(ent[2], str)
+            and ent[2]
+        ):  # spaCy drops a span whose label is ""
+            problems.append(
+                Problem.make(
+                    "N110",
+                    here,
+                    entity=k,
+                    what=f"entity #{k}",
+                    expected='[start, end, "LABEL"] with integer offsets and a non-empty label',
+                    got=_short(repr(ent), 80),
+                    fix_hint=_ENTITY_HINT,
+                )
+            )
             continue
         start, end, label = ent[0], ent[1], ent[2]
         bad_label = _bad_label(label)
         if bad_label is not None:
-            problems.append(Problem.make("E130", here, entity=k, label=_short(ascii(label)), what=bad_label))
+            problems.append(Problem.make("N130", here, entity=k, label=_short(ascii(label)), what=bad_label))
             continue
         span, fields = (start, end, label), dict(start=start, end=end, label=label)
         if start >= end:
-            problems.append(Problem.make("E106", here, span=span, entity=k, **fields))
+            problems.append(Problem.make("N106", here, span=span, entity=k, **fields))
             continue
         if start < 0 or end > len(text):
-            problems.append(Problem.make("E105", here, span=span, entity=k, length=len(text), **fields))
+            problems.append(Problem.make("N105", here, span=span, entity=k, length=len(text), **fields))
             continue
         good.append((k, span))
         sub = text[start:end]
         short = _short(sub)
         expected = case_map.get(label.casefold())
         if expected is not None and expected != label:
-            problems.append(Problem.make("E108", here, span=span, fix=(start, end, expected), entity=k,
-                                         text=short, expected=expected, **fields))
+            problems.append(
+                Problem.make(
+                    "N108",
+                    here,
+                    span=span,
+                    fix=(start, end, expected),
+                    entity=k,
+                    text=short,
+                    expected=expected,
+                    **fields,
+                )
+            )
         elif allowed is not None and label not in allowed:
-            problems.append(Problem.make("E107", here, span=span, entity=k, text=short,
-                                         allowed=", ".join(sorted(allowed)), **fields))
+            problems.append(
+                Problem.make(
+                    "N107", here, span=span, entity=k, text=short, allowed=", ".join(sorted(allowed)), **fields
+                )
+            )
         if not sub.strip():
-            problems.append(Problem.make("E112", here, span=span, entity=k, **fields))
+            problems.append(Problem.make("N112", here, span=span, entity=k, **fields))
             continue
         s, e = start + len(sub) - len(sub.lstrip()), end - (len(sub) - len(sub.rstrip()))
         if (s, e) != (start, end):
             side = " and ".join(w for w, moved in (("leading", s != start), ("trailing", e != end)) if moved)
-            problems.append(Problem.make("E102", here, span=span, fix=(s, e, label), entity=k, text=short,
-                                         side=side, fix_start=s, fix_end=e, fix_text=_short(text[s:e]), **fields))
+            problems.append(
+                Problem.make(
+                    "N102",
+                    here,
+                    span=span,
+                    fix=(s, e, label),
+                    entity=k,
+                    text=short,
+                    side=side,
+                    fix_start=s,
+                    fix_end=e,
+                    fix_text=_short(text[s:e]),
+                    **fields,
+                )
+            )
         doc = doc if doc is not None else make_doc(nlp, rec)
         aligned = doc.char_span(s, e)
         if aligned is not None:
@@ -332,90 +394,153 @@ def _check_spans(text: str, ents: list, at: tuple[int, int, str], nlp: Language,
                 inner, bracket = punct.pop("fix"), punct.pop("bracket")
                 # a half-included bracket ('[USA-CA') or a span of only punctuation is an error; sentence
                 # punctuation at the edge ('Corp .') is a warning: gold corpora such as CoNLL-2003 keep it
-                (warnings if inner and not bracket else problems).append(Problem.make(
-                    "E113", here, span=span, entity=k, text=short, **punct, **fields,
-                    fix=(*inner, label) if inner else None))
+                (warnings if inner and not bracket else problems).append(
+                    Problem.make(
+                        "N113",
+                        here,
+                        span=span,
+                        entity=k,
+                        text=short,
+                        **punct,
+                        **fields,
+                        fix=(*inner, label) if inner else None,
+                    )
+                )
             continue
         near = nearest_aligned(doc, s, e)
         tokens = doc.char_span(s, e, alignment_mode="expand")
         covered = " ".join(repr(t.text) for t in tokens[:6]) if tokens is not None else "?"
         safe = near is not None and _safe_snap(doc, s, e, near)
         if near is None:
-            hint = (f"no token-aligned span is close (tokens here: {_short(covered)}); "
-                    "annotate whole tokens or add a space to the text")
+            hint = (
+                f"no token-aligned span is close (tokens here: {_short(covered)}); "
+                "annotate whole tokens or add a space to the text"
+            )
         elif safe:
-            hint = (f"nearest aligned span: [{near[0]}, {near[1]}) '{_short(text[near[0]:near[1]])}'; "
-                    "use course.annotations.fix() or correct the offsets")
+            hint = (
+                f"nearest aligned span: [{near[0]}, {near[1]}) '{_short(text[near[0] : near[1]])}'; "
+                "use course.annotations.fix() or correct the offsets"
+            )
         else:
-            hint = (f"nearest aligned span: [{near[0]}, {near[1]}) '{_short(text[near[0]:near[1]])}', but that "
-                    "changes which words are covered, so fix() leaves it to you: correct the offsets by hand")
-        problems.append(Problem.make("E101", here, span=span, entity=k, text=short, suggestion=hint,
-                                     fix=(near[0], near[1], label) if safe else None, **fields))
+            hint = (
+                f"nearest aligned span: [{near[0]}, {near[1]}) '{_short(text[near[0] : near[1]])}', but that "
+                "changes which words are covered, so fix() leaves it to you: correct the offsets by hand"
+            )
+        problems.append(
+            Problem.make(
+                "N101",
+                here,
+                span=span,
+                entity=k,
+                text=short,
+                suggestion=hint,
+                fix=(near[0], near[1], label) if safe else None,
+                **fields,
+            )
+        )
     problems.extend(_overlaps(text, good, where))
     return problems, warnings
 
 
 def _overlaps(text: str, good: list[tuple[int, Span]], where) -> list[Problem]:
-    """E104 for exact duplicates; at most one E103 per span, MAX_OVERLAPS per record, then one E133."""
+    """N104 for exact duplicates; at most one N103 per span, MAX_OVERLAPS per record, then one N133."""
     problems: list[Problem] = []
     seen: set[Span] = set()
     open_spans: list[tuple[int, Span]] = []  # spans that may still overlap what comes next
     extra = 0
     for k, span in sorted(good, key=lambda item: (item[1][0], item[1][1], item[0])):
         if span in seen:
-            problems.append(Problem.make("E104", where(k), span=span, entity=k, text=_short(text[span[0]:span[1]]),
-                                         start=span[0], end=span[1], label=span[2]))
+            problems.append(
+                Problem.make(
+                    "N104",
+                    where(k),
+                    span=span,
+                    entity=k,
+                    text=_short(text[span[0] : span[1]]),
+                    start=span[0],
+                    end=span[1],
+                    label=span[2],
+                )
+            )
             continue
         seen.add(span)
         open_spans = [(j, o) for j, o in open_spans if o[1] > span[0]]
         if open_spans:
             _, other = max(open_spans, key=lambda item: item[1][1])  # the one it shares most with
-            if sum(p.code == "E103" for p in problems) >= MAX_OVERLAPS:
+            if sum(p.code == "N103" for p in problems) >= MAX_OVERLAPS:
                 extra += 1
             else:
                 others = len(open_spans) - 1
-                problems.append(Problem.make(
-                    "E103", where(k), span=span, entity=k, start=other[0], end=other[1], label=other[2],
-                    text=_short(text[other[0]:other[1]]), other_start=span[0], other_end=span[1],
-                    other_label=span[2], other_text=_short(text[span[0]:span[1]]),
-                    more=f" (and {others} other span(s))" if others else ""))
+                problems.append(
+                    Problem.make(
+                        "N103",
+                        where(k),
+                        span=span,
+                        entity=k,
+                        start=other[0],
+                        end=other[1],
+                        label=other[2],
+                        text=_short(text[other[0] : other[1]]),
+                        other_start=span[0],
+                        other_end=span[1],
+                        other_label=span[2],
+                        other_text=_short(text[span[0] : span[1]]),
+                        more=f" (and {others} other span(s))" if others else "",
+                    )
+                )
         open_spans.append((k, span))
         if len(open_spans) > 4 * MAX_OVERLAPS:  # nested spans: keep the widest, the rest end sooner
-            open_spans = sorted(open_spans, key=lambda item: -item[1][1])[:2 * MAX_OVERLAPS]
+            open_spans = sorted(open_spans, key=lambda item: -item[1][1])[: 2 * MAX_OVERLAPS]
     if extra:
-        first = next(p for p in problems if p.code == "E103")
-        problems.append(Problem.make("E133", (first.index, first.line, first.source), count=extra, cap=MAX_OVERLAPS))
+        first = next(p for p in problems if p.code == "N103")
+        problems.append(Problem.make("N133", (first.index, first.line, first.source), count=extra, cap=MAX_OVERLAPS))
     return problems
 
 
-def _check_record(rec: Any, at: tuple[int, int, str], nlp: Language, allowed: set[str] | None,
-                  case_map: dict[str, str], entity_lines: Sequence[int] | None = None
-                  ) -> tuple[list[Problem], list[Problem]]:
+def _check_record(
+    rec: Any,
+    at: tuple[int, int, str],
+    nlp: Language,
+    allowed: set[str] | None,
+    case_map: dict[str, str],
+    entity_lines: Sequence[int] | None = None,
+) -> tuple[list[Problem], list[Problem]]:
     if not isinstance(rec, dict):
-        return [Problem.make("E100", at, kind=_KINDS.get(type(rec), type(rec).__name__))], []
+        return [Problem.make("N100", at, kind=_KINDS.get(type(rec), type(rec).__name__))], []
     missing = [key for key in ("text", "entities") if key not in rec]
-    problems = [Problem.make("E109", at, key=key) for key in missing]
+    problems = [Problem.make("N109", at, key=key) for key in missing]
     text, ents = rec.get("text"), rec.get("entities", [])
     if "text" in rec and not isinstance(text, str):
-        problems.append(Problem.make("E110", at, what="'text'", expected="a string", got=_KINDS.get(type(text), "?"),
-                                     fix_hint="put the whole post in \"text\" as one string"))
+        problems.append(
+            Problem.make(
+                "N110",
+                at,
+                what="'text'",
+                expected="a string",
+                got=_KINDS.get(type(text), "?"),
+                fix_hint='put the whole post in "text" as one string',
+            )
+        )
     if not isinstance(ents, list):
-        problems.append(Problem.make("E110", at, what="'entities'", expected="a list", got=_KINDS.get(type(ents), "?"),
-                                     fix_hint=_ENTITY_HINT))
+        problems.append(
+            Problem.make(
+                "N110", at, what="'entities'", expected="a list", got=_KINDS.get(type(ents), "?"), fix_hint=_ENTITY_HINT
+            )
+        )
     if problems:
         return problems, []
     if not text.strip():
         if not text:
-            problems.append(Problem.make("E111", at))
+            problems.append(Problem.make("N111", at))
         elif ents:
-            problems.append(Problem.make("E135", at, length=len(text)))
+            problems.append(Problem.make("N135", at, length=len(text)))
         else:  # nothing to lose: an empty document (Prodigy exports keep such tasks), worth a look
-            return problems, [Problem.make("E135", at, length=len(text))]
+            return problems, [Problem.make("N135", at, length=len(text))]
     surrogate = next((i for i, ch in enumerate(text) if "\ud800" <= ch <= "\udfff"), None)
     if surrogate is not None:
-        return problems + [Problem.make("E131", at, offset=surrogate, char=ascii(text[surrogate]))], []
+        return problems + [Problem.make("N131", at, offset=surrogate, char=ascii(text[surrogate]))], []
     if len(text) > nlp.max_length:
-        return problems + [Problem.make("E132", at, length=len(text), limit=nlp.max_length)], []
+        return problems + [Problem.make("N132", at, length=len(text), limit=nlp.max_length)], []
     words = _words_problem(rec, at)
     if words is not None:
         return problems + [words], []
@@ -423,10 +548,17 @@ def _check_record(rec: Any, at: tuple[int, int, str], nlp: Language, allowed: se
     return problems + found, warnings
 
 
-def validate(records: Iterable[Any], nlp: Language, labels: Iterable[str] | None = None, *,
-             source: str = "<records>", lines: Sequence[int] | None = None,
-             entity_lines: Sequence[Sequence[int] | None] | None = None,
-             case_map: dict[str, str] | None = None, first_index: int = 0) -> ValidationReport:
+def validate(
+    records: Iterable[Any],
+    nlp: Language,
+    labels: Iterable[str] | None = None,
+    *,
+    source: str = "<records>",
+    lines: Sequence[int] | None = None,
+    entity_lines: Sequence[Sequence[int] | None] | None = None,
+    case_map: dict[str, str] | None = None,
+    first_index: int = 0,
+) -> ValidationReport:
     """Check every record and report all problems, not just the first.
 
     records (Iterable): canonical records (anything else is reported, not raised).
@@ -438,7 +570,7 @@ def validate(records: Iterable[Any], nlp: Language, labels: Iterable[str] | None
     entity_lines (Sequence | None): per record, the line of each entity (CoNLL), or None.
     case_map, first_index: for checking a large file chunk by chunk (formats.stream): the
         label spellings of the whole file, and the position of the first record in it.
-    RETURNS (ValidationReport): the problems, in input order, and the warnings (E113).
+    RETURNS (ValidationReport): the problems, in input order, and the warnings (N113).
     """
     records = list(records)
     allowed = set(labels) if labels is not None else None
@@ -454,13 +586,19 @@ def validate(records: Iterable[Any], nlp: Language, labels: Iterable[str] | None
     return ValidationReport(problems, len(records), warnings)
 
 
-def fix(records: Iterable[Any], nlp: Language, labels: Iterable[str] | None = None, *,
-        source: str = "<records>", lines: Sequence[int] | None = None) -> FixReport:
+def fix(
+    records: Iterable[Any],
+    nlp: Language,
+    labels: Iterable[str] | None = None,
+    *,
+    source: str = "<records>",
+    lines: Sequence[int] | None = None,
+) -> FixReport:
     """Apply only the safe fixes and report each one; leave the rest to a human.
 
-    Safe: strip whitespace (E102), snap to the nearest token-aligned span (E101),
-    move edge brackets and punctuation out of a span (E113), drop an exact duplicate
-    (E104), and correct label case (E108). Overlaps, unknown
+    Safe: strip whitespace (N102), snap to the nearest token-aligned span (N101),
+    move edge brackets and punctuation out of a span (N113), drop an exact duplicate
+    (N104), and correct label case (N108). Overlaps, unknown
     labels and broken offsets need a decision, so they stay and are listed.
     RETURNS (FixReport): new records (inputs are not modified), changes, remaining problems.
     """
@@ -483,24 +621,24 @@ def _apply_fixes(records: list[Any], report: ValidationReport, source: str) -> t
     fixed, changes = [], []
     for i, rec in enumerate(records):
         if not (isinstance(rec, dict) and isinstance(rec.get("text"), str) and isinstance(rec.get("entities"), list)):
-            fixed.append(rec)  # record-level problems (E109/E110): spans were not checked, nothing to fix
+            fixed.append(rec)  # record-level problems (N109/N110): spans were not checked, nothing to fix
             continue
         new_ents = []
         for k, ent in enumerate(rec["entities"]):
             found = by_entity.get((i, k), {})
-            if "E104" in found:
-                dup = found["E104"]
-                changes.append(Change(i, dup.line, source, "E104", cast(Span, dup.span), None, rec["text"]))
+            if "N104" in found:
+                dup = found["N104"]
+                changes.append(Change(i, dup.line, source, "N104", cast(Span, dup.span), None, rec["text"]))
                 continue
-            if "E110" in found:
+            if "N110" in found:
                 new_ents.append(ent)
                 continue
             span = tuple(ent)
-            for code in ("E102", "E101", "E113", "E108"):
+            for code in ("N102", "N101", "N113", "N108"):
                 p = found.get(code)
                 if p is None or p.fix is None:
                     continue
-                after = (p.fix[0], p.fix[1], span[2]) if code != "E108" else (span[0], span[1], p.fix[2])
+                after = (p.fix[0], p.fix[1], span[2]) if code != "N108" else (span[0], span[1], p.fix[2])
                 changes.append(Change(i, p.line, source, code, span, after, rec["text"]))
                 span = after
             new_ents.append(list(span) if span != tuple(ent) else ent)
@@ -516,8 +654,14 @@ def to_doc(nlp: Language, record: Any, labels: Iterable[str] | None = None) -> D
     return to_docs(nlp, [record], labels)[0]
 
 
-def to_docs(nlp: Language, records: Iterable[Any], labels: Iterable[str] | None = None, *,
-            source: str = "<records>", lines: Sequence[int] | None = None) -> list[Doc]:
+def to_docs(
+    nlp: Language,
+    records: Iterable[Any],
+    labels: Iterable[str] | None = None,
+    *,
+    source: str = "<records>",
+    lines: Sequence[int] | None = None,
+) -> list[Doc]:
     """Validate all records, then build one Doc per record with its entities set.
 
     RAISES AnnotationError: if any record has a problem (all are listed in `.problems`).

@@ -11,7 +11,7 @@ suggestions come with their confidence; accept or reject them one by one or all 
 is validated (an overlap is refused with a message in the status line) and saved
 atomically through `course.annotation_session.Session`; reopening the file resumes
 where you left off. One annotator per file: if the file changes behind its back (the cell
-run again, a second annotator, a hand edit), it stops writing and says so (E474) — your
+run again, a second annotator, a hand edit), it stops writing and says so (N474) — your
 changes stay in memory, and `save_as(new_path)` keeps them. Only posts marked done go into training (`annotated()`).
 
 Headless API (what the buttons call): `click(i)`, `select(start, end)`,
@@ -29,6 +29,7 @@ selected ones also have `course-annotator-token-selected`), `course-annotator-la
 `course-annotator-progress` (the "post n of N" line) and `course-annotator-status`
 (the message after each action).
 """
+
 from __future__ import annotations
 
 import html
@@ -50,10 +51,15 @@ SUGGESTED_COLOR = "#e8e8e8"
 _OK, _NO = "color:#1a7f37", "color:#b3261e"
 
 
-def _button(description: str, css: str, tooltip: str = "", style: str = "",
-            layout: widgets.Layout | None = None) -> widgets.Button:
-    button = widgets.Button(description=description, tooltip=tooltip or description, button_style=style,
-                            layout=layout or widgets.Layout(width="auto"))
+def _button(
+    description: str, css: str, tooltip: str = "", style: str = "", layout: widgets.Layout | None = None
+) -> widgets.Button:
+    button = widgets.Button(
+        description=description,
+        tooltip=tooltip or description,
+        button_style=style,
+        layout=layout or widgets.Layout(width="auto"),
+    )
     button.add_class(css)
     return button
 
@@ -69,8 +75,14 @@ class Annotator(widgets.VBox):
     so that it stays the same whichever model made the suggestions.
     """
 
-    def __init__(self, path: str | os.PathLike, posts: Sequence[str | Record] | None = None, *,
-                 labels: Iterable[str] = LABELS, nlp: Language | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        posts: Sequence[str | Record] | None = None,
+        *,
+        labels: Iterable[str] = LABELS,
+        nlp: Language | None = None,
+    ) -> None:
         super().__init__()
         self.session = Session(path, posts, labels=labels, nlp=nlp)
         self.selection: tuple[int, int] | None = None
@@ -86,33 +98,51 @@ class Annotator(widgets.VBox):
         self._token_pool: list[widgets.Button] = []
         self._rows_pool: dict[bool, list[tuple[widgets.HBox, widgets.HTML]]] = {False: [], True: []}
         self._none = widgets.HTML("<i>none</i>")
-        self.label_picker = widgets.ToggleButtons(options=list(self.session.labels), value=self.session.labels[0],
-                                                  style={"button_width": "auto"})
+        self.label_picker = widgets.ToggleButtons(
+            options=list(self.session.labels), value=self.session.labels[0], style={"button_width": "auto"}
+        )
         self.label_picker.add_class("course-annotator-label")
-        self.add_button = _button("Add span", "course-annotator-add", "add the selected tokens with the chosen label",
-                                  "primary", self._auto)
+        self.add_button = _button(
+            "Add span", "course-annotator-add", "add the selected tokens with the chosen label", "primary", self._auto
+        )
         self.accept_all_button = _button("Accept all suggestions", "course-annotator-accept-all", layout=self._auto)
         self.undo_button = _button("↶ Undo", "course-annotator-undo", layout=self._auto)
         self.prev_button = _button("◀ Previous", "course-annotator-prev", layout=self._auto)
         self.next_button = _button("Next ▶", "course-annotator-next", layout=self._auto)
         self.done_button = _button("✓ Done, next post", "course-annotator-done", style="success", layout=self._auto)
-        self.skip_button = _button("Skip post", "course-annotator-skip", "leave this post out of training", layout=self._auto)
+        self.skip_button = _button(
+            "Skip post", "course-annotator-skip", "leave this post out of training", layout=self._auto
+        )
         self.spans_box, self.suggestions_box = widgets.VBox(), widgets.VBox()
         self.status = widgets.HTML()
         self.status.add_class("course-annotator-status")
-        for button, action in [(self.add_button, lambda: self.add()), (self.accept_all_button, lambda: self.accept()),
-                               (self.undo_button, self.undo), (self.prev_button, self.prev),
-                               (self.next_button, self.next), (self.done_button, self.done),
-                               (self.skip_button, self.skip)]:
+        for button, action in [
+            (self.add_button, lambda: self.add()),
+            (self.accept_all_button, lambda: self.accept()),
+            (self.undo_button, self.undo),
+            (self.prev_button, self.prev),
+            (self.next_button, self.next),
+            (self.done_button, self.done),
+            (self.skip_button, self.skip),
+        ]:
             button.on_click(lambda _b, act=action: act())
-        howto = widgets.HTML("<small>Click the first token of an entity, then its last one (for a one-token "
-                             "entity one click is enough); choose a label; press <b>Add span</b>.</small>")
-        self.children = (self.progress_line, self.preview, self.token_box, howto,
-                         widgets.HBox([self.label_picker, self.add_button]),
-                         widgets.HTML("<b>Spans</b>"), self.spans_box,
-                         widgets.HTML("<b>Model suggestions</b>"), self.suggestions_box,
-                         widgets.HBox([self.prev_button, self.undo_button, self.skip_button, self.done_button,
-                                       self.next_button]), self.status)
+        howto = widgets.HTML(
+            "<small>Click the first token of an entity, then its last one (for a one-token "
+            "entity one click is enough); choose a label; press <b>Add span</b>.</small>"
+        )
+        self.children = (
+            self.progress_line,
+            self.preview,
+            self.token_box,
+            howto,
+            widgets.HBox([self.label_picker, self.add_button]),
+            widgets.HTML("<b>Spans</b>"),
+            self.spans_box,
+            widgets.HTML("<b>Model suggestions</b>"),
+            self.suggestions_box,
+            widgets.HBox([self.prev_button, self.undo_button, self.skip_button, self.done_button, self.next_button]),
+            self.status,
+        )
         self._shown = -1
         self._refresh()
 
@@ -137,7 +167,9 @@ class Annotator(widgets.VBox):
     def suggestions(self) -> list[tuple[str, str, float]]:
         """RETURNS (list[tuple[str, str, float]]): (text, label, confidence) of pending suggestions."""
         text = self.session.record["text"]
-        return [(text[s[0]:s[1]], s[2], float(s[3]) if len(s) > 3 else 1.0) for s in self.session.record["suggestions"]]
+        return [
+            (text[s[0] : s[1]], s[2], float(s[3]) if len(s) > 3 else 1.0) for s in self.session.record["suggestions"]
+        ]
 
     @property
     def records(self) -> list[Record]:
@@ -169,7 +201,7 @@ class Annotator(widgets.VBox):
     def select_text(self, text: str, occurrence: int = 1) -> bool:
         """Select the tokens covering the `occurrence`-th appearance of `text`.
 
-        RETURNS (bool): whether `text` occurs there as whole tokens (else E453 in `message`).
+        RETURNS (bool): whether `text` occurs there as whole tokens (else N453 in `message`).
         """
         post, start = self.session.record["text"], -1
         for _ in range(occurrence):
@@ -178,7 +210,7 @@ class Annotator(widgets.VBox):
                 break
         tokens = self.session.token_span(start, start + len(text)) if start >= 0 and text.strip() else None
         if tokens is None:
-            return self._do(self.session.refuse("E453", text=text))
+            return self._do(self.session.refuse("N453", text=text))
         self.select(*tokens)
         return True
 
@@ -187,7 +219,7 @@ class Annotator(widgets.VBox):
         if label is not None and label in self.session.labels:
             self.label_picker.value = label
         if self.selection is None:
-            ok = self.session.refuse("E450")
+            ok = self.session.refuse("N450")
         else:
             ok = self.session.add(*self.selection, label or self.label_picker.value)
         if ok:
@@ -236,14 +268,13 @@ class Annotator(widgets.VBox):
         return self._do(self.session.save())
 
     def save_as(self, path: str | os.PathLike) -> bool:
-        """Write every post to a new file and keep annotating there (e.g. after E474: the
+        """Write every post to a new file and keep annotating there (e.g. after N474: the
         file was changed by another writer)."""
         return self._do(self.session.save_as(path))
 
     def render_text(self) -> str:
         """RETURNS (str): progress, post text and spans as plain text (deterministic)."""
-        lines = [f"Annotator · {self.session.progress_text()} · {self.session.path.name}",
-                 self.session.record["text"]]
+        lines = [f"Annotator · {self.session.progress_text()} · {self.session.path.name}", self.session.record["text"]]
         lines += [f"  {label:<9} {text!r}" for text, label in self.spans] or ["  (no spans yet)"]
         return "\n".join(lines)
 
@@ -281,14 +312,16 @@ class Annotator(widgets.VBox):
                 button = _button("", "course-annotator-token", f"token {i}", layout=self._auto)
                 button.on_click(lambda _b, i=i: self.click(i))
                 self._token_pool.append(button)
-            self.token_buttons = self._token_pool[:len(tokens)]
+            self.token_buttons = self._token_pool[: len(tokens)]
             for button, (text, _, _) in zip(self.token_buttons, tokens):
                 button.description = text
             self.token_box.children = [b for b, (t, _, _) in zip(self.token_buttons, tokens) if t.strip()]
         done, total = s.progress()
         status = s.record["status"]
-        self.progress_line.value = (f"<b>Post {s.position + 1} of {total}</b> · {done} done · "
-                                    f"this post: {status} · file <code>{html.escape(s.path.name)}</code>")
+        self.progress_line.value = (
+            f"<b>Post {s.position + 1} of {total}</b> · {done} done · "
+            f"this post: {status} · file <code>{html.escape(s.path.name)}</code>"
+        )
         self._colour_tokens()
         self.spans_box.children = self._rows(s.record["entities"], suggested=False)
         self.suggestions_box.children = self._rows(s.record["suggestions"], suggested=True)
@@ -325,16 +358,20 @@ class Annotator(widgets.VBox):
                 pool.append((widgets.HBox([label, gone]), label))
         for (_, label), span in zip(pool, spans):
             conf = f" · confidence {float(span[3]):.2f}" if suggested and len(span) > 3 else ""
-            label.value = (f"<b>{html.escape(span[2])}</b> {html.escape(repr(text[span[0]:span[1]]))}"
-                           f" <small>[{span[0]}, {span[1]}){conf}</small>")
-        return [row for row, _ in pool[:len(spans)]] or [self._none]
+            label.value = (
+                f"<b>{html.escape(span[2])}</b> {html.escape(repr(text[span[0] : span[1]]))}"
+                f" <small>[{span[0]}, {span[1]}){conf}</small>"
+            )
+        return [row for row, _ in pool[: len(spans)]] or [self._none]
 
     def _preview_html(self) -> str:
         text, out, pos = self.session.record["text"], [], 0
         for s, e, label in sorted(self.session.record["entities"]):
             colour = LABEL_COLORS.get(label, "#dddddd")
-            out += [html.escape(text[pos:s]),
-                    f'<mark style="background:{colour};padding:2px 4px;border-radius:4px">'
-                    f'{html.escape(text[s:e])} <b style="font-size:0.7em">{html.escape(label)}</b></mark>']
+            out += [
+                html.escape(text[pos:s]),
+                f'<mark style="background:{colour};padding:2px 4px;border-radius:4px">'
+                f'{html.escape(text[s:e])} <b style="font-size:0.7em">{html.escape(label)}</b></mark>',
+            ]
             pos = e
         return "".join(out + [html.escape(text[pos:])])

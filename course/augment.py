@@ -13,6 +13,7 @@ Augmented records are validated like hand-made ones (`course.annotations.validat
 a replacement that would not align with the tokens is not made (the original entity
 is kept and counted), so nothing is dropped silently.
 """
+
 from __future__ import annotations
 
 import random
@@ -46,11 +47,11 @@ def nested_subsets(records: Sequence[Record], sizes: Sequence[int], seed: int = 
     sizes (Sequence[int]): subset sizes, each between 1 and len(records).
     seed (int): seed of the one shuffle all subsets are cut from.
     RETURNS (dict[int, list[Record]]): size → the first `size` records of the shuffle.
-    RAISES TrainingError: E430 for a size outside 1..len(records).
+    RAISES TrainingError: N430 for a size outside 1..len(records).
     """
     for size in sizes:
         if not 1 <= size <= len(records):
-            raise TrainingError("E430", size=size, n=len(records))
+            raise TrainingError("N430", size=size, n=len(records))
     order = list(records)
     random.Random(seed).shuffle(order)
     return {size: order[:size] for size in sizes}
@@ -68,8 +69,15 @@ class LearningCurve:
     models: dict[int, Language]
 
 
-def learning_curve(train: Sequence[Record], dev: Sequence[Record], sizes: Sequence[int], *,
-                   n_iter: int = 10, labels: Sequence[str] = LABELS, seed: int = 0) -> LearningCurve:
+def learning_curve(
+    train: Sequence[Record],
+    dev: Sequence[Record],
+    sizes: Sequence[int],
+    *,
+    n_iter: int = 10,
+    labels: Sequence[str] = LABELS,
+    seed: int = 0,
+) -> LearningCurve:
     """Train a blank CNN model on growing subsets and score each on the same dev set.
 
     The same number of epochs for every size means far fewer updates for the small sizes, so
@@ -82,7 +90,7 @@ def learning_curve(train: Sequence[Record], dev: Sequence[Record], sizes: Sequen
     labels (Sequence[str]): labels to score.
     seed (int): seed for the subsets and the training runs.
     RETURNS (LearningCurve): the scores table and the trained models.
-    RAISES TrainingError: E430 for a size outside 1..len(train).
+    RAISES TrainingError: N430 for a size outside 1..len(train).
     """
     from .evaluate import evaluate
     from .train import train_blank
@@ -91,8 +99,11 @@ def learning_curve(train: Sequence[Record], dev: Sequence[Record], sizes: Sequen
     for size, subset in nested_subsets(train, sizes, seed).items():
         result = train_blank(subset, labels=labels, n_iter=n_iter, seed=seed, progress=False)
         scores = evaluate(result.nlp, dev, labels)
-        rows[size] = {**{l: scores.per_label[l]["f"] for l in labels}, "micro": scores.micro["f"],
-                      "seconds": result.seconds}
+        rows[size] = {
+            **{l: scores.per_label[l]["f"] for l in labels},
+            "micro": scores.micro["f"],
+            "seconds": result.seconds,
+        }
         models[size] = result.nlp
     return LearningCurve(pd.DataFrame.from_dict(rows, orient="index").rename_axis("posts"), models)
 
@@ -142,9 +153,15 @@ def _render(text: str, ents: Sequence[Sequence], surfaces: Sequence[str]) -> Rec
     return {"text": "".join(pieces), "entities": entities}
 
 
-def swap_entities(record: Record, gazetteer: Gazetteer, rng: random.Random, *,
-                  labels: Iterable[str] = ("PRODUCT",), prob: float = 1.0,
-                  nlp: Language | None = None) -> SwapResult:
+def swap_entities(
+    record: Record,
+    gazetteer: Gazetteer,
+    rng: random.Random,
+    *,
+    labels: Iterable[str] = ("PRODUCT",),
+    prob: float = 1.0,
+    nlp: Language | None = None,
+) -> SwapResult:
     """Replace entities with other strings of the same label and recompute all offsets.
 
     record (Record): a valid record.
@@ -154,10 +171,10 @@ def swap_entities(record: Record, gazetteer: Gazetteer, rng: random.Random, *,
     prob (float): chance that each such entity is replaced.
     nlp (Language | None): tokenizer for the alignment check; None: spacy.blank("en").
     RETURNS (SwapResult): the new record, how many entities were swapped and how many kept.
-    RAISES TrainingError: E431 if `prob` is not between 0 and 1.
+    RAISES TrainingError: N431 if `prob` is not between 0 and 1.
     """
     if not 0.0 <= prob <= 1.0:
-        raise TrainingError("E431", name="prob", value=prob)
+        raise TrainingError("N431", name="prob", value=prob)
     nlp = nlp or spacy.blank("en")
     wanted = set(labels)
     ents = sorted(tuple(e) for e in record["entities"])
@@ -184,9 +201,16 @@ def swap_entities(record: Record, gazetteer: Gazetteer, rng: random.Random, *,
     return SwapResult(new, swapped, kept)
 
 
-def swap_augment(records: Sequence[Record], gazetteer: Gazetteer, *, labels: Iterable[str] = ("PRODUCT",),
-                 n_copies: int = 1, prob: float = 1.0, seed: int = 0,
-                 nlp: Language | None = None) -> list[Record]:
+def swap_augment(
+    records: Sequence[Record],
+    gazetteer: Gazetteer,
+    *,
+    labels: Iterable[str] = ("PRODUCT",),
+    n_copies: int = 1,
+    prob: float = 1.0,
+    seed: int = 0,
+    nlp: Language | None = None,
+) -> list[Record]:
     """New records made by entity swapping: `n_copies` per record that has a swappable entity.
 
     records (Sequence[Record]): valid training records.
@@ -198,10 +222,10 @@ def swap_augment(records: Sequence[Record], gazetteer: Gazetteer, *, labels: Ite
     nlp (Language | None): tokenizer for alignment checks; None: spacy.blank("en").
     RETURNS (list[Record]): only the new records (add them to the originals yourself);
         each has "augmented": "swap". Copies in which nothing changed are left out.
-    RAISES TrainingError: E431 for a bad n_copies or prob; AnnotationError if an input record is invalid.
+    RAISES TrainingError: N431 for a bad n_copies or prob; AnnotationError if an input record is invalid.
     """
     if n_copies < 0:
-        raise TrainingError("E431", name="n_copies", value=n_copies)
+        raise TrainingError("N431", name="n_copies", value=n_copies)
     nlp = nlp or spacy.blank("en")
     labels = list(labels)
     to_docs(nlp, records)  # refuse invalid input with every problem listed
@@ -213,12 +237,13 @@ def swap_augment(records: Sequence[Record], gazetteer: Gazetteer, *, labels: Ite
                 out.append({**result.record, "augmented": "swap"})
     report = validate(out, nlp)
     if not report.ok:  # cannot happen unless the gazetteer holds strings with bad edges
-        raise TrainingError("E432", first=report.problems[0].format())
+        raise TrainingError("N432", first=report.problems[0].format())
     return out
 
 
-def apply_augmenter(records: Sequence[Record], augmenter: Augmenter, nlp: Language | None = None, *,
-                    seed: int = 0, tag: str = "spacy") -> list[Record]:
+def apply_augmenter(
+    records: Sequence[Record], augmenter: Augmenter, nlp: Language | None = None, *, seed: int = 0, tag: str = "spacy"
+) -> list[Record]:
     """Run a spaCy augmenter over records and collect every record it yields.
 
     records (Sequence[Record]): valid records.
@@ -244,20 +269,21 @@ def apply_augmenter(records: Sequence[Record], augmenter: Augmenter, nlp: Langua
     return out
 
 
-def lowercase_augment(records: Sequence[Record], fraction: float = 0.5, *, seed: int = 0,
-                      nlp: Language | None = None) -> list[Record]:
+def lowercase_augment(
+    records: Sequence[Record], fraction: float = 0.5, *, seed: int = 0, nlp: Language | None = None
+) -> list[Record]:
     """Lower-cased copies of a random share of the records, by spaCy's lower-casing augmenter.
 
     records (Sequence[Record]): valid records.
     fraction (float): share of the records to copy in lower case.
     seed (int): seed for which records are picked.
     RETURNS (list[Record]): only the new lower-cased records ("augmented": "lower").
-    RAISES TrainingError: E431 if fraction is not between 0 and 1.
+    RAISES TrainingError: N431 if fraction is not between 0 and 1.
     """
     from spacy.training.augment import create_lower_casing_augmenter
 
     if not 0.0 <= fraction <= 1.0:
-        raise TrainingError("E431", name="fraction", value=fraction)
+        raise TrainingError("N431", name="fraction", value=fraction)
     picked = random.Random(seed).sample(list(records), round(fraction * len(records)))
     copies = apply_augmenter(picked, create_lower_casing_augmenter(level=1.0), nlp, seed=seed, tag="lower")
     return [rec for rec in copies if rec.get("augmented")]
@@ -267,5 +293,7 @@ def lowercase(records: Sequence[Record], nlp: Language | None = None) -> list[Re
     """RETURNS (list[Record]): every record in lower case, offsets kept (e.g. a lower-cased dev set)."""
     from spacy.training.augment import create_lower_casing_augmenter
 
-    return [{k: v for k, v in rec.items() if k != "augmented"}
-            for rec in apply_augmenter(records, create_lower_casing_augmenter(level=1.0), nlp, tag="lower")]
+    return [
+        {k: v for k, v in rec.items() if k != "augmented"}
+        for rec in apply_augmenter(records, create_lower_casing_augmenter(level=1.0), nlp, tag="lower")
+    ]

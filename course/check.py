@@ -5,6 +5,7 @@ Each check returns a `CheckResult`; as the last line of a cell it shows
 blanks; a cell with blanks still runs, and its check asks to fill them in.
 Solution cells call `.require()` to fail loudly (CheckFailed) in tests.
 """
+
 from __future__ import annotations
 
 import html
@@ -13,12 +14,26 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRuler
 
 from .errors import CourseError
 
-__all__ = ["____", "CheckFailed", "CheckResult", "contains_blank", "entities", "labels", "ruler_pattern",
-           "number", "predictions", "review_filter", "spans"]
+__all__ = [
+    "____",
+    "CheckFailed",
+    "CheckResult",
+    "contains_blank",
+    "entities",
+    "labels",
+    "ruler_pattern",
+    "number",
+    "predictions",
+    "review_filter",
+    "spans",
+]
 
 
 class _Blank:
@@ -70,19 +85,18 @@ def contains_blank(value: Any, _depth: int = 0) -> bool:
     if isinstance(text, str) and hasattr(value, "ents"):  # Doc or Span
         return "____" in text
     if isinstance(value, Mapping):
-        return any(contains_blank(k, _depth + 1) or contains_blank(v, _depth + 1)
-                   for k, v in value.items())
+        return any(contains_blank(k, _depth + 1) or contains_blank(v, _depth + 1) for k, v in value.items())
     if isinstance(value, (list, tuple, set, frozenset)):
         return any(contains_blank(v, _depth + 1) for v in value)
     return False
 
 
 class CheckFailed(CourseError, AssertionError):
-    """E524, raised by `CheckResult.require()`; the message carries the hint. result (CheckResult)."""
+    """N524, raised by `CheckResult.require()`; the message carries the hint. result (CheckResult)."""
 
     def __init__(self, result: CheckResult) -> None:
         self.result = result
-        super().__init__("E524", result=repr(result))
+        super().__init__("N524", result=repr(result))
 
 
 @dataclass(frozen=True)
@@ -112,8 +126,10 @@ class CheckResult:
         colour = "#1a7f37" if self.passed else "#b3261e"
         head = "✓ Well done:" if self.passed else "✗ Not yet:"
         hint = f"<br><b>Hint:</b> {html.escape(self.hint)}" if self.hint and not self.passed else ""
-        return (f'<div style="border-left:4px solid {colour};padding:4px 8px">'
-                f'<b style="color:{colour}">{head}</b> {html.escape(self.message)}{hint}</div>')
+        return (
+            f'<div style="border-left:4px solid {colour};padding:4px 8px">'
+            f'<b style="color:{colour}">{head}</b> {html.escape(self.message)}{hint}</div>'
+        )
 
     def require(self) -> CheckResult:
         """RETURNS (CheckResult): self if passed. RAISES CheckFailed: message and hint."""
@@ -159,11 +175,17 @@ def entities(doc: Any, expected: Sequence[tuple[str, str]]) -> CheckResult:
         return _blank()
     pairs = _pairs(expected)
     if pairs is None:
-        return CheckResult(False, "`expected` must be a list of (text, label) pairs.",
-                           "Write it like [('RTX 3080', 'PRODUCT'), ('$450', 'PRICE')].")
+        return CheckResult(
+            False,
+            "`expected` must be a list of (text, label) pairs.",
+            "Write it like [('RTX 3080', 'PRODUCT'), ('$450', 'PRICE')].",
+        )
     if not hasattr(doc, "ents") or not isinstance(getattr(doc, "text", None), str):
-        return CheckResult(False, f"expected a spaCy Doc, got {type(doc).__name__}.",
-                           "Run the text through the pipeline first: doc = nlp(text).")
+        return CheckResult(
+            False,
+            f"expected a spaCy Doc, got {type(doc).__name__}.",
+            "Run the text through the pipeline first: doc = nlp(text).",
+        )
     left = [(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents]
     missing = []
     for text, label in pairs:
@@ -181,21 +203,30 @@ def entities(doc: Any, expected: Sequence[tuple[str, str]]) -> CheckResult:
             continue
         spots = [(m.start(), m.end()) for m in re.finditer(re.escape(text), doc.text)]
         if not spots:
-            problems.append((f"'{text}' does not occur in the text.",
-                             "Check the spelling in `expected` and the text you passed to nlp()."))
+            problems.append(
+                (
+                    f"'{text}' does not occur in the text.",
+                    "Check the spelling in `expected` and the text you passed to nlp().",
+                )
+            )
             continue
         near = next(((p, s) for p in left for s in spots if p[0] < s[1] and s[0] < p[1]), None)
         if near is None:
-            problems.append((f"'{text}' ({label}) is missing.",
-                             f"Check that {label} is one of the ner labels and that your training "
-                             f"data or patterns contain examples like '{text}'."))
+            problems.append(
+                (
+                    f"'{text}' ({label}) is missing.",
+                    f"Check that {label} is one of the ner labels and that your training "
+                    f"data or patterns contain examples like '{text}'.",
+                )
+            )
             continue
         (start, end, found, found_label), (s, e) = near
         left.remove(near[0])
         problems.append(_boundary(doc.text, (start, end, found, found_label), (s, e, text, label)))
     for _, _, text, label in left:
-        problems.append((f"Extra entity '{text}' ({label}).",
-                         "It is not in the expected list; a spurious entity costs precision."))
+        problems.append(
+            (f"Extra entity '{text}' ({label}).", "It is not in the expected list; a spurious entity costs precision.")
+        )
     if problems:
         return _combine(problems)
     if not pairs:
@@ -205,10 +236,8 @@ def entities(doc: Any, expected: Sequence[tuple[str, str]]) -> CheckResult:
 
 def _wrong_label(text: str, got: str, want: str) -> tuple[str, str]:
     if got.casefold() == want.casefold():
-        return (f"'{text}' is tagged {got}, expected {want}.",
-                f"Labels are case-sensitive: use '{want}' everywhere.")
-    return (f"'{text}' is tagged but as {got}.",
-            f"Did you add the {want} label to the ner component before training?")
+        return (f"'{text}' is tagged {got}, expected {want}.", f"Labels are case-sensitive: use '{want}' everywhere.")
+    return (f"'{text}' is tagged but as {got}.", f"Did you add the {want} label to the ner component before training?")
 
 
 def _boundary(text: str, found: tuple, want: tuple) -> tuple[str, str]:
@@ -226,12 +255,15 @@ def _boundary(text: str, found: tuple, want: tuple) -> tuple[str, str]:
     message = f"'{found_text}' found but expected '{want_text}' — check the boundaries ({'; '.join(notes)})."
     if found_label != label:
         message += f" It is also labelled {found_label}, not {label}."
-    return message, ("A span counts only if start and end match exactly. Check the character "
-                     "offsets in your training data, or the tokens your patterns match.")
+    return message, (
+        "A span counts only if start and end match exactly. Check the character "
+        "offsets in your training data, or the tokens your patterns match."
+    )
 
 
-def spans(text: str, entities: Sequence[tuple[int, int, str]],
-          expected: Sequence[tuple[str, str]], nlp: Any = None) -> CheckResult:
+def spans(
+    text: str, entities: Sequence[tuple[int, int, str]], expected: Sequence[tuple[str, str]], nlp: Any = None
+) -> CheckResult:
     """Check character-offset annotations: text[start:end] must be the expected string.
 
     text (str): the post.
@@ -248,31 +280,53 @@ def spans(text: str, entities: Sequence[tuple[int, int, str]],
     except (TypeError, ValueError):
         given = None
     if pairs is None or given is None or not isinstance(text, str):
-        return CheckResult(False, "`entities` must be (start, end, label) triples and `expected` "
-                           "(text, label) pairs.", "Example: entities = [(13, 21, 'PRODUCT')].")
+        return CheckResult(
+            False,
+            "`entities` must be (start, end, label) triples and `expected` (text, label) pairs.",
+            "Example: entities = [(13, 21, 'PRODUCT')].",
+        )
     if len(given) != len(pairs):
-        return CheckResult(False, f"you gave {len(given)} span(s) but {len(pairs)} are expected.",
-                           "Write one (start, end, label) triple per entity.")
+        return CheckResult(
+            False,
+            f"you gave {len(given)} span(s) but {len(pairs)} are expected.",
+            "Write one (start, end, label) triple per entity.",
+        )
     problems = []
     for (s, e, label), (want, want_label) in zip(given, pairs):
         if not all(isinstance(x, int) and not isinstance(x, bool) for x in (s, e)):
-            problems.append((f"({s!r}, {e!r}, {label!r}): offsets must be integers.",
-                             "Offsets count characters; use int values such as text.find(...)."))
+            problems.append(
+                (
+                    f"({s!r}, {e!r}, {label!r}): offsets must be integers.",
+                    "Offsets count characters; use int values such as text.find(...).",
+                )
+            )
         elif not 0 <= s < e <= len(text):
-            problems.append((f"({s}, {e}, {label!r}) is outside the text or empty.",
-                             f"Offsets run from 0 to len(text) = {len(text)}, with start < end."))
+            problems.append(
+                (
+                    f"({s}, {e}, {label!r}) is outside the text or empty.",
+                    f"Offsets run from 0 to len(text) = {len(text)}, with start < end.",
+                )
+            )
         elif text[s:e] != want:
             problems.append(_offset_problem(text, s, e, label, want))
         elif label != want_label:
             problems.append(_wrong_label(want, label, want_label))
         elif nlp is not None and nlp.make_doc(text).char_span(s, e) is None:
-            problems.append((f"({s}, {e}, {label!r}) '{want}' does not align with token boundaries.",
-                             "doc.char_span() returns None for it and training drops it with "
-                             "warning W030; try alignment_mode='expand' to see the nearest fit."))
+            problems.append(
+                (
+                    f"({s}, {e}, {label!r}) '{want}' does not align with token boundaries.",
+                    "doc.char_span() returns None for it and training drops it with "
+                    "warning W030; try alignment_mode='expand' to see the nearest fit.",
+                )
+            )
     for (s1, e1, l1), (s2, e2, l2) in itertools.pairwise(given):
         if s2 < e1:
-            problems.append((f"({s1}, {e1}, {l1!r}) and ({s2}, {e2}, {l2!r}) overlap.",
-                             "doc.ents cannot overlap: keep one of the two spans."))
+            problems.append(
+                (
+                    f"({s1}, {e1}, {l1!r}) and ({s2}, {e2}, {l2!r}) overlap.",
+                    "doc.ents cannot overlap: keep one of the two spans.",
+                )
+            )
     if problems:
         return _combine(problems)
     return CheckResult(True, f"all {len(pairs)} spans are right: {_listing(pairs)}.")
@@ -282,26 +336,36 @@ def _offset_problem(text: str, s: int, e: int, label: str, want: str) -> tuple[s
     got = text[s:e]
     head = f"({s}, {e}, {label!r}) covers {got!r}"
     if got.strip() == want:
-        return (f"{head}, with whitespace around '{want}'.",
-                "Spans must start and end on a visible character; whitespace at the edges "
-                "does not align with tokens.")
-    if text[s:e + 1] == want:
-        return (f"{head}, one character short of '{want}'.",
-                "The end offset is exclusive: text[start:end] stops before `end`, so "
-                "end = start + len(entity).")
-    if text[s:e - 1] == want:
-        return (f"{head}, one character more than '{want}'.",
-                "The end offset is exclusive: end = start + len(entity), not one more.")
-    if (s and text[s - 1:e] == want) or text[s + 1:e] == want:
-        return (f"{head}, but expected '{want}': the start is off by one.",
-                "Offsets count from 0; the first character is text[0]. text.find() gives the start.")
-    if (s and text[s - 1:e - 1] == want) or text[s + 1:e + 1] == want:
-        return (f"{head}, but expected '{want}': both offsets are shifted by one.",
-                "Offsets count from 0, not 1: start = text.find(entity).")
+        return (
+            f"{head}, with whitespace around '{want}'.",
+            "Spans must start and end on a visible character; whitespace at the edges does not align with tokens.",
+        )
+    if text[s : e + 1] == want:
+        return (
+            f"{head}, one character short of '{want}'.",
+            "The end offset is exclusive: text[start:end] stops before `end`, so end = start + len(entity).",
+        )
+    if text[s : e - 1] == want:
+        return (
+            f"{head}, one character more than '{want}'.",
+            "The end offset is exclusive: end = start + len(entity), not one more.",
+        )
+    if (s and text[s - 1 : e] == want) or text[s + 1 : e] == want:
+        return (
+            f"{head}, but expected '{want}': the start is off by one.",
+            "Offsets count from 0; the first character is text[0]. text.find() gives the start.",
+        )
+    if (s and text[s - 1 : e - 1] == want) or text[s + 1 : e + 1] == want:
+        return (
+            f"{head}, but expected '{want}': both offsets are shifted by one.",
+            "Offsets count from 0, not 1: start = text.find(entity).",
+        )
     if want not in text:
         return f"{head}, but '{want}' is not in the text at all.", "Check the expected string."
-    return (f"{head}, but expected '{want}'.",
-            f"Compute the offsets: start = text.find('{want}'), end = start + len('{want}').")
+    return (
+        f"{head}, but expected '{want}'.",
+        f"Compute the offsets: start = text.find('{want}'), end = start + len('{want}').",
+    )
 
 
 def labels(nlp: Any, expected: Iterable[str], pipe: str = "ner", exact: bool = False) -> CheckResult:
@@ -316,17 +380,21 @@ def labels(nlp: Any, expected: Iterable[str], pipe: str = "ner", exact: bool = F
     try:
         want = [expected] if isinstance(expected, str) else list(expected)
     except TypeError:
-        return CheckResult(False, "`expected` must be a list of label names.",
-                           "Example: ['PRODUCT', 'PRICE'].")
+        return CheckResult(False, "`expected` must be a list of label names.", "Example: ['PRODUCT', 'PRICE'].")
     if contains_blank(want) or contains_blank(getattr(nlp, "pipe_names", [])):
         return _blank()
     if not hasattr(nlp, "pipe_names"):
-        return CheckResult(False, f"expected a spaCy pipeline, got {type(nlp).__name__}.",
-                           "Create one with nlp = spacy.blank('en') or spacy.load(...).")
+        return CheckResult(
+            False,
+            f"expected a spaCy pipeline, got {type(nlp).__name__}.",
+            "Create one with nlp = spacy.blank('en') or spacy.load(...).",
+        )
     if pipe not in nlp.pipe_names:
-        return CheckResult(False, f"the pipeline has no '{pipe}' component "
-                           f"(it has: {', '.join(nlp.pipe_names) or 'nothing'}).",
-                           f"Add it with nlp.add_pipe('{pipe}').")
+        return CheckResult(
+            False,
+            f"the pipeline has no '{pipe}' component (it has: {', '.join(nlp.pipe_names) or 'nothing'}).",
+            f"Add it with nlp.add_pipe('{pipe}').",
+        )
     have = list(getattr(nlp.get_pipe(pipe), "labels", ()))
     if contains_blank(have):
         return _blank()
@@ -336,24 +404,32 @@ def labels(nlp: Any, expected: Iterable[str], pipe: str = "ner", exact: bool = F
             continue
         twin = next((h for h in have if h.casefold() == label.casefold()), None)
         if twin:
-            problems.append((f"'{twin}' is there but '{label}' is expected.",
-                             f"Labels are case-sensitive: add '{label}'."))
+            problems.append(
+                (f"'{twin}' is there but '{label}' is expected.", f"Labels are case-sensitive: add '{label}'.")
+            )
         else:
-            problems.append((f"label '{label}' is missing.",
-                             f"Call nlp.get_pipe('{pipe}').add_label('{label}') before you "
-                             "initialize and train."))
+            problems.append(
+                (
+                    f"label '{label}' is missing.",
+                    f"Call nlp.get_pipe('{pipe}').add_label('{label}') before you initialize and train.",
+                )
+            )
     if exact:
         for label in sorted(set(have) - set(want)):
-            problems.append((f"label '{label}' is not expected.",
-                             "Every label needs training examples; drop unused ones by starting "
-                             "from a fresh component."))
+            problems.append(
+                (
+                    f"label '{label}' is not expected.",
+                    "Every label needs training examples; drop unused ones by starting from a fresh component.",
+                )
+            )
     if problems:
         return _combine(problems, limit=len(problems))
     return CheckResult(True, f"the {pipe} component has {', '.join(want)}.")
 
 
-def number(value: Any, expected: float, tol: float = 0.01, name: str = "value",
-           wrong: Mapping[float, str] | None = None) -> CheckResult:
+def number(
+    value: Any, expected: float, tol: float = 0.01, name: str = "value", wrong: Mapping[float, str] | None = None
+) -> CheckResult:
     """Check a computed number, e.g. a precision or recall, within an absolute tolerance.
 
     value (Any): the learner's number.
@@ -368,8 +444,11 @@ def number(value: Any, expected: float, tol: float = 0.01, name: str = "value",
     try:
         v = float(value)
     except (TypeError, ValueError):
-        return CheckResult(False, f"{name} should be a number, got {type(value).__name__}.",
-                           "Assign the result of the arithmetic, e.g. tp / (tp + fn).")
+        return CheckResult(
+            False,
+            f"{name} should be a number, got {type(value).__name__}.",
+            "Assign the result of the arithmetic, e.g. tp / (tp + fn).",
+        )
     if math.isnan(v):
         return CheckResult(False, f"{name} is NaN.", "Did you divide 0 by 0? Check the counts.")
     if abs(v - expected) <= tol + 1e-12:
@@ -378,13 +457,18 @@ def number(value: Any, expected: float, tol: float = 0.01, name: str = "value",
         if abs(v - bad) <= tol + 1e-12:
             return CheckResult(False, f"{name} = {v:.4g} is not right.", hint)
     if expected and abs(v - expected * 100) <= tol * 100:
-        return CheckResult(False, f"{name} = {v:.4g} looks like a percentage.",
-                           "Give it as a fraction between 0 and 1.")
+        return CheckResult(
+            False, f"{name} = {v:.4g} looks like a percentage.", "Give it as a fraction between 0 and 1."
+        )
     if v and abs(1 / v - expected) <= tol:
-        return CheckResult(False, f"{name} = {v:.4g} is upside down.",
-                           "You divided the other way round: swap numerator and denominator.")
-    return CheckResult(False, f"{name} = {v:.4g} is not right.",
-                       "Recheck which counts go in the numerator and the denominator.")
+        return CheckResult(
+            False,
+            f"{name} = {v:.4g} is upside down.",
+            "You divided the other way round: swap numerator and denominator.",
+        )
+    return CheckResult(
+        False, f"{name} = {v:.4g} is not right.", "Recheck which counts go in the numerator and the denominator."
+    )
 
 
 def predictions(nlp: Any, examples: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> CheckResult:
@@ -400,8 +484,11 @@ def predictions(nlp: Any, examples: Sequence[tuple[str, Sequence[tuple[str, str]
         try:
             doc = nlp(text)
         except Exception as err:  # noqa: BLE001 - report, never crash the learner's cell
-            return CheckResult(False, f"running nlp on text {i} raised {type(err).__name__}: {err}",
-                               "Run the cells above first (did you call nlp.initialize()?).")
+            return CheckResult(
+                False,
+                f"running nlp on text {i} raised {type(err).__name__}: {err}",
+                "Run the cells above first (did you call nlp.initialize()?).",
+            )
         result = entities(doc, expected)
         if not result.passed:
             short = text if len(text) <= 40 else text[:37] + "..."
@@ -409,8 +496,9 @@ def predictions(nlp: Any, examples: Sequence[tuple[str, Sequence[tuple[str, str]
     return CheckResult(True, f"all {len(examples)} texts give the expected entities.")
 
 
-def ruler_pattern(pattern: Any, label: str, examples: Sequence[tuple[str, Sequence[tuple[str, str]]]],
-                  lang: str = "en") -> CheckResult:
+def ruler_pattern(
+    pattern: Any, label: str, examples: Sequence[tuple[str, Sequence[tuple[str, str]]]], lang: str = "en"
+) -> CheckResult:
     """Check one EntityRuler token pattern on example texts.
 
     pattern (list[dict]): the learner's token pattern, e.g. [{"SHAPE": "dddd", "LENGTH": 5}].
@@ -421,14 +509,20 @@ def ruler_pattern(pattern: Any, label: str, examples: Sequence[tuple[str, Sequen
     if contains_blank(pattern):
         return _blank()
     if not (isinstance(pattern, list) and pattern and all(isinstance(t, dict) for t in pattern)):
-        return CheckResult(False, f"the pattern is {pattern!r}, not a list of token dicts.",
-                           "A token pattern is a list with one dict per token, e.g. [{'LOWER': 'rtx'}].")
+        return CheckResult(
+            False,
+            f"the pattern is {pattern!r}, not a list of token dicts.",
+            "A token pattern is a list with one dict per token, e.g. [{'LOWER': 'rtx'}].",
+        )
     for token in pattern:
         shape = next((v for k, v in token.items() if k.upper() == "SHAPE"), None)
         if isinstance(shape, str) and re.search(r"(.)\1{4}", shape):
-            return CheckResult(False, f"SHAPE '{shape}' can never match: spaCy's shape keeps at most "
-                               "four characters of the same kind in a row ('78701' has shape 'dddd').",
-                               "Combine SHAPE 'dddd' with another attribute that counts characters.")
+            return CheckResult(
+                False,
+                f"SHAPE '{shape}' can never match: spaCy's shape keeps at most "
+                "four characters of the same kind in a row ('78701' has shape 'dddd').",
+                "Combine SHAPE 'dddd' with another attribute that counts characters.",
+            )
     import spacy
 
     nlp = spacy.blank(lang)
@@ -437,12 +531,17 @@ def ruler_pattern(pattern: Any, label: str, examples: Sequence[tuple[str, Sequen
         nlp("warm up")
     except Exception as err:  # noqa: BLE001 - spaCy raises several types for a bad pattern
         first = str(err).strip().splitlines()[0][:160]
-        return CheckResult(False, f"spaCy rejected the pattern: {first}",
-                           "Token attributes are upper case (SHAPE, LENGTH, LOWER, IS_DIGIT...).")
+        return CheckResult(
+            False,
+            f"spaCy rejected the pattern: {first}",
+            "Token attributes are upper case (SHAPE, LENGTH, LOWER, IS_DIGIT...).",
+        )
     return predictions(nlp, examples)
 
 
-def review_filter(fn: Callable[[Sequence[Mapping[str, Any]], float], Any], threshold: float | None = None) -> CheckResult:
+def review_filter(
+    fn: Callable[[Sequence[Mapping[str, Any]], float], Any], threshold: float | None = None
+) -> CheckResult:
     """Exercise check: does `fn(entities, threshold)` pick the posts a person should see?
 
     fn (Callable): the learner's filter; it gets a post's entities (dicts with "label",
@@ -455,14 +554,33 @@ def review_filter(fn: Callable[[Sequence[Mapping[str, Any]], float], Any], thres
 
         threshold = DEFAULT_THRESHOLD
     cases = [
-        ([{"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97}, {"text": "$450", "label": "PRICE", "confidence": 0.91}],
-         False, "A post whose entities are all above the threshold should be accepted automatically."),
-        ([{"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97}, {"text": "450", "label": "PRICE", "confidence": 0.42}],
-         True, "One unsure entity is enough: check every entity, e.g. any(e['confidence'] < threshold for e in entities)."),
-        ([], True, "When the model finds nothing, a person should look: any() of an empty list is False, "
-                   "so add `or not entities`."),
-        ([{"text": "78701", "label": "ZIP", "confidence": threshold}], False,
-         "An entity exactly at the threshold is trusted: compare with <, not <=."),
+        (
+            [
+                {"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97},
+                {"text": "$450", "label": "PRICE", "confidence": 0.91},
+            ],
+            False,
+            "A post whose entities are all above the threshold should be accepted automatically.",
+        ),
+        (
+            [
+                {"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97},
+                {"text": "450", "label": "PRICE", "confidence": 0.42},
+            ],
+            True,
+            "One unsure entity is enough: check every entity, e.g. any(e['confidence'] < threshold for e in entities).",
+        ),
+        (
+            [],
+            True,
+            "When the model finds nothing, a person should look: any() of an empty list is False, "
+            "so add `or not entities`.",
+        ),
+        (
+            [{"text": "78701", "label": "ZIP", "confidence": threshold}],
+            False,
+            "An entity exactly at the threshold is trusted: compare with <, not <=.",
+        ),
     ]
     if fn is None or contains_blank(fn):
         return _blank()
@@ -470,13 +588,19 @@ def review_filter(fn: Callable[[Sequence[Mapping[str, Any]], float], Any], thres
         try:
             got = fn(entities, threshold)
         except Exception as err:  # noqa: BLE001 - a learner's bug becomes a hint
-            return CheckResult(False, f"needs_review raised {type(err).__name__}: {err}.",
-                               "Each entity is a dict: use e['confidence'] and e['label'].")
+            return CheckResult(
+                False,
+                f"needs_review raised {type(err).__name__}: {err}.",
+                "Each entity is a dict: use e['confidence'] and e['label'].",
+            )
         if contains_blank(got):
             return _blank()
         if not isinstance(got, bool):
-            return CheckResult(False, f"needs_review returned {got!r}, not True or False.",
-                               "Return a boolean, e.g. the result of any(...) or a comparison.")
+            return CheckResult(
+                False,
+                f"needs_review returned {got!r}, not True or False.",
+                "Return a boolean, e.g. the result of any(...) or a comparison.",
+            )
         if got != expected:
             shown = ", ".join(f"{e['label']} {e['confidence']:.2f}" for e in entities) or "no entities"
             return CheckResult(False, f"for a post with [{shown}] it returned {got}.", hint)

@@ -3,6 +3,7 @@
 Kept apart from `course.viz` so the annotator widget (and anything else that only
 needs colours) does not import displaCy or matplotlib.
 """
+
 from __future__ import annotations
 
 LABEL_COLORS: dict[str, str] = {
@@ -14,8 +15,14 @@ LABEL_COLORS: dict[str, str] = {
     "URL": "#c887fb",
     "USERNAME": "#9cc9cc",
     # general-domain labels of en_core_web_sm (notebooks 01 and 07)
-    "ORG": "#e4e7d2", "PERSON": "#ddd", "GPE": "#f0d0ff", "MONEY": "#e4e7d2",
-    "CARDINAL": "#e4e7d2", "DATE": "#bfe1d9", "NORP": "#c887fb", "PRODUCT_GENERIC": "#bfeeb7",
+    "ORG": "#e4e7d2",
+    "PERSON": "#ddd",
+    "GPE": "#f0d0ff",
+    "MONEY": "#e4e7d2",
+    "CARDINAL": "#e4e7d2",
+    "DATE": "#bfe1d9",
+    "NORP": "#c887fb",
+    "PRODUCT_GENERIC": "#bfeeb7",
 }
 
 OTHER_COLOR = "#bbbbbb"  # a label without a course colour

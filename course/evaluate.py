@@ -25,6 +25,7 @@ Conventions (the notebooks explain them, tests/test_evaluate.py pins them down):
   predicted column (all but "(missed)") to the number of predictions with that label.
   The diagonal counts pairs with the right label, including wrong boundaries.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -74,26 +75,40 @@ class EvalResult:
 
     def table(self) -> pd.DataFrame:
         """RETURNS (DataFrame): precision, recall, f1, support per label and "micro", 3 decimals."""
-        rows = {**self.per_label, "micro": {**self.micro, "support": sum(s["support"] for s in self.per_label.values())}}
-        frame = pd.DataFrame({"precision": [s["p"] for s in rows.values()], "recall": [s["r"] for s in rows.values()],
-                              "f1": [s["f"] for s in rows.values()],
-                              "support": [int(s["support"]) for s in rows.values()]},
-                             index=pd.Index(list(rows), name="label"))
+        rows = {
+            **self.per_label,
+            "micro": {**self.micro, "support": sum(s["support"] for s in self.per_label.values())},
+        }
+        frame = pd.DataFrame(
+            {
+                "precision": [s["p"] for s in rows.values()],
+                "recall": [s["r"] for s in rows.values()],
+                "f1": [s["f"] for s in rows.values()],
+                "support": [int(s["support"]) for s in rows.values()],
+            },
+            index=pd.Index(list(rows), name="label"),
+        )
         return frame.round({"precision": 3, "recall": 3, "f1": 3})
 
     def to_json(self) -> dict[str, Any]:
         """RETURNS (dict): {"micro", "per_label", "partial", "n_docs"}, floats rounded to 4 decimals."""
+
         def prf(scores: Mapping[str, float]) -> dict[str, float]:
             return {k: round(float(scores[k]), 4) for k in ("p", "r", "f")}
 
-        return {"micro": prf(self.micro),
-                "per_label": {label: {**prf(s), "support": int(s["support"])} for label, s in self.per_label.items()},
-                "partial": prf(self.partial), "n_docs": self.n_docs}
+        return {
+            "micro": prf(self.micro),
+            "per_label": {label: {**prf(s), "support": int(s["support"])} for label, s in self.per_label.items()},
+            "partial": prf(self.partial),
+            "n_docs": self.n_docs,
+        }
 
     def _repr_html_(self) -> str:
-        head = (f"<p>{self.n_docs} doc(s) — strict micro F1 <b>{self.micro['f']:.3f}</b>, "
-                f"partial (overlap) F1 {self.partial['f']:.3f}, seqeval F1 {self.seqeval_f1:.3f}, "
-                f"{len(self.errors)} error(s)</p>")
+        head = (
+            f"<p>{self.n_docs} doc(s) — strict micro F1 <b>{self.micro['f']:.3f}</b>, "
+            f"partial (overlap) F1 {self.partial['f']:.3f}, seqeval F1 {self.seqeval_f1:.3f}, "
+            f"{len(self.errors)} error(s)</p>"
+        )
         return head + self.table().to_html()
 
 
@@ -156,8 +171,8 @@ def _pred_tags(gold: Doc, pred: Doc) -> list[str]:
     tags = ["O"] * len(gold)
     for ent in pred.ents:  # expand to gold tokens, as spaCy's scorer does through the alignment
         span = gold.char_span(ent.start_char, ent.end_char, alignment_mode="expand")
-        if span is not None and all(tag == "O" for tag in tags[span.start:span.end]):
-            tags[span.start:span.end] = [f"B-{ent.label_}"] + [f"I-{ent.label_}"] * (len(span) - 1)
+        if span is not None and all(tag == "O" for tag in tags[span.start : span.end]):
+            tags[span.start : span.end] = [f"B-{ent.label_}"] + [f"I-{ent.label_}"] * (len(span) - 1)
     return tags
 
 
@@ -167,8 +182,15 @@ def _seqeval_f1(gold: Sequence[Doc], pred: Sequence[Doc]) -> float:
 
     if not gold:
         return 0.0
-    return float(f1_score([_iob2(g) for g in gold], [_pred_tags(g, p) for g, p in zip(gold, pred)],
-                          mode="strict", scheme=IOB2, zero_division=0))
+    return float(
+        f1_score(
+            [_iob2(g) for g in gold],
+            [_pred_tags(g, p) for g, p in zip(gold, pred)],
+            mode="strict",
+            scheme=IOB2,
+            zero_division=0,
+        )
+    )
 
 
 def _snippet(text: str, start: int, end: int, context: int = 30) -> str:
@@ -178,8 +200,9 @@ def _snippet(text: str, start: int, end: int, context: int = 30) -> str:
 
 
 def _tables(gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], labels: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    confusion = pd.DataFrame(0, index=pd.Index([*labels, NONE], name="gold"),
-                             columns=pd.Index([*labels, MISSED], name="predicted"))
+    confusion = pd.DataFrame(
+        0, index=pd.Index([*labels, NONE], name="gold"), columns=pd.Index([*labels, MISSED], name="predicted")
+    )
     rows = []
     for k, (g_doc, p_doc) in enumerate(zip(gold_docs, pred_docs)):
         gold, pred = _ents(g_doc), _ents(p_doc)
@@ -190,7 +213,13 @@ def _tables(gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], labels: list[str
             confusion.loc[gl, pl] += 1
             boundary, label = (gs, ge) != (ps, pe), gl != pl
             if boundary or label:
-                kind = "wrong label and boundary" if boundary and label else "wrong boundary" if boundary else "wrong label"
+                kind = (
+                    "wrong label and boundary"
+                    if boundary and label
+                    else "wrong boundary"
+                    if boundary
+                    else "wrong label"
+                )
                 found.append((min(gs, ps), kind, gold[i], pred[j]))
         for i in sorted(set(range(len(gold))) - {i for i, _ in pairs}):
             confusion.loc[gold[i][2], MISSED] += 1
@@ -201,15 +230,28 @@ def _tables(gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], labels: list[str
         for _, kind, g, p in sorted(found, key=lambda item: item[0]):
             lo, hi = min(e[0] for e in (g, p) if e), max(e[1] for e in (g, p) if e)
             text = g_doc.text
-            rows.append({"doc": k, "snippet": _snippet(text, lo, hi),
-                         "gold_text": text[g[0]:g[1]] if g else "", "gold_label": g[2] if g else "",
-                         "pred_text": text[p[0]:p[1]] if p else "", "pred_label": p[2] if p else "",
-                         "error": kind})
+            rows.append(
+                {
+                    "doc": k,
+                    "snippet": _snippet(text, lo, hi),
+                    "gold_text": text[g[0] : g[1]] if g else "",
+                    "gold_label": g[2] if g else "",
+                    "pred_text": text[p[0] : p[1]] if p else "",
+                    "pred_label": p[2] if p else "",
+                    "error": kind,
+                }
+            )
     return confusion, pd.DataFrame(rows, columns=ERROR_COLUMNS)
 
 
-def evaluate(nlp: Language, records: Iterable[Any], labels: Iterable[str] | None = None, *,
-             source: str = "<records>", lines: Sequence[int] | None = None) -> EvalResult:
+def evaluate(
+    nlp: Language,
+    records: Iterable[Any],
+    labels: Iterable[str] | None = None,
+    *,
+    source: str = "<records>",
+    lines: Sequence[int] | None = None,
+) -> EvalResult:
     """Run `nlp` over the records' texts and compare its entities with the annotations.
 
     nlp (Language): the pipeline; its tokenizer also builds the gold docs.
@@ -227,23 +269,37 @@ def evaluate(nlp: Language, records: Iterable[Any], labels: Iterable[str] | None
     if labels is not None:
         gold_docs = [_restrict(doc, set(labels)) for doc in gold_docs]
         pred_docs = [_restrict(doc, set(labels)) for doc in pred_docs]
-    report = labels if labels is not None else _course_order({e.label_ for d in gold_docs + pred_docs
-                                                               for e in d.ents})
+    report = labels if labels is not None else _course_order({e.label_ for d in gold_docs + pred_docs for e in d.ents})
     scores = get_ner_prf([Example(p, g) for p, g in zip(pred_docs, gold_docs)])
     per_type = scores["ents_per_type"] or {}
     support = {label: sum(e.label_ == label for d in gold_docs for e in d.ents) for label in report}
-    per_label = {label: {**{k: float(per_type.get(label, {}).get(k, 0.0)) for k in ("p", "r", "f")},
-                         "support": support[label]} for label in report}
+    per_label = {
+        label: {**{k: float(per_type.get(label, {}).get(k, 0.0)) for k in ("p", "r", "f")}, "support": support[label]}
+        for label in report
+    }
     micro = {k: float(scores[f"ents_{k}"] or 0.0) for k in ("p", "r", "f")}
     hits = sum(len(match(_ents(g), _ents(p), same_label=True)) for g, p in zip(gold_docs, pred_docs))
     partial = _prf(hits, sum(len(d.ents) for d in pred_docs), sum(len(d.ents) for d in gold_docs))
     confusion, errors = _tables(gold_docs, pred_docs, report)
-    return EvalResult(micro, per_label, partial, _seqeval_f1(gold_docs, pred_docs), len(records),
-                      confusion, errors, gold_docs, pred_docs)
+    return EvalResult(
+        micro,
+        per_label,
+        partial,
+        _seqeval_f1(gold_docs, pred_docs),
+        len(records),
+        confusion,
+        errors,
+        gold_docs,
+        pred_docs,
+    )
 
 
-def compare(models: Mapping[str, Language | EvalResult], records: Iterable[Any],
-            labels: Iterable[str] | None = None, metric: str = "f1") -> pd.DataFrame:
+def compare(
+    models: Mapping[str, Language | EvalResult],
+    records: Iterable[Any],
+    labels: Iterable[str] | None = None,
+    metric: str = "f1",
+) -> pd.DataFrame:
     """Strict scores of several pipelines side by side.
 
     models (Mapping[str, Language | EvalResult]): name → pipeline (or a result already computed).
@@ -251,27 +307,32 @@ def compare(models: Mapping[str, Language | EvalResult], records: Iterable[Any],
     labels (Iterable[str] | None): as in `evaluate`.
     metric (str): "f1" (default), "precision" or "recall".
     RETURNS (DataFrame): rows = labels in course order + "micro", columns = model names, 3 decimals.
-    RAISES TrainingError: E420 for an unknown metric.
+    RAISES TrainingError: N420 for an unknown metric.
     """
     key = _metric_key(metric)
     records, labels = list(records), list(labels) if labels is not None else None
     results = {name: m if isinstance(m, EvalResult) else evaluate(m, records, labels) for name, m in models.items()}
     rows = labels if labels is not None else _course_order({l for r in results.values() for l in r.per_label})
-    data = {name: [r.per_label.get(label, {}).get(key, 0.0) for label in rows] + [r.micro[key]]
-            for name, r in results.items()}
+    data = {
+        name: [r.per_label.get(label, {}).get(key, 0.0) for label in rows] + [r.micro[key]]
+        for name, r in results.items()
+    }
     return pd.DataFrame(data, index=pd.Index([*rows, "micro"], name="label")).round(3)
 
 
 def _metric_key(metric: str) -> str:
     if metric not in _METRICS:
-        raise TrainingError("E420", metric=metric, choices="f1, precision, recall")
+        raise TrainingError("N420", metric=metric, choices="f1, precision, recall")
     return _METRICS[metric]
 
 
 # --- plain-text report (the `evaluate` command prints it) ----------------------------
 
+
 def format_result(result: EvalResult) -> str:
     """RETURNS (str): the per-label table, micro row and partial scores as plain text."""
     p = result.partial
-    return (f"{result.n_docs} doc(s)\n{result.table().to_string(index_names=False)}\n"
-            f"partial (overlap): precision {p['p']:.3f}  recall {p['r']:.3f}  f1 {p['f']:.3f}")
+    return (
+        f"{result.n_docs} doc(s)\n{result.table().to_string(index_names=False)}\n"
+        f"partial (overlap): precision {p['p']:.3f}  recall {p['r']:.3f}  f1 {p['f']:.3f}"
+    )

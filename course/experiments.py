@@ -18,6 +18,7 @@ The seed fixes the weight initialisation, dropout, the order of the examples and
 `learning_curve_runs`) which posts the subsets are cut from, so the spread over seeds
 covers both the luck of the sample and the luck of training.
 """
+
 from __future__ import annotations
 
 import random
@@ -34,8 +35,15 @@ from .settings import LABELS, seed_everything
 AddOn = Callable[[Language], Language]  # trained model -> pipeline to score (e.g. with a ruler)
 
 
-def train_updates(records: Sequence[Record], *, n_updates: int, batch_size: int = 8, dropout: float = 0.2,
-                  seed: int = 0, labels: Sequence[str] = LABELS) -> Language:
+def train_updates(
+    records: Sequence[Record],
+    *,
+    n_updates: int,
+    batch_size: int = 8,
+    dropout: float = 0.2,
+    seed: int = 0,
+    labels: Sequence[str] = LABELS,
+) -> Language:
     """Train a blank `ner` for exactly `n_updates` updates of `batch_size` examples.
 
     records (Sequence[Record]): valid training records.
@@ -44,17 +52,17 @@ def train_updates(records: Sequence[Record], *, n_updates: int, batch_size: int 
         the next shuffled pass, so every batch is full.
     dropout (float): dropout rate.
     seed (int): seed for the weights, dropout and the order of the examples.
-    labels (Sequence[str]): entity labels; other labels are refused (E107).
+    labels (Sequence[str]): entity labels; other labels are refused (N107).
     RETURNS (Language): the trained pipeline.
-    RAISES TrainingError: E408 for n_updates or batch_size < 1, E403 without records.
+    RAISES TrainingError: N408 for n_updates or batch_size < 1, N403 without records.
     """
     from .train import make_examples
 
     for what, value in (("n_updates", n_updates), ("batch_size", batch_size)):
         if value < 1:
-            raise TrainingError("E408", what=what, value=value)
+            raise TrainingError("N408", what=what, value=value)
     if not records:
-        raise TrainingError("E403", path="the training records")
+        raise TrainingError("N403", path="the training records")
     seed_everything(seed)
     nlp = spacy.blank("en")
     ner = nlp.add_pipe("ner")
@@ -81,10 +89,18 @@ def _scores(nlp: Language, dev: Sequence[Record], labels: Sequence[str]) -> dict
     return {**{label: result.per_label[label]["f"] for label in labels}, "micro": result.micro["f"]}
 
 
-def learning_curve_runs(train: Sequence[Record], dev: Sequence[Record], sizes: Sequence[int],
-                        seeds: Sequence[int], *, n_updates: int, batch_size: int = 8,
-                        labels: Sequence[str] = LABELS, add_ons: Mapping[str, AddOn] | None = None,
-                        keep: int | None = None) -> tuple[pd.DataFrame, dict[int, Language]]:
+def learning_curve_runs(
+    train: Sequence[Record],
+    dev: Sequence[Record],
+    sizes: Sequence[int],
+    seeds: Sequence[int],
+    *,
+    n_updates: int,
+    batch_size: int = 8,
+    labels: Sequence[str] = LABELS,
+    add_ons: Mapping[str, AddOn] | None = None,
+    keep: int | None = None,
+) -> tuple[pd.DataFrame, dict[int, Language]]:
     """Learning curve with the same number of updates for every size, repeated over seeds.
 
     train, dev (Sequence[Record]): subsets are cut from `train`; every model is scored on `dev`.
@@ -98,7 +114,7 @@ def learning_curve_runs(train: Sequence[Record], dev: Sequence[Record], sizes: S
     keep (int | None): keep the models trained with this seed (None: the first seed).
     RETURNS (tuple): a long DataFrame (columns posts, seed, pipeline, the labels, micro;
         one row per run and pipeline) and size → model trained with seed `keep`.
-    RAISES TrainingError: E430 for a size outside 1..len(train), E408 as in train_updates.
+    RAISES TrainingError: N430 for a size outside 1..len(train), N408 as in train_updates.
     """
     from .augment import nested_subsets
 
@@ -115,9 +131,15 @@ def learning_curve_runs(train: Sequence[Record], dev: Sequence[Record], sizes: S
     return pd.DataFrame(rows), models
 
 
-def training_set_runs(variants: Mapping[str, Sequence[Record]], evals: Mapping[str, Sequence[Record]],
-                      seeds: Sequence[int], *, n_updates: int, batch_size: int = 8,
-                      labels: Sequence[str] = LABELS) -> pd.DataFrame:
+def training_set_runs(
+    variants: Mapping[str, Sequence[Record]],
+    evals: Mapping[str, Sequence[Record]],
+    seeds: Sequence[int],
+    *,
+    n_updates: int,
+    batch_size: int = 8,
+    labels: Sequence[str] = LABELS,
+) -> pd.DataFrame:
     """Train one model per training set and seed, all with the same number of updates.
 
     variants (Mapping[str, Sequence[Record]]): name → training records (e.g. original, + swapped).
@@ -133,8 +155,14 @@ def training_set_runs(variants: Mapping[str, Sequence[Record]], evals: Mapping[s
     for name, records in variants.items():
         for seed in seeds:
             nlp = train_updates(records, n_updates=n_updates, batch_size=batch_size, seed=seed, labels=labels)
-            rows.append({"variant": name, "seed": seed, "posts": len(records),
-                         **{e: evaluate(nlp, recs, labels).micro["f"] for e, recs in evals.items()}})
+            rows.append(
+                {
+                    "variant": name,
+                    "seed": seed,
+                    "posts": len(records),
+                    **{e: evaluate(nlp, recs, labels).micro["f"] for e, recs in evals.items()},
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -5,6 +5,7 @@ mid-save (kill -9, a closed kernel) leaves it behind; the next save of the same 
 removes such leftovers, and only those: the course's own naming for that target, a
 regular file, and either its owner process is gone or it is older than `STALE_SECONDS`.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,15 +25,16 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     path (str | PathLike): the destination; its folder must exist.
     data (bytes): the full new content.
     RETURNS (Path): the destination.
-    RAISES FormatError: E210 if the folder is missing or not writable.
+    RAISES FormatError: N210 if the folder is missing or not writable.
     """
     target = Path(path)
     clean_stale_temp_files(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.course-{os.getpid()}-", suffix=".tmp",
-                                   dir=target.parent or ".")
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.name}.course-{os.getpid()}-", suffix=".tmp", dir=target.parent or "."
+        )
     except OSError as err:
-        raise FormatError("E210", path=str(target), reason=err.strerror or str(err)) from None
+        raise FormatError("N210", path=str(target), reason=err.strerror or str(err)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -44,7 +46,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
         if isinstance(err, OSError):
-            raise FormatError("E210", path=str(target), reason=err.strerror or str(err)) from None
+            raise FormatError("N210", path=str(target), reason=err.strerror or str(err)) from None
         raise
     return target
 

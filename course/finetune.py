@@ -14,6 +14,7 @@
 
 The general-domain data live in data/general_news/ (see its README).
 """
+
 from __future__ import annotations
 
 import math
@@ -48,8 +49,9 @@ def rehearsal_texts() -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def silver_records(nlp: Language, texts: Iterable[str], labels: Iterable[str] = GENERAL_LABELS,
-                   batch_size: int = 64) -> list[Record]:
+def silver_records(
+    nlp: Language, texts: Iterable[str], labels: Iterable[str] = GENERAL_LABELS, batch_size: int = 64
+) -> list[Record]:
     """Annotate texts with a pipeline's own predictions ("silver" data for rehearsal).
 
     nlp (Language): the ORIGINAL pipeline, before any fine-tuning.
@@ -60,24 +62,28 @@ def silver_records(nlp: Language, texts: Iterable[str], labels: Iterable[str] = 
     RETURNS (list[Record]): one record per text, with "source": "silver".
     """
     keep = set(labels)
-    return [{"text": doc.text, "source": "silver",
-             "entities": [[e.start_char, e.end_char, e.label_] for e in doc.ents if e.label_ in keep]}
-            for doc in nlp.pipe(texts, batch_size=batch_size)]
+    return [
+        {
+            "text": doc.text,
+            "source": "silver",
+            "entities": [[e.start_char, e.end_char, e.label_] for e in doc.ents if e.label_ in keep],
+        }
+        for doc in nlp.pipe(texts, batch_size=batch_size)
+    ]
 
 
 def n_rehearsal(n_new: int, share: float) -> int:
     """How many rehearsal records make up `share` of the final mix with `n_new` new records.
 
     RETURNS (int): r with r / (n_new + r) ≈ share, i.e. round(n_new * share / (1 - share)).
-    RAISES TrainingError: E440 if share is not in [0, 1).
+    RAISES TrainingError: N440 if share is not in [0, 1).
     """
     if not 0.0 <= share < 1.0:
-        raise TrainingError("E440", share=share)
+        raise TrainingError("N440", share=share)
     return round(n_new * share / (1.0 - share))
 
 
-def rehearsal_mix(new: Sequence[Record], silver: Sequence[Record], share: float = 0.25,
-                  seed: int = 0) -> list[Record]:
+def rehearsal_mix(new: Sequence[Record], silver: Sequence[Record], share: float = 0.25, seed: int = 0) -> list[Record]:
     """Mix silver records into new training records so that they make up `share` of the result.
 
     new (Sequence[Record]): your annotated records.
@@ -85,19 +91,20 @@ def rehearsal_mix(new: Sequence[Record], silver: Sequence[Record], share: float 
     share (float): the silver share of the final mix, e.g. 0.25 → 1 silver for 3 new.
     seed (int): seed for which silver records are used and for the final shuffle.
     RETURNS (list[Record]): the shuffled mix.
-    RAISES TrainingError: E440 bad share, E441 if there are not enough silver records.
+    RAISES TrainingError: N440 bad share, N441 if there are not enough silver records.
     """
     needed = n_rehearsal(len(new), share)
     if needed > len(silver):
-        raise TrainingError("E441", needed=needed, share=share, n_new=len(new), have=len(silver))
+        raise TrainingError("N441", needed=needed, share=share, n_new=len(new), have=len(silver))
     rng = random.Random(seed)
     mix = list(new) + rng.sample(list(silver), needed)
     rng.shuffle(mix)
     return mix
 
 
-def forgetting_table(results: Mapping[str, EvalResult], labels: Sequence[str] | None = None,
-                     baseline: str | None = None) -> pd.DataFrame:
+def forgetting_table(
+    results: Mapping[str, EvalResult], labels: Sequence[str] | None = None, baseline: str | None = None
+) -> pd.DataFrame:
     """F1 per label for several models on the same data, plus the change against a baseline.
 
     results (Mapping[str, EvalResult]): model name → `course.evaluate.evaluate(...)` result.
@@ -105,15 +112,17 @@ def forgetting_table(results: Mapping[str, EvalResult], labels: Sequence[str] | 
     baseline (str | None): the model to compare with (default: the first one).
     RETURNS (DataFrame): rows labels + "micro"; one F1 column per model and, for every other
         model, a "Δ name" column (its F1 minus the baseline's), rounded to 3 decimals.
-    RAISES TrainingError: E442 if results is empty or baseline is not one of them.
+    RAISES TrainingError: N442 if results is empty or baseline is not one of them.
     """
     names = list(results)
     baseline = baseline or (names[0] if names else None)
     if not names or baseline not in results:
-        raise TrainingError("E442", name=baseline, choices=", ".join(names) or "none")
+        raise TrainingError("N442", name=baseline, choices=", ".join(names) or "none")
     rows = list(labels) if labels is not None else list(results[names[0]].per_label)
-    data = {name: [r.per_label.get(label, {}).get("f", 0.0) for label in rows] + [r.micro["f"]]
-            for name, r in results.items()}
+    data = {
+        name: [r.per_label.get(label, {}).get("f", 0.0) for label in rows] + [r.micro["f"]]
+        for name, r in results.items()
+    }
     table = pd.DataFrame(data, index=pd.Index([*rows, "micro"], name="label"))
     for name in names:
         if name != baseline:
@@ -131,8 +140,7 @@ class TrainRun:
     n_train: int
 
 
-def schedule_overrides(base: str, n_train: int, epochs: int, batch_size: int = 8,
-                       evals: int | None = None) -> dict:
+def schedule_overrides(base: str, n_train: int, epochs: int, batch_size: int = 8, evals: int | None = None) -> dict:
     """Config overrides that make `epochs` passes end exactly on an evaluation.
 
     For the transformer (fixed batches of `batch_size`) the warm-up and linear decay of the
@@ -151,15 +159,28 @@ def schedule_overrides(base: str, n_train: int, epochs: int, batch_size: int = 8
     per_epoch = math.ceil(n_train / batch_size)
     total = per_epoch * epochs
     every = max(1, total // (evals or epochs))
-    return {"training.batcher.size": batch_size, "training.max_epochs": epochs + 1,
-            "training.max_steps": total + 1, "training.eval_frequency": every,
-            "training.optimizer.learn_rate.total_steps": total,
-            "training.optimizer.learn_rate.warmup_steps": max(1, total // 10)}
+    return {
+        "training.batcher.size": batch_size,
+        "training.max_epochs": epochs + 1,
+        "training.max_steps": total + 1,
+        "training.eval_frequency": every,
+        "training.optimizer.learn_rate.total_steps": total,
+        "training.optimizer.learn_rate.warmup_steps": max(1, total // 10),
+    }
 
 
-def train_pipeline(base: str, train: Sequence[Record], dev: Sequence[Record], output: str | Path, *,
-                   epochs: int, seed: int = 0, overrides: dict | None = None, evals: int | None = None,
-                   quiet: bool = True) -> TrainRun:
+def train_pipeline(
+    base: str,
+    train: Sequence[Record],
+    dev: Sequence[Record],
+    output: str | Path,
+    *,
+    epochs: int,
+    seed: int = 0,
+    overrides: dict | None = None,
+    evals: int | None = None,
+    quiet: bool = True,
+) -> TrainRun:
     """Train with `course.train.train_config` and time it.
 
     base, train, dev, output, epochs, seed: as in `train_config`.
@@ -176,11 +197,20 @@ def train_pipeline(base: str, train: Sequence[Record], dev: Sequence[Record], ou
     return TrainRun(Path(path), time.perf_counter() - start, epochs, len(train))
 
 
-def learning_rate_sweep(train: Sequence[Record], dev: Sequence[Record], general: Sequence[Record],
-                        rates: Sequence[float], output: str | Path, *, epochs: int,
-                        base: str = "en_core_web_sm", seed: int = 0, labels: Sequence[str] = LABELS,
-                        general_labels: Sequence[str] = GENERAL_LABELS,
-                        done: Mapping[float, TrainRun] | None = None) -> pd.DataFrame:
+def learning_rate_sweep(
+    train: Sequence[Record],
+    dev: Sequence[Record],
+    general: Sequence[Record],
+    rates: Sequence[float],
+    output: str | Path,
+    *,
+    epochs: int,
+    base: str = "en_core_web_sm",
+    seed: int = 0,
+    labels: Sequence[str] = LABELS,
+    general_labels: Sequence[str] = GENERAL_LABELS,
+    done: Mapping[float, TrainRun] | None = None,
+) -> pd.DataFrame:
     """Fine-tune at several learning rates: how much is learned, and how much is forgotten.
 
     Every run uses the same data, epochs and seed; only `training.optimizer.learn_rate` changes.
@@ -196,22 +226,30 @@ def learning_rate_sweep(train: Sequence[Record], dev: Sequence[Record], general:
         (reused instead of trained again).
     RETURNS (DataFrame): index learn_rate (rising); columns "our labels (dev)", "general labels
         (news)" (micro F1) and "train s".
-    RAISES TrainingError: E563 if no rate is positive.
+    RAISES TrainingError: N563 if no rate is positive.
     """
     from .evaluate import evaluate
     from .train import load_model
 
     if not rates or any(r <= 0 for r in rates):
-        raise TrainingError("E563", rates=tuple(rates))
+        raise TrainingError("N563", rates=tuple(rates))
     rows = {}
     for rate in sorted(rates):
         run = (done or {}).get(rate) or train_pipeline(
-            base, train, dev, Path(output) / f"lr_{rate:g}", epochs=epochs, seed=seed,
-            overrides={"training.optimizer.learn_rate": rate})
+            base,
+            train,
+            dev,
+            Path(output) / f"lr_{rate:g}",
+            epochs=epochs,
+            seed=seed,
+            overrides={"training.optimizer.learn_rate": rate},
+        )
         nlp = load_model(run.path)
-        rows[rate] = {"our labels (dev)": evaluate(nlp, dev, labels).micro["f"],
-                      "general labels (news)": evaluate(nlp, general, general_labels).micro["f"],
-                      "train s": run.seconds}
+        rows[rate] = {
+            "our labels (dev)": evaluate(nlp, dev, labels).micro["f"],
+            "general labels (news)": evaluate(nlp, general, general_labels).micro["f"],
+            "train s": run.seconds,
+        }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("learn_rate")
 
 
@@ -230,8 +268,9 @@ def with_second_ner(nlp: Language, ours: Language, *, first: bool, name: str = "
     return nlp
 
 
-def words_per_second(nlp: Language, texts: Sequence[str], *, batch_size: int = 64, repeats: int = 3,
-                     n_process: int = 1) -> float:
+def words_per_second(
+    nlp: Language, texts: Sequence[str], *, batch_size: int = 64, repeats: int = 3, n_process: int = 1
+) -> float:
     """Inference speed of `nlp.pipe`, best of a few runs (the least disturbed by other work).
 
     nlp (Language): the pipeline.
@@ -240,10 +279,10 @@ def words_per_second(nlp: Language, texts: Sequence[str], *, batch_size: int = 6
     repeats (int): number of timed runs.
     n_process (int): worker processes for `nlp.pipe`.
     RETURNS (float): tokens per second of the fastest run.
-    RAISES TrainingError: E443 if there is no text or repeats < 1.
+    RAISES TrainingError: N443 if there is no text or repeats < 1.
     """
     if not texts or repeats < 1:
-        raise TrainingError("E443", n_texts=len(texts), repeats=repeats)
+        raise TrainingError("N443", n_texts=len(texts), repeats=repeats)
     best = math.inf
     n_words = 0
     for _ in range(repeats):
@@ -262,8 +301,9 @@ class ModelEntry:
     train_seconds: float
 
 
-def compare_models(models: Mapping[str, ModelEntry], records: Sequence[Record],
-                   labels: Sequence[str] = LABELS, repeats: int = 3) -> pd.DataFrame:
+def compare_models(
+    models: Mapping[str, ModelEntry], records: Sequence[Record], labels: Sequence[str] = LABELS, repeats: int = 3
+) -> pd.DataFrame:
     """Accuracy and cost of several models on the same records.
 
     models (Mapping[str, ModelEntry]): name → model, folder and training time.
@@ -272,18 +312,22 @@ def compare_models(models: Mapping[str, ModelEntry], records: Sequence[Record],
     repeats (int): timed inference runs per model (see `words_per_second`).
     RETURNS (DataFrame): one row per model: "micro F1", one F1 column per label,
         "train s", "size MB" and "words/s".
-    RAISES TrainingError: E442 if `models` is empty.
+    RAISES TrainingError: N442 if `models` is empty.
     """
     from .evaluate import evaluate
     from .train import folder_size_mb
 
     if not models:
-        raise TrainingError("E442", name=None, choices="none")
+        raise TrainingError("N442", name=None, choices="none")
     texts = [rec["text"] for rec in records]
     rows = {}
     for name, entry in models.items():
         result = evaluate(entry.nlp, records, labels)
-        rows[name] = {"micro F1": result.micro["f"], **{l: result.per_label[l]["f"] for l in labels},
-                      "train s": entry.train_seconds, "size MB": folder_size_mb(entry.path),
-                      "words/s": words_per_second(entry.nlp, texts, repeats=repeats)}
+        rows[name] = {
+            "micro F1": result.micro["f"],
+            **{l: result.per_label[l]["f"] for l in labels},
+            "train s": entry.train_seconds,
+            "size MB": folder_size_mb(entry.path),
+            "words/s": words_per_second(entry.nlp, texts, repeats=repeats),
+        }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")

@@ -13,13 +13,15 @@ Conventions:
 - The walk replays the greedy parse the pipeline runs: score every action, mask the invalid
   ones, take the best. Its entities are the ones `nlp(text).ents` gives (tested).
 """
+
 from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy
 import pandas as pd
@@ -37,10 +39,20 @@ STORED = Path(__file__).resolve().parents[1] / "bench" / "inside_ablation.json"
 
 BASELINE: dict[str, Any] = {
     "@architectures": "spacy.Tok2Vec.v2",
-    "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": WIDTH, "attrs": list(ATTRS),
-              "rows": [2000, 1000, 1000, 1000], "include_static_vectors": False},
-    "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": WIDTH, "depth": 4,
-               "window_size": 1, "maxout_pieces": 3},
+    "embed": {
+        "@architectures": "spacy.MultiHashEmbed.v2",
+        "width": WIDTH,
+        "attrs": list(ATTRS),
+        "rows": [2000, 1000, 1000, 1000],
+        "include_static_vectors": False,
+    },
+    "encode": {
+        "@architectures": "spacy.MaxoutWindowEncoder.v2",
+        "width": WIDTH,
+        "depth": 4,
+        "window_size": 1,
+        "maxout_pieces": 3,
+    },
 }
 
 
@@ -65,7 +77,7 @@ class Variant:
         """RETURNS (dict): the tok2vec block of the ner model config for this variant."""
         unknown = [a for a in self.drop if a not in ATTRS]
         if unknown or len(self.drop) >= len(ATTRS):
-            raise TrainingError("E530", attrs=", ".join(self.drop), choices=", ".join(ATTRS))
+            raise TrainingError("N530", attrs=", ".join(self.drop), choices=", ".join(ATTRS))
         config = copy.deepcopy(BASELINE)
         keep = [i for i, attr in enumerate(ATTRS) if attr not in self.drop]
         config["embed"]["attrs"] = [ATTRS[i] for i in keep]
@@ -88,11 +100,11 @@ VARIANTS: tuple[Variant, ...] = (
 
 
 def variant(name: str) -> Variant:
-    """RETURNS (Variant): the variant called `name`. RAISES TrainingError: E531 if unknown."""
+    """RETURNS (Variant): the variant called `name`. RAISES TrainingError: N531 if unknown."""
     for v in VARIANTS:
         if v.name == name:
             return v
-    raise TrainingError("E531", name=name, choices=", ".join(v.name for v in VARIANTS))
+    raise TrainingError("N531", name=name, choices=", ".join(v.name for v in VARIANTS))
 
 
 def build_ner(tok2vec: dict[str, Any] | None = None, labels: Iterable[str] = LABELS) -> Language:
@@ -112,10 +124,12 @@ def build_ner(tok2vec: dict[str, Any] | None = None, labels: Iterable[str] = LAB
 
 # --- Embed: attributes and hash rows -----------------------------------------------------
 
+
 def attribute_table(doc: Doc) -> pd.DataFrame:
     """RETURNS (pd.DataFrame): text, norm_, prefix_, suffix_, shape_ of every token."""
-    return pd.DataFrame([{"text": t.text, "NORM": t.norm_, "PREFIX": t.prefix_, "SUFFIX": t.suffix_,
-                          "SHAPE": t.shape_} for t in doc])
+    return pd.DataFrame(
+        [{"text": t.text, "NORM": t.norm_, "PREFIX": t.prefix_, "SUFFIX": t.suffix_, "SHAPE": t.shape_} for t in doc]
+    )
 
 
 def hash_tables(nlp: Language, pipe: str = "ner") -> list[dict[str, Any]]:
@@ -126,8 +140,10 @@ def hash_tables(nlp: Language, pipe: str = "ner") -> list[dict[str, Any]]:
     model = nlp.get_pipe(pipe).model
     columns = next(n.attrs["columns"] for n in model.walk() if n.name == "extract_features")
     tables = [n for n in model.walk() if n.name == "hashembed"]
-    return [{"attr": attr, "rows": t.get_dim("nV"), "width": t.get_dim("nO"), "seed": t.attrs["seed"]}
-            for attr, t in zip(columns, tables)]
+    return [
+        {"attr": attr, "rows": t.get_dim("nV"), "width": t.get_dim("nO"), "seed": t.attrs["seed"]}
+        for attr, t in zip(columns, tables)
+    ]
 
 
 def hash_rows(key: int, seed: int, rows: int) -> list[int]:
@@ -149,8 +165,14 @@ def token_rows(nlp: Language, token: Any, pipe: str = "ner") -> pd.DataFrame:
     for table in hash_tables(nlp, pipe):
         attr = table["attr"]
         value = getattr(token, attr.lower() + "_")
-        out.append({"table": attr, "value": value, "rows in table": table["rows"],
-                    "rows summed": hash_rows(getattr(token, attr.lower()), table["seed"], table["rows"])})
+        out.append(
+            {
+                "table": attr,
+                "value": value,
+                "rows in table": table["rows"],
+                "rows summed": hash_rows(getattr(token, attr.lower()), table["seed"], table["rows"]),
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -173,20 +195,25 @@ def collision_stats(keys: Iterable[int], seed: int, rows: int) -> dict[str, floa
         same[key_rows] = same.get(key_rows, 0) + 1
     n = max(1, len(keys))
     share_any = sum(any(len(users[r] - {i}) > 0 for r in key_rows) for i, key_rows in enumerate(row_sets))
-    return {"keys": len(keys), "rows": rows, "share_any": share_any / n,
-            "share_all": sum(same[key_rows] > 1 for key_rows in row_sets) / n}
+    return {
+        "keys": len(keys),
+        "rows": rows,
+        "share_any": share_any / n,
+        "share_all": sum(same[key_rows] > 1 for key_rows in row_sets) / n,
+    }
 
 
 # --- Encode: receptive field ------------------------------------------------------------
+
 
 def receptive_field(n_tokens: int, center: int, window: int, depth: int) -> list[int]:
     """Token positions whose embeddings can change the encoder's vector for `center`.
 
     RETURNS (list[int]): positions center - window·depth … center + window·depth, clipped.
-    RAISES TrainingError: E532 if center is outside the doc or window/depth < 0.
+    RAISES TrainingError: N532 if center is outside the doc or window/depth < 0.
     """
     if not 0 <= center < n_tokens or window < 0 or depth < 0:
-        raise TrainingError("E532", center=center, n=n_tokens, window=window, depth=depth)
+        raise TrainingError("N532", center=center, n=n_tokens, window=window, depth=depth)
     reach = window * depth
     return list(range(max(0, center - reach), min(n_tokens, center + reach + 1)))
 
@@ -214,8 +241,13 @@ def plot_receptive_field(tokens: Sequence[str], center: int, window: int = 1, de
         grid[row, receptive_field(len(tokens), center, window, depth)] = 1
         grid[row, center] = 2
     fig, ax = plt.subplots(figsize=(max(6.0, 0.55 * len(tokens)), 0.6 * len(depths) + 1.2))
-    ax.imshow(grid, cmap=plt.matplotlib.colors.ListedColormap(["#f0f0f0", "#9ecae1", "#e6550d"]),
-              vmin=0, vmax=2, aspect="auto")
+    ax.imshow(
+        grid,
+        cmap=plt.matplotlib.colors.ListedColormap(["#f0f0f0", "#9ecae1", "#e6550d"]),
+        vmin=0,
+        vmax=2,
+        aspect="auto",
+    )
     ax.set_xticks(range(len(tokens)), labels=list(tokens), rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(depths)), labels=[f"depth {d}" for d in depths])
     ax.set_title(f"Tokens that can influence '{tokens[center]}' (window {window})")
@@ -224,6 +256,7 @@ def plot_receptive_field(tokens: Sequence[str], center: int, window: int = 1, de
 
 
 # --- Predict: the transition walk -------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Step:
@@ -243,10 +276,10 @@ def walk(nlp: Language, text: str, pipe: str = "ner") -> list[Step]:
     """Replay the greedy transition parse of `text`, one step per action.
 
     RETURNS (list[Step]): the steps; the entities of the last step are `nlp(text).ents`.
-    RAISES TrainingError: E405 if the pipeline has no `pipe`.
+    RAISES TrainingError: N405 if the pipeline has no `pipe`.
     """
     if pipe not in nlp.pipe_names:
-        raise TrainingError("E405")
+        raise TrainingError("N405")
     ner = nlp.get_pipe(pipe)
     doc = nlp.make_doc(text)
     for _, proc in nlp.pipeline[: nlp.pipe_names.index(pipe)]:
@@ -266,12 +299,22 @@ def walk(nlp: Language, text: str, pipe: str = "ner") -> list[Step]:
         start = state.E(0) if state.entity_is_open() else b0
         action = names[best]
         if action[0] in "LU":  # the entity closes on B0: words start … b0
-            done.append(f"{doc[start:b0 + 1].text} ({action[2:]})")
+            done.append(f"{doc[start : b0 + 1].text} ({action[2:]})")
         ner.moves.apply_transition(state, action)
         runner_up = names[second] if valid[second] else "—"
         margin = float(masked[best] - masked[second]) if valid[second] else float("inf")
-        steps.append(Step(len(steps) + 1, doc[b0].text, doc[start:b0].text, action, runner_up, margin,
-                          int(valid.sum()), tuple(done)))
+        steps.append(
+            Step(
+                len(steps) + 1,
+                doc[b0].text,
+                doc[start:b0].text,
+                action,
+                runner_up,
+                margin,
+                int(valid.sum()),
+                tuple(done),
+            )
+        )
     step_model.clear_memory()
     return steps
 
@@ -302,9 +345,11 @@ class Walker:
             return f"start: buffer begins at '{self.steps[0].next_token}', no entity open, no entities yet"
         s = self.steps[self.position - 1]
         open_now = f"'{s.open_entity} {s.next_token}'".replace("' ", "'") if s.action[0] in "BI" else "none"
-        return (f"step {s.step}/{len(self.steps)}: B0 = '{s.next_token}' → {s.action} "
-                f"(runner-up {s.runner_up}, margin {s.margin:.1f}, {s.n_valid} valid actions)\n"
-                f"open entity: {open_now}\nentities so far: {'; '.join(s.entities) or '—'}")
+        return (
+            f"step {s.step}/{len(self.steps)}: B0 = '{s.next_token}' → {s.action} "
+            f"(runner-up {s.runner_up}, margin {s.margin:.1f}, {s.n_valid} valid actions)\n"
+            f"open entity: {open_now}\nentities so far: {'; '.join(s.entities) or '—'}"
+        )
 
 
 def walk_widget(steps: Sequence[Step]) -> Any:
@@ -323,8 +368,16 @@ def walk_widget(steps: Sequence[Step]) -> Any:
 
 # --- Ablations ---------------------------------------------------------------------------
 
-def run_ablation(variants: Sequence[Variant], train_records: Sequence[dict], dev_records: Sequence[dict], *,
-                 epochs: int, seeds: Sequence[int] = (0,), labels: Sequence[str] = LABELS) -> pd.DataFrame:
+
+def run_ablation(
+    variants: Sequence[Variant],
+    train_records: Sequence[dict],
+    dev_records: Sequence[dict],
+    *,
+    epochs: int,
+    seeds: Sequence[int] = (0,),
+    labels: Sequence[str] = LABELS,
+) -> pd.DataFrame:
     """Train one blank NER per (variant, seed) with `train.train_blank` and score it on dev.
 
     RETURNS (pd.DataFrame): one row per run: variant, seed, micro, one column per label (F1),
@@ -340,33 +393,54 @@ def run_ablation(variants: Sequence[Variant], train_records: Sequence[dict], dev
             start = time.perf_counter()
             result = train_blank(train_records, labels=labels, n_iter=epochs, seed=seed, nlp=nlp, progress=False)
             scores = evaluate(result.nlp, dev_records, labels)
-            rows.append({"variant": v.name, "seed": seed, "micro": scores.micro["f"],
-                         **{label: scores.per_label[label]["f"] for label in labels},
-                         "seconds": result.seconds, "cpu_seconds": result.cpu_seconds,
-                         "total_seconds": time.perf_counter() - start})
+            rows.append(
+                {
+                    "variant": v.name,
+                    "seed": seed,
+                    "micro": scores.micro["f"],
+                    **{label: scores.per_label[label]["f"] for label in labels},
+                    "seconds": result.seconds,
+                    "cpu_seconds": result.cpu_seconds,
+                    "total_seconds": time.perf_counter() - start,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def summarize(runs: pd.DataFrame, labels: Sequence[str] = LABELS, baseline: str = "baseline",
-              top: int = 2) -> pd.DataFrame:
+def summarize(
+    runs: pd.DataFrame, labels: Sequence[str] = LABELS, baseline: str = "baseline", top: int = 2
+) -> pd.DataFrame:
     """Mean over seeds per variant, the change from the baseline, and the labels moved most.
 
     RETURNS (pd.DataFrame): index variant; micro F1 (mean), sd over seeds, Δ micro, the `top`
         labels with the largest |Δ F1| ("ZIP −0.12"), and mean train seconds (CPU).
-    RAISES TrainingError: E533 if the baseline is not among the runs.
+    RAISES TrainingError: N533 if the baseline is not among the runs.
     """
     if baseline not in set(runs["variant"]):
-        raise TrainingError("E533", baseline=baseline, choices=", ".join(dict.fromkeys(runs["variant"])))
+        raise TrainingError("N533", baseline=baseline, choices=", ".join(dict.fromkeys(runs["variant"])))
     order = list(dict.fromkeys(runs["variant"]))
     mean = runs.groupby("variant", sort=False)[["micro", *labels, "cpu_seconds"]].mean().loc[order]
     sd = runs.groupby("variant", sort=False)["micro"].std(ddof=1).reindex(order).fillna(0.0)
     delta = mean[list(labels)] - mean.loc[baseline, list(labels)]
-    moved = ["" if name == baseline else ", ".join(f"{lab} {delta.loc[name, lab]:+.2f}" for lab in
-             delta.loc[name].abs().sort_values(ascending=False, kind="stable").index[:top]) for name in order]
-    return pd.DataFrame({"dev micro F1": mean["micro"].round(3), "sd (seeds)": sd.round(3),
-                         "Δ micro": (mean["micro"] - mean.loc[baseline, "micro"]).round(3),
-                         "labels moved most (Δ F1)": moved, "train s (CPU)": mean["cpu_seconds"].round(1)},
-                        index=pd.Index(order, name="variant"))
+    moved = [
+        ""
+        if name == baseline
+        else ", ".join(
+            f"{lab} {delta.loc[name, lab]:+.2f}"
+            for lab in delta.loc[name].abs().sort_values(ascending=False, kind="stable").index[:top]
+        )
+        for name in order
+    ]
+    return pd.DataFrame(
+        {
+            "dev micro F1": mean["micro"].round(3),
+            "sd (seeds)": sd.round(3),
+            "Δ micro": (mean["micro"] - mean.loc[baseline, "micro"]).round(3),
+            "labels moved most (Δ F1)": moved,
+            "train s (CPU)": mean["cpu_seconds"].round(1),
+        },
+        index=pd.Index(order, name="variant"),
+    )
 
 
 def plot_ablation(runs: pd.DataFrame, labels: Sequence[str] = LABELS, baseline: str = "baseline"):
@@ -396,8 +470,15 @@ def plot_ablation(runs: pd.DataFrame, labels: Sequence[str] = LABELS, baseline: 
     ax.set_xticks(range(len(cols)), labels=cols, rotation=30, ha="right")
     ax.set_yticks(range(len(delta)), labels=list(delta.index))
     for (i, j), value in numpy.ndenumerate(delta.values):
-        ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=8,
-                color="white" if abs(value) > 0.6 * limit else "black")
+        ax.text(
+            j,
+            i,
+            f"{value:+.2f}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if abs(value) > 0.6 * limit else "black",
+        )
     fig.colorbar(image, ax=ax, label="Δ dev F1 vs baseline (mean over seeds)")
     ax.set_title("What each change does to dev F1, per label")
     fig.tight_layout()
@@ -405,6 +486,7 @@ def plot_ablation(runs: pd.DataFrame, labels: Sequence[str] = LABELS, baseline: 
 
 
 # --- Transformers: wordpieces and alignment -----------------------------------------------
+
 
 def wordpiece_table(doc: Doc, tokenizer: Any) -> pd.DataFrame:
     """How spacy-transformers aligns a tokenizer's wordpieces to spaCy tokens.
@@ -421,7 +503,7 @@ def wordpiece_table(doc: Doc, tokenizer: Any) -> pd.DataFrame:
     align = get_alignment_via_offset_mapping([doc[:]], numpy.asarray(encoding["offset_mapping"], dtype="i"))
     rows, start = [], 0
     for token, length in zip(doc, align.lengths):
-        ids = [int(i) for i in align.dataXd[start:start + int(length)]]
+        ids = [int(i) for i in align.dataXd[start : start + int(length)]]
         start += int(length)
         rows.append({"spaCy token": token.text, "wordpieces": " ".join(pieces[i] for i in ids), "positions": ids})
     return pd.DataFrame(rows)
@@ -429,16 +511,17 @@ def wordpiece_table(doc: Doc, tokenizer: Any) -> pd.DataFrame:
 
 # --- Stored multi-seed runs ----------------------------------------------------------------
 
+
 def load_stored(path: Path = STORED) -> dict[str, Any]:
     """Read the runs `bench/inside_ablation.py` stored.
 
     RETURNS (dict): epochs (int), seeds (list[int]), runs (pd.DataFrame, one row per run).
-    RAISES TrainingError: E534 if the file is missing.
+    RAISES TrainingError: N534 if the file is missing.
     """
     import json
 
     if not path.is_file():
-        raise TrainingError("E534", path=path)
+        raise TrainingError("N534", path=path)
     data = json.loads(path.read_text(encoding="utf-8"))
     return {"epochs": data["epochs"], "seeds": data["seeds"], "runs": pd.DataFrame(data["runs"])}
 
@@ -486,24 +569,36 @@ def noise_report(runs: pd.DataFrame, baseline: str = "baseline", labels: Sequenc
     change passes the same rule."""
     base = runs[runs["variant"] == baseline]
     spread = float(base["micro"].max() - base["micro"].min())
-    lines = [f"baseline micro F1 over seeds: {base['micro'].min():.3f} … {base['micro'].max():.3f} "
-             f"(spread {spread:.3f})"]
+    lines = [
+        f"baseline micro F1 over seeds: {base['micro'].min():.3f} … {base['micro'].max():.3f} (spread {spread:.3f})"
+    ]
     micro = paired_deltas(runs, "micro", baseline)
     per_label = {label: paired_deltas(runs, label, baseline) for label in labels}
     label_spread = {label: float(base[label].max() - base[label].min()) for label in labels}
     for name, row in micro.iterrows():
-        moved = [f"{label} {per_label[label].loc[name].mean():+.2f}" for label in labels
-                 if verdict(per_label[label].loc[name], label_spread[label]) != "within noise"]
-        lines.append(f"{name:<17} Δ micro per seed {' '.join(f'{d:+.3f}' for d in row)} → "
-                     f"{verdict(row, spread):<12} | labels beyond their own noise: {', '.join(moved) or 'none'}")
+        moved = [
+            f"{label} {per_label[label].loc[name].mean():+.2f}"
+            for label in labels
+            if verdict(per_label[label].loc[name], label_spread[label]) != "within noise"
+        ]
+        lines.append(
+            f"{name:<17} Δ micro per seed {' '.join(f'{d:+.3f}' for d in row)} → "
+            f"{verdict(row, spread):<12} | labels beyond their own noise: {', '.join(moved) or 'none'}"
+        )
     return "\n".join(lines)
 
 
-def casing_report(runs: pd.DataFrame, variants: Sequence[str] = ("NORM only", "no SHAPE"),
-                  baseline: str = "baseline", labels: Sequence[str] = LABELS) -> str:
+def casing_report(
+    runs: pd.DataFrame,
+    variants: Sequence[str] = ("NORM only", "no SHAPE"),
+    baseline: str = "baseline",
+    labels: Sequence[str] = LABELS,
+) -> str:
     """RETURNS (str): mean Δ F1 per label (and micro) of the variants that lose case information."""
     mean = runs.groupby("variant")[["micro", *labels]].mean()
     header = f"{'Δ F1 vs baseline':<17}" + "".join(f"{c:>10}" for c in ["micro", *labels])
-    rows = [f"{name:<17}" + "".join(f"{mean.loc[name, c] - mean.loc[baseline, c]:>+10.3f}" for c in ["micro", *labels])
-            for name in variants]
+    rows = [
+        f"{name:<17}" + "".join(f"{mean.loc[name, c] - mean.loc[baseline, c]:>+10.3f}" for c in ["micro", *labels])
+        for name in variants
+    ]
     return "\n".join([header, *rows])

@@ -10,6 +10,7 @@
   (`unknown_rate`), the label mix, the mean confidence and the review share of new
   posts, next to the same numbers for posts like the training data (`drift_table`).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -39,8 +40,11 @@ def review_reasons(entities: Sequence[Entity], threshold: float = DEFAULT_THRESH
     """
     if not entities:
         return ["no entities found"]
-    return [f"low confidence: {e.get('text', '?')!r} ({e['label']} {e['confidence']:.2f})"
-            for e in entities if e["confidence"] < threshold]
+    return [
+        f"low confidence: {e.get('text', '?')!r} ({e['label']} {e['confidence']:.2f})"
+        for e in entities
+        if e["confidence"] < threshold
+    ]
 
 
 def needs_review(entities: Sequence[Entity], threshold: float = DEFAULT_THRESHOLD) -> bool:
@@ -48,8 +52,9 @@ def needs_review(entities: Sequence[Entity], threshold: float = DEFAULT_THRESHOL
     return bool(review_reasons(entities, threshold))
 
 
-def threshold_table(predictions: Sequence, gold: Sequence[Record],
-                    thresholds: Iterable[float] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)) -> pd.DataFrame:
+def threshold_table(
+    predictions: Sequence, gold: Sequence[Record], thresholds: Iterable[float] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+) -> pd.DataFrame:
     """What each threshold costs and buys, on posts with known answers.
 
     predictions (Sequence[Prediction]): `course.predict.predict` output for the gold texts.
@@ -73,14 +78,21 @@ def threshold_table(predictions: Sequence, gold: Sequence[Record],
         exact = sum({tuple(e[:3]) for e in p.entities} == {tuple(e) for e in g["entities"]} for p, g in auto)
         n_pred = sum(len(p.entities) for p, _ in auto)
         right = sum(len({tuple(e[:3]) for e in p.entities} & {tuple(e) for e in g["entities"]}) for p, g in auto)
-        rows.append({"threshold": t, "review_share": 1 - len(auto) / len(gold) if gold else 0.0,
-                     "auto_posts": len(auto), "auto_exact": exact / len(auto) if auto else 0.0,
-                     "auto_precision": right / n_pred if n_pred else 0.0,
-                     "wrong_caught": caught / n_wrong if n_wrong else 0.0})
+        rows.append(
+            {
+                "threshold": t,
+                "review_share": 1 - len(auto) / len(gold) if gold else 0.0,
+                "auto_posts": len(auto),
+                "auto_exact": exact / len(auto) if auto else 0.0,
+                "auto_precision": right / n_pred if n_pred else 0.0,
+                "wrong_caught": caught / n_wrong if n_wrong else 0.0,
+            }
+        )
     return pd.DataFrame(rows).set_index("threshold").round(3)
 
 
 # --- drift ------------------------------------------------------------------------------
+
 
 def _tokenizer(nlp: Language) -> Tokenizer:
     return cast("Tokenizer", nlp.tokenizer)  # typed as a callable by spaCy; a Tokenizer has .pipe
@@ -98,8 +110,13 @@ def unknown_rate(nlp: Language, texts: Iterable[str], vocab: set[str]) -> float:
     return counts[False] / total if total else 0.0
 
 
-def drift_table(nlp: Language, sets: Mapping[str, Sequence[str]], vocab: set[str],
-                threshold: float = DEFAULT_THRESHOLD, labels: Sequence[str] = LABELS) -> pd.DataFrame:
+def drift_table(
+    nlp: Language,
+    sets: Mapping[str, Sequence[str]],
+    vocab: set[str],
+    threshold: float = DEFAULT_THRESHOLD,
+    labels: Sequence[str] = LABELS,
+) -> pd.DataFrame:
     """Label-free signals for several sets of posts, side by side.
 
     sets (Mapping[str, Sequence[str]]): name → texts, e.g. {"dev": ..., "this week": ...}.
@@ -113,10 +130,14 @@ def drift_table(nlp: Language, sets: Mapping[str, Sequence[str]], vocab: set[str
         confs = [c for p in preds for *_, c in p.entities]
         per_label = Counter(l for p in preds for _, _, l, _ in p.entities)
         n = max(len(preds), 1)
-        column = {"unknown-token rate": unknown_rate(nlp, texts, vocab),
-                  "review share": sum(needs_review([{"label": l, "confidence": c} for _, _, l, c in p.entities],
-                                                   threshold) for p in preds) / n,
-                  "mean confidence": sum(confs) / len(confs) if confs else 0.0}
+        column = {
+            "unknown-token rate": unknown_rate(nlp, texts, vocab),
+            "review share": sum(
+                needs_review([{"label": l, "confidence": c} for _, _, l, c in p.entities], threshold) for p in preds
+            )
+            / n,
+            "mean confidence": sum(confs) / len(confs) if confs else 0.0,
+        }
         column.update({f"{label} per post": per_label[label] / n for label in labels})
         columns[name] = column
     return pd.DataFrame(columns).round(3)
@@ -131,6 +152,9 @@ def entity_table(nlp: Language, texts: Iterable[str], ids: Iterable[Any], batch_
     batch_size (int): posts per `nlp.pipe` batch.
     RETURNS (DataFrame): columns post_id, label, entity, start, end (character offsets, end exclusive).
     """
-    rows = [{"post_id": post_id, "label": ent.label_, "entity": ent.text, "start": ent.start_char, "end": ent.end_char}
-            for post_id, doc in zip(ids, nlp.pipe(texts, batch_size=batch_size)) for ent in doc.ents]
+    rows = [
+        {"post_id": post_id, "label": ent.label_, "entity": ent.text, "start": ent.start_char, "end": ent.end_char}
+        for post_id, doc in zip(ids, nlp.pipe(texts, batch_size=batch_size))
+        for ent in doc.ents
+    ]
     return pd.DataFrame(rows, columns=["post_id", "label", "entity", "start", "end"])

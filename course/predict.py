@@ -14,6 +14,7 @@ change to training:
 * a post's **uncertainty** is `1 - P(best parse)`, the "least confidence" of the whole
   post: 0 when one reading dominates, higher when several readings compete.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -51,15 +52,16 @@ class Prediction:
 
 
 def ner_name(nlp: Language) -> str:
-    """RETURNS (str): the name of the pipeline's entity recognizer. RAISES TrainingError: E405."""
+    """RETURNS (str): the name of the pipeline's entity recognizer. RAISES TrainingError: N405."""
     for name in nlp.pipe_names:
         if nlp.get_pipe_meta(name).factory in ("ner", "beam_ner"):
             return name
-    raise TrainingError("E405")
+    raise TrainingError("N405")
 
 
-def predict(nlp: Language, texts: Iterable[str], *, beam_width: int = BEAM_WIDTH,
-            batch_size: int = 64) -> list[Prediction]:
+def predict(
+    nlp: Language, texts: Iterable[str], *, beam_width: int = BEAM_WIDTH, batch_size: int = 64
+) -> list[Prediction]:
     """Run the pipeline and score its entities with beam search.
 
     nlp (Language): a pipeline with a `ner` (or `beam_ner`) component.
@@ -67,24 +69,28 @@ def predict(nlp: Language, texts: Iterable[str], *, beam_width: int = BEAM_WIDTH
     beam_width (int): parses followed by the beam (more: smoother scores, slower).
     batch_size (int): posts per batch.
     RETURNS (list[Prediction]): one per text, in order.
-    RAISES TrainingError: E405 if there is no entity recognizer.
+    RAISES TrainingError: N405 if there is no entity recognizer.
     """
     name = ner_name(nlp)
     ner = nlp.get_pipe(name)
     texts = list(texts)
-    before = nlp.pipe_names[:nlp.pipe_names.index(name)]
+    before = nlp.pipe_names[: nlp.pipe_names.index(name)]
     results: list[Prediction] = []
     for i in range(0, len(texts), batch_size):
-        chunk = texts[i:i + batch_size]
+        chunk = texts[i : i + batch_size]
         full = list(nlp.pipe(chunk))
         inputs = list(nlp.pipe(chunk, disable=[n for n in nlp.pipe_names if n not in before]))
         scored = _beam_scores(ner, inputs, beam_width)
         for doc, ents, (p_best, spans) in zip(full, inputs, scored):
             by_chars = {(ents[s:e].start_char, ents[s:e].end_char, label): p for (s, e, label), p in spans.items()}
-            entities = [(e.start_char, e.end_char, e.label_, _clip(by_chars.get((e.start_char, e.end_char, e.label_), 0.0)))
-                        for e in doc.ents]
-            candidates = sorted(((s, e, label, _clip(p)) for (s, e, label), p in by_chars.items()),
-                                key=lambda c: (-c[3], c[0], c[1], c[2]))
+            entities = [
+                (e.start_char, e.end_char, e.label_, _clip(by_chars.get((e.start_char, e.end_char, e.label_), 0.0)))
+                for e in doc.ents
+            ]
+            candidates = sorted(
+                ((s, e, label, _clip(p)) for (s, e, label), p in by_chars.items()),
+                key=lambda c: (-c[3], c[0], c[1], c[2]),
+            )
             results.append(Prediction(doc.text, entities, candidates, _clip(1.0 - p_best)))
     return results
 

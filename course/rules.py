@@ -13,6 +13,7 @@ Two pattern sets:
   `$300 CAD`, and links whose last letter the tokenizer split off. Pass
   `refined=True` to `patterns`, `add_ruler` or `ruler_pipeline` to use it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -39,11 +40,12 @@ PATTERNS: dict[str, list[list[dict]]] = {
     # The tokenizer keeps a URL in one token and sets LIKE_URL on it.
     "URL": [[{"LIKE_URL": True}]],
     # 'u/name' and '/u/name' split into prefix, '/', and the name (hyphens split too).
-    "USERNAME": [_USER_PREFIX + [_NAME_PART],
-                 _USER_PREFIX + [_NAME_PART, {"ORTH": "-"}, _NAME_PART]],
-    "PRICE": [[{"ORTH": {"IN": _CURRENCY_SIGNS}}, _NUMBER],
-              [_NUMBER, {"LOWER": {"IN": _CURRENCY_WORDS}}],
-              [{"ORTH": {"IN": _CURRENCY_CODES}}, _NUMBER]],
+    "USERNAME": [_USER_PREFIX + [_NAME_PART], _USER_PREFIX + [_NAME_PART, {"ORTH": "-"}, _NAME_PART]],
+    "PRICE": [
+        [{"ORTH": {"IN": _CURRENCY_SIGNS}}, _NUMBER],
+        [_NUMBER, {"LOWER": {"IN": _CURRENCY_WORDS}}],
+        [{"ORTH": {"IN": _CURRENCY_CODES}}, _NUMBER],
+    ],
 }
 PATTERN_LABELS: tuple[str, ...] = tuple(PATTERNS)
 
@@ -80,21 +82,24 @@ _UK_OUTWARD = {"TEXT": {"REGEX": r"^[A-Z]{1,2}\d[A-Z\d]?$"}}
 _UK_INWARD = {"TEXT": {"REGEX": r"^\d(?!(TB|GB|MB)$)[ABD-HJLNP-UW-Z]{2}$"}}
 
 REFINED_PATTERNS: dict[str, list[list[dict]]] = {
-    "ZIP": [[{"TEXT": {"REGEX": r"^\d{5}$"}, "_": {STANDALONE: True}}],   # US and German: 78701, 80331
-            [_UK_OUTWARD, _UK_INWARD],                                   # UK: SW11 3BU, M1 1AE
-            [{"TEXT": {"REGEX": r"^[A-Z]\d[A-Z]$"}}, {"TEXT": {"REGEX": r"^\d[A-Z]\d$"}}]],  # CA: M4C 1B5
+    "ZIP": [
+        [{"TEXT": {"REGEX": r"^\d{5}$"}, "_": {STANDALONE: True}}],  # US and German: 78701, 80331
+        [_UK_OUTWARD, _UK_INWARD],  # UK: SW11 3BU, M1 1AE
+        [{"TEXT": {"REGEX": r"^[A-Z]\d[A-Z]$"}}, {"TEXT": {"REGEX": r"^\d[A-Z]\d$"}}],
+    ],  # CA: M4C 1B5
     # 'imgur.com/a/Ps5sL1m' is split before its last letter ('m' looks like a unit after a
     # digit), so a URL token followed without a space by letters takes them along.
-    "URL": [[{"LIKE_URL": True}],
-            [{"LIKE_URL": True, "SPACY": False}, {"IS_ALPHA": True}]],
+    "URL": [[{"LIKE_URL": True}], [{"LIKE_URL": True, "SPACY": False}, {"IS_ALPHA": True}]],
     "USERNAME": PATTERNS["USERNAME"],
-    "PRICE": [[{"ORTH": {"IN": _SIGNS_REFINED}}, _NUMBER],                       # $450, C$420
-              [_GLUED_PRICE],                                                      # CA$500 (one token)
-              [_NUMBER, {"ORTH": {"IN": ["€", "£"]}}],                           # 160€
-              [_NUMBER, {"LOWER": {"IN": _WORDS_REFINED}}],                      # 1400 PLN, 55 quid
-              [{"ORTH": {"IN": _CODES_REFINED}}, _NUMBER],                       # AUD 75
-              [{"ORTH": {"IN": _SIGNS_REFINED}}, _NUMBER, {"ORTH": {"IN": _CODES_REFINED}}],  # $300 CAD
-              [_GLUED_PRICE, {"ORTH": {"IN": _CODES_REFINED}}]],                   # CA$500 CAD
+    "PRICE": [
+        [{"ORTH": {"IN": _SIGNS_REFINED}}, _NUMBER],  # $450, C$420
+        [_GLUED_PRICE],  # CA$500 (one token)
+        [_NUMBER, {"ORTH": {"IN": ["€", "£"]}}],  # 160€
+        [_NUMBER, {"LOWER": {"IN": _WORDS_REFINED}}],  # 1400 PLN, 55 quid
+        [{"ORTH": {"IN": _CODES_REFINED}}, _NUMBER],  # AUD 75
+        [{"ORTH": {"IN": _SIGNS_REFINED}}, _NUMBER, {"ORTH": {"IN": _CODES_REFINED}}],  # $300 CAD
+        [_GLUED_PRICE, {"ORTH": {"IN": _CODES_REFINED}}],
+    ],  # CA$500 CAD
 }
 
 
@@ -113,8 +118,15 @@ def patterns(labels: Iterable[str] = PATTERN_LABELS, refined: bool = False) -> l
     return [{"label": label, "pattern": p} for label in labels for p in table[label]]
 
 
-def add_ruler(nlp: Language, labels: Iterable[str] = PATTERN_LABELS, *, name: str = "entity_ruler",
-              before: str | None = None, overwrite_ents: bool = False, refined: bool = False) -> Language:
+def add_ruler(
+    nlp: Language,
+    labels: Iterable[str] = PATTERN_LABELS,
+    *,
+    name: str = "entity_ruler",
+    before: str | None = None,
+    overwrite_ents: bool = False,
+    refined: bool = False,
+) -> Language:
     """Add an EntityRuler with the course patterns to `nlp`.
 
     nlp (Language): the pipeline to extend (changed in place).

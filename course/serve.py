@@ -12,7 +12,7 @@ Endpoints:
   `start`/`end` are character offsets (end exclusive), `confidence` the beam
   probability from `course.predict.predict`, and `needs_review` follows
   `course.monitor.review_reasons` with the app's threshold.
-* Bad input → 422 with `{"error": "E465", "detail": "E465 invalid request: ... — send
+* Bad input → 422 with `{"error": "N465", "detail": "N465 invalid request: ... — send
   JSON like ...", "problems": [{"field", "message"}]}`: a body that is not JSON (or not
   UTF-8, or nested too deeply to parse), no `text`, a text that is empty or only
   whitespace and invisible characters (zero-width spaces), longer than `max_chars`
@@ -30,6 +30,7 @@ words the model had never seen when the request is answered, so memory stays fla
 however many new words arrive; requests take turns (a lock), because memory zones on one
 vocab must not overlap.
 """
+
 # No `from __future__ import annotations` here: FastAPI must see the request model class
 # defined inside create_app, not the string "EntitiesRequest".
 import socket
@@ -63,8 +64,10 @@ class ServeError(CourseError, RuntimeError):
 def entities(nlp: Language, text: str) -> list[dict[str, Any]]:
     """RETURNS (list[dict]): text, label, start, end, confidence of each entity in `text`."""
     pred = predict(nlp, [text])[0]
-    return [{"text": text[s:e], "label": label, "start": s, "end": e, "confidence": round(conf, 3)}
-            for s, e, label, conf in pred.entities]
+    return [
+        {"text": text[s:e], "label": label, "start": s, "end": e, "confidence": round(conf, 3)}
+        for s, e, label, conf in pred.entities
+    ]
 
 
 def visible(text: str) -> bool:
@@ -77,13 +80,19 @@ def _invalid(problems: list[dict[str, str]]):
     from fastapi.responses import JSONResponse
 
     summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-    err = CourseError("E465", problem=summary)
-    return JSONResponse(status_code=422, content={"error": "E465", "detail": err.line(), "problems": problems})
+    err = CourseError("N465", problem=summary)
+    return JSONResponse(status_code=422, content={"error": "N465", "detail": err.line(), "problems": problems})
 
 
-def create_app(model: Language | str | Path, *, name: str | None = None,
-               threshold: float = DEFAULT_THRESHOLD, max_chars: int = MAX_CHARS,
-               max_tokens: int | None = MAX_TOKENS, bounded_memory: bool = True):
+def create_app(
+    model: Language | str | Path,
+    *,
+    name: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_chars: int = MAX_CHARS,
+    max_tokens: int | None = MAX_TOKENS,
+    bounded_memory: bool = True,
+):
     """Build the FastAPI app around one pipeline, loaded once here (not per request).
 
     model (Language | str | Path): a pipeline, or the folder it was saved to.
@@ -95,7 +104,7 @@ def create_app(model: Language | str | Path, *, name: str | None = None,
     bounded_memory (bool): process each request in `nlp.memory_zone()`, so words never
         seen before do not stay in the vocab (False only to measure the difference).
     RETURNS (FastAPI): the application; run it with uvicorn or `run_in_thread`.
-    RAISES TrainingError: E401/E402/E405 if the folder does not hold an NER pipeline.
+    RAISES TrainingError: N401/N402/N405 if the folder does not hold an NER pipeline.
     """
     from fastapi import FastAPI, Request
     from fastapi.exception_handlers import http_exception_handler
@@ -120,17 +129,26 @@ def create_app(model: Language | str | Path, *, name: str | None = None,
         @classmethod
         def not_blank(cls, value: str) -> str:
             if not visible(value):
-                raise ValueError("the text is empty or only whitespace and invisible characters "
-                                 "(such as zero-width spaces)")
+                raise ValueError(
+                    "the text is empty or only whitespace and invisible characters (such as zero-width spaces)"
+                )
             return value
 
-    app = FastAPI(title="Marketplace NER", version="1.0",
-                  description="Products, prices, locations and more from second-hand hardware posts.")
+    app = FastAPI(
+        title="Marketplace NER",
+        version="1.0",
+        description="Products, prices, locations and more from second-hand hardware posts.",
+    )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [{"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body",
-                     "message": err.get("msg", "invalid")} for err in exc.errors()]
+        problems = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body",
+                "message": err.get("msg", "invalid"),
+            }
+            for err in exc.errors()
+        ]
         return _invalid(problems)
 
     @app.exception_handler(HTTPException)
@@ -139,8 +157,14 @@ def create_app(model: Language | str | Path, *, name: str | None = None,
             return await http_exception_handler(request, exc)
         # FastAPI answers 400 "error parsing the body" for bytes that are not UTF-8 and for
         # JSON nested too deeply; any other broken JSON is a 422 already
-        return _invalid([{"field": "body", "message": "the body could not be parsed: send UTF-8 JSON "
-                                                      "(an object, not nested deeply)"}])
+        return _invalid(
+            [
+                {
+                    "field": "body",
+                    "message": "the body could not be parsed: send UTF-8 JSON (an object, not nested deeply)",
+                }
+            ]
+        )
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -152,13 +176,27 @@ def create_app(model: Language | str | Path, *, name: str | None = None,
     def find_entities(request: EntitiesRequest) -> Any:
         longest = max((len(word) for word in request.text.split()), default=0) if max_tokens is not None else 0
         if longest > MAX_WORD_CHARS:  # checked before tokenizing: 5,000 `$` take seconds to tokenize
-            return _invalid([{"field": "text", "message": f"the text has a run of {longest} characters without "
-                                                          f"a space, at most {MAX_WORD_CHARS} are accepted"}])
-        with turn, (nlp.memory_zone() if bounded_memory else nullcontext()):
+            return _invalid(
+                [
+                    {
+                        "field": "text",
+                        "message": f"the text has a run of {longest} characters without "
+                        f"a space, at most {MAX_WORD_CHARS} are accepted",
+                    }
+                ]
+            )
+        with turn, nlp.memory_zone() if bounded_memory else nullcontext():
             n_tokens = len(nlp.make_doc(request.text)) if max_tokens is not None else 0
             if max_tokens is not None and n_tokens > max_tokens:
-                return _invalid([{"field": "text", "message": f"the text has {n_tokens} tokens, at most {max_tokens} "
-                                                              "are accepted; split it into shorter posts"}])
+                return _invalid(
+                    [
+                        {
+                            "field": "text",
+                            "message": f"the text has {n_tokens} tokens, at most {max_tokens} "
+                            "are accepted; split it into shorter posts",
+                        }
+                    ]
+                )
             found = entities(nlp, request.text)  # plain Python data: valid after the zone ends
         reasons = review_reasons(found, threshold)
         return {"text": request.text, "entities": found, "needs_review": bool(reasons), "review_reasons": reasons}
@@ -184,7 +222,7 @@ class Server:
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
     def start(self, timeout: float = 15.0) -> "Server":
-        """Start serving and wait until /health answers. RAISES ServeError: E466 after `timeout`."""
+        """Start serving and wait until /health answers. RAISES ServeError: N466 after `timeout`."""
         import httpx
 
         self.thread.start()
@@ -200,7 +238,7 @@ class Server:
                 break
             time.sleep(0.05)
         self.stop()
-        raise ServeError("E466", timeout=timeout)
+        raise ServeError("N466", timeout=timeout)
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Ask uvicorn to exit and wait for the thread. RETURNS (bool): whether it stopped."""
@@ -222,7 +260,7 @@ def run_in_thread(app, timeout: float = 15.0) -> Iterator[Server]:
 
     timeout (float): seconds to wait until the server answers.
     YIELDS (Server): with `.url`; the server is stopped when the block ends, even on errors.
-    RAISES ServeError: E466 if it does not answer in time.
+    RAISES ServeError: N466 if it does not answer in time.
     """
     server = Server(app).start(timeout)
     try:

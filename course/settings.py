@@ -3,6 +3,7 @@
 `COURSE_FAST=1` (set by `.ci/run` and `make fast`) makes notebooks use fewer
 epochs and less data. Learner mode (unset) is what the committed notebooks show.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,18 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TOKE
 LABELS: tuple[str, ...] = ("PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", "USERNAME")
 # OntoNotes labels annotated in data/general_news/eval.jsonl. PRODUCT is left out on
 # purpose: en_core_web_sm has its own PRODUCT label, which our PRODUCT replaces.
-GENERAL_LABELS: tuple[str, ...] = ("PERSON", "NORP", "ORG", "GPE", "LOC", "DATE", "MONEY",
-                                   "PERCENT", "CARDINAL", "ORDINAL")
+GENERAL_LABELS: tuple[str, ...] = (
+    "PERSON",
+    "NORP",
+    "ORG",
+    "GPE",
+    "LOC",
+    "DATE",
+    "MONEY",
+    "PERCENT",
+    "CARDINAL",
+    "ORDINAL",
+)
 SEED = 0
 
 

@@ -14,6 +14,7 @@ of the course data exactly as `spacy.blank("en")` does.
 Anything that needs a real pipeline (components, training, `nlp.evaluate`) should use
 `spacy.blank("en")`; this object only tokenizes.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -33,7 +34,7 @@ class BlankTokenizer:
 
     lang = "en"
     Defaults = English.Defaults
-    pipe_names: list[str] = []
+    pipe_names: tuple[str, ...] = ()
 
     def __init__(self, max_length: int = 10**6) -> None:
         self.vocab = create_vocab(self.lang, self.Defaults)

@@ -7,6 +7,7 @@ Both read the same records, validate them first (nothing is dropped silently) an
 use the same architecture, optimizer, dropout and batch-size schedule, so their
 results and speed can be compared like for like (bench/train_throughput.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -75,17 +76,27 @@ def make_examples(nlp: Language, records: Sequence[Record], labels: Iterable[str
     report = validate(records, nlp, labels)
     if not report.ok:
         raise AnnotationError(report.problems)
-    return [Example.from_dict(nlp.make_doc(rec["text"]), {"entities": [tuple(e) for e in rec["entities"]]})
-            for rec in records]
+    return [
+        Example.from_dict(nlp.make_doc(rec["text"]), {"entities": [tuple(e) for e in rec["entities"]]})
+        for rec in records
+    ]
 
 
-def train_blank(records: Sequence[Record], *, labels: Iterable[str] = LABELS, n_iter: int = 20,
-                dropout: float = 0.2, seed: int = 0, nlp: Language | None = None,
-                batch_size: tuple[float, float, float] = (4.0, 32.0, 1.001), progress: bool = True) -> TrainResult:
+def train_blank(
+    records: Sequence[Record],
+    *,
+    labels: Iterable[str] = LABELS,
+    n_iter: int = 20,
+    dropout: float = 0.2,
+    seed: int = 0,
+    nlp: Language | None = None,
+    batch_size: tuple[float, float, float] = (4.0, 32.0, 1.001),
+    progress: bool = True,
+) -> TrainResult:
     """Train an NER model with the plain spaCy v3 update loop.
 
     records (Sequence[Record]): canonical training records.
-    labels (Iterable[str]): entity labels; a record with any other label is refused (E107).
+    labels (Iterable[str]): entity labels; a record with any other label is refused (N107).
     n_iter (int): passes over the data (epochs), at least 1.
     dropout (float): dropout rate during updates.
     seed (int): seed for weight initialisation, dropout masks and shuffling.
@@ -95,13 +106,13 @@ def train_blank(records: Sequence[Record], *, labels: Iterable[str] = LABELS, n_
         schedule runs across all epochs, as in `spacy train`.
     progress (bool): show a tqdm progress bar over the epochs.
     RETURNS (TrainResult): the pipeline, the loss per epoch, time and words seen.
-    RAISES AnnotationError: invalid records. TrainingError: E403 no records, E405 `nlp`
-        has no ner, E408 n_iter < 1.
+    RAISES AnnotationError: invalid records. TrainingError: N403 no records, N405 `nlp`
+        has no ner, N408 n_iter < 1.
     """
     from tqdm.auto import tqdm
 
     if n_iter < 1:
-        raise TrainingError("E408", what="n_iter", value=n_iter)
+        raise TrainingError("N408", what="n_iter", value=n_iter)
     labels = list(labels)
     seed_everything(seed)
     if nlp is None:
@@ -110,12 +121,12 @@ def train_blank(records: Sequence[Record], *, labels: Iterable[str] = LABELS, n_
     elif "ner" in nlp.pipe_names:
         ner = cast("EntityRecognizer", nlp.get_pipe("ner"))  # keep training what is there
     else:
-        raise TrainingError("E405")
+        raise TrainingError("N405")
     for label in labels:
         ner.add_label(label)
     examples = make_examples(nlp, records, list(dict.fromkeys([*labels, *ner.labels])))
     if not examples:
-        raise TrainingError("E403", path="the training records")
+        raise TrainingError("N403", path="the training records")
     # initialize() creates the weights (once!) and returns the optimizer; for a trained
     # pipeline, resume_training() keeps the weights and only returns an optimizer.
     optimizer = nlp.resume_training() if _has_weights(ner) else nlp.initialize(lambda: examples)
@@ -157,9 +168,18 @@ def _config_overrides(base: str) -> dict[str, str]:
     return {}
 
 
-def train_config(base: str, train: Sequence[Record], dev: Sequence[Record], output: str | Path, *,
-                 epochs: int = 20, seed: int = 0, overrides: dict | None = None, quiet: bool = False,
-                 progress: bool = False) -> Path:
+def train_config(
+    base: str,
+    train: Sequence[Record],
+    dev: Sequence[Record],
+    output: str | Path,
+    *,
+    epochs: int = 20,
+    seed: int = 0,
+    overrides: dict | None = None,
+    quiet: bool = False,
+    progress: bool = False,
+) -> Path:
     """Train with `spacy train` in-process, from a config in course/configs/.
 
     base (str): "blank", "en_core_web_sm" or "transformer".
@@ -174,61 +194,89 @@ def train_config(base: str, train: Sequence[Record], dev: Sequence[Record], outp
     quiet (bool): hide spaCy's training table.
     progress (bool): show spaCy's progress bar between evaluations (on stderr).
     RETURNS (Path): `output`, loadable with `spacy.load`.
-    RAISES AnnotationError: invalid records. TrainingError: E403 no training data, E404
-        unknown base, E406 missing config, E407 output is a folder the course did not write,
-        E408 epochs < 1, E409 no dev data, E410 spaCy rejected the config, E470-E473 an
+    RAISES AnnotationError: invalid records. TrainingError: N403 no training data, N404
+        unknown base, N406 missing config, N407 output is a folder the course did not write,
+        N408 epochs < 1, N409 no dev data, N410 spaCy rejected the config, N470-N473 an
         output path that must not be replaced or cannot be written.
     """
     if base not in BASES:
-        raise TrainingError("E404", base=base, choices=", ".join(BASES))
+        raise TrainingError("N404", base=base, choices=", ".join(BASES))
     config = CONFIG_DIR / BASES[base]
     if not config.is_file():
-        raise TrainingError("E406", path=str(config), choices=", ".join(BASES.values()))
+        raise TrainingError("N406", path=str(config), choices=", ".join(BASES.values()))
     if epochs < 1:  # spaCy reads max_epochs = 0 as "no limit": it would never stop
-        raise TrainingError("E408", what="epochs", value=epochs)
+        raise TrainingError("N408", what="epochs", value=epochs)
     if not train:
-        raise TrainingError("E403", path="the training records")
+        raise TrainingError("N403", path="the training records")
     if not dev:
-        raise TrainingError("E409", path="the dev records")
+        raise TrainingError("N409", path="the dev records")
     output = Path(output)
     staging = _prepare_output(output)  # every check on the output path happens before training
     try:
-        _train_into(config, base, train, dev, staging, epochs=epochs, seed=seed, overrides=overrides,
-                    quiet=quiet, progress=progress)
+        _train_into(
+            config,
+            base,
+            train,
+            dev,
+            staging,
+            epochs=epochs,
+            seed=seed,
+            overrides=overrides,
+            quiet=quiet,
+            progress=progress,
+        )
         _replace_folder(staging, output)
     finally:
         staging.cleanup()
     return output
 
 
-def _train_into(config: Path, base: str, train: Sequence[Record], dev: Sequence[Record],
-                staging: _Staging, *, epochs: int, seed: int, overrides: dict | None, quiet: bool,
-                progress: bool) -> None:
+def _train_into(
+    config: Path,
+    base: str,
+    train: Sequence[Record],
+    dev: Sequence[Record],
+    staging: _Staging,
+    *,
+    epochs: int,
+    seed: int,
+    overrides: dict | None,
+    quiet: bool,
+    progress: bool,
+) -> None:
     """Run `spacy train` in a temporary folder and copy the final model into `staging.path`."""
     from spacy.cli.train import train as spacy_train
 
     tokenizer_nlp = spacy.blank("en")
     with tempfile.TemporaryDirectory(prefix="course-train-") as tmp:
         tmp_path = Path(tmp)
-        settings = {"paths.train": str(write_docbin(tokenizer_nlp, train, tmp_path / "train.spacy")),
-                    "paths.dev": str(write_docbin(tokenizer_nlp, dev, tmp_path / "dev.spacy")),
-                    "training.max_epochs": epochs, "training.seed": seed, "system.seed": seed,
-                    **({"training.logger.progress_bar": True} if progress else {}),
-                    **_config_overrides(base), **(overrides or {})}
+        settings = {
+            "paths.train": str(write_docbin(tokenizer_nlp, train, tmp_path / "train.spacy")),
+            "paths.dev": str(write_docbin(tokenizer_nlp, dev, tmp_path / "dev.spacy")),
+            "training.max_epochs": epochs,
+            "training.seed": seed,
+            "system.seed": seed,
+            **({"training.logger.progress_bar": True} if progress else {}),
+            **_config_overrides(base),
+            **(overrides or {}),
+        }
         seed_everything(seed)
         try:
             with redirect_stdout(_Filtered(sys.stdout, hide=tmp, quiet=quiet)):
                 spacy_train(config, tmp_path / "out", use_gpu=-1, overrides=settings)
         except SystemExit:  # spaCy's CLI exits after printing a config validation error
-            raise TrainingError("E410", path=config.name) from None
+            raise TrainingError("N410", path=config.name) from None
         shutil.copytree(_pick_final(tmp_path / "out", tmp_path / "dev.spacy"), staging.path, dirs_exist_ok=True)
         (staging.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
 
 
 def _weighted_score(scores: dict, weights: dict) -> float:
     """The single number spacy train maximises: score_weights · scores (ents_f for our configs)."""
-    return sum(float(scores.get(k) or 0.0) * w for k, w in weights.items()
-               if w and isinstance(scores.get(k) or 0.0, (int, float)))
+    return sum(
+        float(scores.get(k) or 0.0) * w
+        for k, w in weights.items()
+        if w and isinstance(scores.get(k) or 0.0, (int, float))
+    )
 
 
 def _pick_final(run: Path, dev_path: Path) -> Path:
@@ -269,28 +317,28 @@ def _owned(folder: Path) -> bool:
 def check_output(output: Path) -> None:
     """Refuse an output path that training must not replace.
 
-    RAISES TrainingError: E470 `.` or a parent of the working folder, E471 a symbolic link,
-        E473 a file, E407 a folder the course did not write (no marker, not empty).
+    RAISES TrainingError: N470 `.` or a parent of the working folder, N471 a symbolic link,
+        N473 a file, N407 a folder the course did not write (no marker, not empty).
     """
     if output.is_symlink():
-        raise TrainingError("E471", path=str(output))
+        raise TrainingError("N471", path=str(output))
     try:
         here = Path.cwd().resolve()
     except OSError:
         here = None
     resolved = output.resolve()
     if here is not None and (resolved == here or resolved in here.parents):
-        raise TrainingError("E470", path=str(output))
+        raise TrainingError("N470", path=str(output))
     if not output.exists():
         return
     if not output.is_dir():
-        raise TrainingError("E473", path=str(output))
+        raise TrainingError("N473", path=str(output))
     try:
         owned = _owned(output)
     except OSError as err:
-        raise TrainingError("E472", path=str(output), reason=err.strerror or str(err)) from None
+        raise TrainingError("N472", path=str(output), reason=err.strerror or str(err)) from None
     if not owned:
-        raise TrainingError("E407", path=str(output))
+        raise TrainingError("N407", path=str(output))
 
 
 @dataclass
@@ -314,7 +362,7 @@ def _prepare_output(output: Path) -> _Staging:
     """Check `output` and create the staging folder beside it (which proves the folder is writable).
 
     RETURNS (_Staging): the empty staging folder.
-    RAISES TrainingError: as `check_output`, and E472 if the parent cannot be written.
+    RAISES TrainingError: as `check_output`, and N472 if the parent cannot be written.
     """
     check_output(output)
     parent = output.absolute().parent
@@ -328,7 +376,7 @@ def _prepare_output(output: Path) -> _Staging:
         path.chmod(0o777 & ~umask)  # mkdtemp makes 0700; a model folder is as readable as any other
     except OSError as err:
         _Staging(parent / "missing", made).cleanup()
-        raise TrainingError("E472", path=str(output), reason=err.strerror or str(err)) from None
+        raise TrainingError("N472", path=str(output), reason=err.strerror or str(err)) from None
     return _Staging(path, made)
 
 
@@ -353,7 +401,7 @@ def _replace_folder(staging: _Staging, output: Path) -> None:
     except OSError as err:
         if aside is not None and not any(aside.iterdir()):
             aside.rmdir()
-        raise TrainingError("E472", path=str(output), reason=err.strerror or str(err)) from None
+        raise TrainingError("N472", path=str(output), reason=err.strerror or str(err)) from None
     staging.made.clear()  # the parents now hold the model
     if aside is not None and _owned(aside):
         shutil.rmtree(aside)
@@ -383,20 +431,20 @@ class _Filtered:
 def load_model(path: str | Path) -> Language:
     """Load a saved pipeline with `spacy.load`, with coded errors instead of tracebacks.
 
-    RAISES TrainingError: E401 missing folder, E402 not a pipeline, E405 no ner.
+    RAISES TrainingError: N401 missing folder, N402 not a pipeline, N405 no ner.
     """
     path = Path(path)
     if not path.exists():
-        raise TrainingError("E401", path=str(path))
+        raise TrainingError("N401", path=str(path))
     if not (path / "config.cfg").is_file() or not (path / "meta.json").is_file():
-        raise TrainingError("E402", path=str(path), reason="config.cfg or meta.json is missing")
+        raise TrainingError("N402", path=str(path), reason="config.cfg or meta.json is missing")
     try:
         nlp = spacy.load(path)
     except Exception as err:  # noqa: BLE001 - spaCy raises OSError, ValueError, KeyError ... for a broken folder
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
-        raise TrainingError("E402", path=str(path), reason=f"{type(err).__name__}: {reason}") from None
+        raise TrainingError("N402", path=str(path), reason=f"{type(err).__name__}: {reason}") from None
     if not any(nlp.get_pipe_meta(name).factory in ("ner", "beam_ner") for name in nlp.pipe_names):
-        raise TrainingError("E405")
+        raise TrainingError("N405")
     return nlp
 
 

@@ -3,6 +3,7 @@
 Every label keeps the same colour in every notebook, so learners can read a
 rendering at a glance.
 """
+
 from __future__ import annotations
 
 import html
@@ -13,7 +14,7 @@ from typing import Any, cast
 from spacy import displacy
 from spacy.tokens import Doc
 
-from .colors import LABEL_COLORS, MICRO_COLOR, MODEL_COLORS, OTHER_COLOR, label_color  # noqa: F401 (re-exported)
+from .colors import LABEL_COLORS, MICRO_COLOR, MODEL_COLORS, OTHER_COLOR, label_color
 from .settings import LABELS
 
 
@@ -80,8 +81,7 @@ def show_compare(gold: Sequence[Doc], pred: Sequence[Doc], names: tuple[str, str
 # Each function returns the Figure and never calls plt.show(): Jupyter's inline
 # backend shows it once at the end of the cell (write `_ = plot_...(...)`).
 
-_METRIC_COLUMNS = {"p": "precision", "precision": "precision", "r": "recall", "recall": "recall",
-                   "f": "f1", "f1": "f1"}
+_METRIC_COLUMNS = {"p": "precision", "precision": "precision", "r": "recall", "recall": "recall", "f": "f1", "f1": "f1"}
 
 
 def _figure(size: tuple[float, float] = (7.0, 4.0)):
@@ -108,8 +108,13 @@ def plot_losses(history: Sequence[float] | Sequence[Mapping[str, float]], title:
             ax.plot(epochs, [row.get(name, float("nan")) for row in rows], marker="o", label=name, color=color)
         ax.legend()
     elif history:
-        ax.plot(epochs, [float(x) for x in cast("Sequence[float]", history)], marker="o", color=MODEL_COLORS[0],
-                label="loss")
+        ax.plot(
+            epochs,
+            [float(x) for x in cast("Sequence[float]", history)],
+            marker="o",
+            color=MODEL_COLORS[0],
+            label="loss",
+        )
     ax.set(title=title, xlabel="epoch", ylabel="loss")
     ax.xaxis.get_major_locator().set_params(integer=True)
     return fig
@@ -123,7 +128,7 @@ def _metric_column(metric: str) -> str:
     if metric not in _METRIC_COLUMNS:
         from .errors import TrainingError
 
-        raise TrainingError("E420", metric=metric, choices="f1, precision, recall")
+        raise TrainingError("N420", metric=metric, choices="f1, precision, recall")
     return _METRIC_COLUMNS[metric]
 
 
@@ -141,8 +146,12 @@ def plot_per_label(result_or_table: Any, metric: str = "f1", title: str | None =
     bars = ax.bar(list(rows.index), rows[column], color=[label_color(l) for l in rows.index], edgecolor="#555555")
     ax.bar_label(bars, fmt="%.2f", padding=2)
     if "micro" in table.index:
-        ax.axhline(float(table.loc["micro", column]), color=MICRO_COLOR, linestyle="--",
-                   label=f"micro {float(table.loc['micro', column]):.2f}")
+        ax.axhline(
+            float(table.loc["micro", column]),
+            color=MICRO_COLOR,
+            linestyle="--",
+            label=f"micro {float(table.loc['micro', column]):.2f}",
+        )
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set(ylim=(0, 1.1), ylabel=column, title=title or f"{column} per label")
     return fig
@@ -186,10 +195,14 @@ def plot_compare(compare_df: Any, title: str = "F1 per label and model"):
     return fig
 
 
-def plot_learning_curve(sizes: Sequence[int], scores_by_label: Mapping[str, Sequence[float]],
-                        title: str = "Learning curve", metric: str = "F1",
-                        bands: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
-                        xlabel: str = "training examples"):
+def plot_learning_curve(
+    sizes: Sequence[int],
+    scores_by_label: Mapping[str, Sequence[float]],
+    title: str = "Learning curve",
+    metric: str = "F1",
+    bands: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+    xlabel: str = "training examples",
+):
     """Score against the number of training examples, one line per label (and "micro").
 
     sizes (Sequence[int]): training set sizes, ascending.
@@ -200,23 +213,31 @@ def plot_learning_curve(sizes: Sequence[int], scores_by_label: Mapping[str, Sequ
         seeds; drawn as a shaded band around the label's line.
     xlabel (str): the x-axis label.
     RETURNS (Figure): the figure, one line per key.
-    RAISES TrainingError: E421 if a label (or a band) has not one score per size.
+    RAISES TrainingError: N421 if a label (or a band) has not one score per size.
     """
     from .errors import TrainingError
 
     fig, ax = _figure()
     for k, (label, scores) in enumerate(scores_by_label.items()):
         if len(scores) != len(sizes):
-            raise TrainingError("E421", n_sizes=len(sizes), label=label, n_scores=len(scores))
+            raise TrainingError("N421", n_sizes=len(sizes), label=label, n_scores=len(scores))
         micro = label == "micro"
         color = label_color(label)
         color = MODEL_COLORS[k % len(MODEL_COLORS)] if color == OTHER_COLOR else color  # e.g. "model", "with rules"
-        ax.plot(list(sizes), list(scores), marker="o", label=label, color=color,
-                markeredgecolor="#555555", linewidth=3 if micro else 2, linestyle="--" if micro else "-")
+        ax.plot(
+            list(sizes),
+            list(scores),
+            marker="o",
+            label=label,
+            color=color,
+            markeredgecolor="#555555",
+            linewidth=3 if micro else 2,
+            linestyle="--" if micro else "-",
+        )
         if bands and label in bands:
             low, high = bands[label]
             if len(low) != len(sizes) or len(high) != len(sizes):
-                raise TrainingError("E421", n_sizes=len(sizes), label=f"{label} (band)", n_scores=len(low))
+                raise TrainingError("N421", n_sizes=len(sizes), label=f"{label} (band)", n_scores=len(low))
             ax.fill_between(list(sizes), list(low), list(high), color=color, alpha=0.25, linewidth=0)
     ax.set(ylim=(0, 1.05), xlabel=xlabel, ylabel=metric, title=title)
     if scores_by_label:

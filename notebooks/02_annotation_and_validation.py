@@ -114,7 +114,7 @@ print(tags)
 # The model never learns that this product is a product. With one post that is a shrug; when an
 # export tool shifts every span by one character, it is the whole dataset. The course's
 # validator treats it as an error instead, says exactly where it is, and suggests the nearest
-# span that does align (error code **E101**):
+# span that does align (error code **N101**):
 
 # %%
 report = annotations.validate([{"text": post, "entities": broken}], nlp)
@@ -171,7 +171,7 @@ except ValueError as err:
 
 # %% [markdown]
 # spaCy refuses, which is good, but the message names token numbers rather than your file and
-# line. The validator names both spans (**E103**); a human must decide which one the guideline
+# line. The validator names both spans (**N103**); a human must decide which one the guideline
 # wants, so nothing is fixed automatically.
 
 # %%
@@ -182,7 +182,7 @@ print(annotations.validate([{"text": post, "entities": overlapping}], nlp))
 #
 # Selecting text with a mouse often grabs the space next to a word. Here the product starts at
 # 12, on the space after `[H]`. spaCy's `char_span` again returns `None`, because a token never
-# starts with a space; the validator says why (**E102**) and how to strip it.
+# starts with a space; the validator says why (**N102**) and how to strip it.
 
 # %%
 print(doc.char_span(12, 37))
@@ -231,8 +231,8 @@ for line in report.lines()[:5]:
 # %% [markdown]
 # ## Fix what is safe, decide the rest
 #
-# Some fixes are unambiguous: stripping whitespace (E102), snapping a span to the nearest token
-# boundaries (E101), removing an exact duplicate (E104), and correcting label case (E108).
+# Some fixes are unambiguous: stripping whitespace (N102), snapping a span to the nearest token
+# boundaries (N101), removing an exact duplicate (N104), and correcting label case (N108).
 # `annotations.fix` applies only those, lists every change, and leaves everything that needs a
 # judgement call (overlaps, unknown labels, offsets outside the text) for you. It never changes
 # the records you pass in.
@@ -355,9 +355,9 @@ exercises.check("02.4", span_of)
 # - Offsets count characters from 0 and the end is exclusive: `text[start:end]` is the entity.
 # - The model labels tokens, so every span must start and end on token boundaries. spaCy turns a
 #   span that cuts a token into "missing" (W030) and trains without it.
-# - The validator reports every problem with a code, the line and a hint: misaligned (E101),
-#   whitespace (E102), overlap (E103), duplicate (E104), out of range (E105), empty (E106),
-#   unknown label (E107), label case (E108), and malformed records (E100, E109–E111).
+# - The validator reports every problem with a code, the line and a hint: misaligned (N101),
+#   whitespace (N102), overlap (N103), duplicate (N104), out of range (N105), empty (N106),
+#   unknown label (N107), label case (N108), and malformed records (N100, N109–N111).
 # - `fix` applies only safe fixes and lists them; decisions stay with you. Some mistakes align
 #   perfectly, so read your data too.
 #

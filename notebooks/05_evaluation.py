@@ -380,7 +380,7 @@ print(f"F1 on the one post it trained on: {sanity.evaluate([sanity_eg])['ents_f'
 
 # %% [markdown]
 # Now a broken setup. Suppose an export script counted characters from 1 instead of 0, so every
-# span is shifted by one. `train_blank` would refuse these records (E101), so we write the plain
+# span is shifted by one. `train_blank` would refuse these records (N101), so we write the plain
 # spaCy loop. spaCy cannot place the shifted spans on tokens, marks those tokens as "missing",
 # warns once with W030, and trains on what is left, which here is nothing useful:
 

@@ -307,7 +307,7 @@ ann.add("PRODUCT")  # overlaps 'Zowie S2-C': refused, with a message instead of 
 print(ann.message)
 
 # %% [markdown]
-# The overlap was refused with the validator's code E103 (notebook 02), and nothing was
+# The overlap was refused with the validator's code N103 (notebook 02), and nothing was
 # written. A wrong span is just as easy to take back:
 
 # %%
@@ -507,7 +507,7 @@ exercises.check("08.4", predict_entities)
 
 # %%
 app = serve.create_app(OUT / "model-v2", name="capstone")
-server = serve.Server(app).start(timeout=30)  # raises E466 if it does not answer in time
+server = serve.Server(app).start(timeout=30)  # raises N466 if it does not answer in time
 print("running:", server.running)
 print(httpx.get(server.url + "/health").json())
 

@@ -1,4 +1,5 @@
 """Shared fixtures for the course tests."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,4 +28,5 @@ def cli(capsys, monkeypatch):
             code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1  # as sys.exit does
         out, err = capsys.readouterr()
         return Result(code, out, err)
+
     return call

@@ -4,6 +4,7 @@ Widget model ids are random, so nbval already skips
 application/vnd.jupyter.widget-view+json; everything else is compared.
 This plugin only makes the kernel environment deterministic.
 """
+
 import os
 
 os.environ.setdefault("PYTHONHASHSEED", "0")

@@ -1,4 +1,5 @@
 """course/active.py: pre-annotation, selection strategies, the simulation."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -31,7 +32,7 @@ def test_uncertainty_ranks_the_known_uncertain_post_first(model):
 def test_uncertainty_selection_is_by_score_with_ties_by_position(monkeypatch):
     scores = [0.1, 0.7, 0.1, 0.9, 0.0]
     fake = [Prediction(f"post {i}", [], [], u) for i, u in enumerate(scores)]
-    monkeypatch.setattr(active, "predict", lambda nlp, texts, **kw: fake[:len(texts)])
+    monkeypatch.setattr(active, "predict", lambda nlp, texts, **kw: fake[: len(texts)])
     assert active.select("uncertainty", None, [p.text for p in fake], 3) == [3, 1, 0]
 
 
@@ -47,7 +48,7 @@ def test_random_selection_is_deterministic_given_the_seed():
 def test_unknown_strategy_is_a_coded_error():
     with pytest.raises(ActiveError) as err:
         active.select("longest", None, ["a"], 1)
-    assert err.value.code == "E460" and "uncertainty" in str(err.value)
+    assert err.value.code == "N460" and "uncertainty" in str(err.value)
 
 
 def test_pre_annotated_records_open_in_the_annotator(model, tmp_path):
@@ -57,8 +58,11 @@ def test_pre_annotated_records_open_in_the_annotator(model, tmp_path):
     assert [r["text"] for r in ranked] == [SCRAMBLED, RECORDS[0]["text"]]
     assert [s[:3] for s in records[0]["suggestions"]] == list(RECORDS[0]["entities"])
     ann = Annotator(tmp_path / "pre.jsonl", records, labels=LABELS)
-    assert [(t, label) for t, label, _ in ann.suggestions] == [("RTX 3080", "PRODUCT"), ("$450", "PRICE"),
-                                                                ("Austin", "LOCATION")]
+    assert [(t, label) for t, label, _ in ann.suggestions] == [
+        ("RTX 3080", "PRODUCT"),
+        ("$450", "PRICE"),
+        ("Austin", "LOCATION"),
+    ]
     assert ann.accept() and ann.spans == [("RTX 3080", "PRODUCT"), ("$450", "PRICE"), ("Austin", "LOCATION")]
 
 
@@ -67,8 +71,10 @@ def test_simulate_tiny_run_has_both_curves_and_is_reproducible():
     frame = active.simulate(RECORDS[:24], RECORDS[24:], **kwargs)
     assert list(frame.columns) == ["strategy", "round", "n_train", "precision", "recall", "f1", "seconds"]
     assert sorted(frame["strategy"].unique()) == ["random", "uncertainty"]
-    assert frame.groupby("strategy")["n_train"].apply(list).to_dict() == {"random": [6, 10, 14],
-                                                                           "uncertainty": [6, 10, 14]}
+    assert frame.groupby("strategy")["n_train"].apply(list).to_dict() == {
+        "random": [6, 10, 14],
+        "uncertainty": [6, 10, 14],
+    }
     first = frame[frame["round"] == 0]["f1"]
     assert first.nunique() == 1  # both strategies start from the same model
     curves = active.curves(frame)
@@ -82,13 +88,23 @@ def test_simulate_tiny_run_has_both_curves_and_is_reproducible():
 def test_simulate_refuses_more_than_it_has():
     with pytest.raises(ActiveError) as err:
         active.simulate(RECORDS[:10], RECORDS[10:], start=6, k=4, rounds=2)
-    assert err.value.code == "E461" and "14" in str(err.value)
+    assert err.value.code == "N461" and "14" in str(err.value)
 
 
 def test_simulate_reports_origins_and_the_hand_written_control():
     origins = ["generated" if i % 3 == 0 else "hand" for i in range(24)]
-    frame = active.simulate(RECORDS[:24], RECORDS[24:], start=6, k=4, rounds=2, n_iter=1, seed=1, labels=LABELS,
-                            strategies=("random", "random_hand"), origins=origins)
+    frame = active.simulate(
+        RECORDS[:24],
+        RECORDS[24:],
+        start=6,
+        k=4,
+        rounds=2,
+        n_iter=1,
+        seed=1,
+        labels=LABELS,
+        strategies=("random", "random_hand"),
+        origins=origins,
+    )
     assert {"hand_picked", "hand_train"} <= set(frame.columns)
     control = frame[frame["strategy"] == "random_hand"]
     assert control["hand_picked"].iloc[1:].tolist() == [1.0, 1.0]  # the control picks hand-written posts only
@@ -101,7 +117,7 @@ def test_simulate_reports_origins_and_the_hand_written_control():
 def test_simulate_needs_origins_for_the_control():
     with pytest.raises(ActiveError) as err:
         active.simulate(RECORDS[:24], RECORDS[24:], start=6, k=4, rounds=2, strategies=("random_hand",))
-    assert err.value.code == "E562"
+    assert err.value.code == "N562"
     with pytest.raises(ActiveError) as err:
         active.simulate(RECORDS[:24], RECORDS[24:], start=6, k=4, rounds=2, origins=["hand"] * 3)
-    assert err.value.code == "E562"
+    assert err.value.code == "N562"

@@ -1,4 +1,5 @@
 """course/annotator.py and course/annotation_session.py, driven headlessly (no browser)."""
+
 # no `from __future__ import annotations`: the module `annotations` is imported below
 import json
 import os
@@ -12,8 +13,10 @@ from course.errors import FormatError
 
 POSTS = [
     "Looking for a Zowie S2-C, paying up to $45 shipped to 32202.",
-    {"text": "Selling a Corsair RM850x, like new. Asking 100 shipped.",
-     "suggestions": [[10, 24, "PRODUCT", 0.93], [26, 34, "CONDITION", 0.71], [10, 17, "PRODUCT", 0.2]]},
+    {
+        "text": "Selling a Corsair RM850x, like new. Asking 100 shipped.",
+        "suggestions": [[10, 24, "PRODUCT", 0.93], [26, 34, "CONDITION", 0.71], [10, 17, "PRODUCT", 0.2]],
+    },
     "[USA-NC] [H] Logitech G Pro X Superlight, like new [W] PayPal, local cash",
 ]
 
@@ -71,22 +74,25 @@ def test_overlap_is_refused_with_a_message_not_an_exception(ann, path):
     before = path.read_bytes()
     assert ann.select_text("S2-C")
     assert ann.add("PRODUCT") is False
-    assert ann.message.startswith("✗ E103 spans overlap")
-    assert "E103" in ann.status.value and "b3261e" in ann.status.value  # shown in red in the widget
+    assert ann.message.startswith("✗ N103 spans overlap")
+    assert "N103" in ann.status.value and "b3261e" in ann.status.value  # shown in red in the widget
     assert ann.spans == [("Zowie S2-C", "PRODUCT")] and path.read_bytes() == before
 
 
-@pytest.mark.parametrize("action,code", [
-    (lambda a: a.add("PRODUCT"), "E450"),
-    (lambda a: (a.select(0, 2), a.add("GPU"))[1], "E451"),
-    (lambda a: (a.select(5, 99), a.add("PRODUCT"))[1], "E452"),
-    (lambda a: a.select_text("Zowie S"), "E453"),
-    (lambda a: a.delete(0), "E454"),
-    (lambda a: a.accept(0), "E454"),
-    (lambda a: a.goto(7), "E454"),
-    (lambda a: a.undo(), "E455"),
-    (lambda a: a.session.set_status("finished"), "E459"),
-])
+@pytest.mark.parametrize(
+    "action,code",
+    [
+        (lambda a: a.add("PRODUCT"), "N450"),
+        (lambda a: (a.select(0, 2), a.add("GPU"))[1], "N451"),
+        (lambda a: (a.select(5, 99), a.add("PRODUCT"))[1], "N452"),
+        (lambda a: a.select_text("Zowie S"), "N453"),
+        (lambda a: a.delete(0), "N454"),
+        (lambda a: a.accept(0), "N454"),
+        (lambda a: a.goto(7), "N454"),
+        (lambda a: a.undo(), "N455"),
+        (lambda a: a.session.set_status("finished"), "N459"),
+    ],
+)
 def test_refused_actions_leave_a_coded_message(ann, action, code):
     assert action(ann) is False
     assert ann.message.startswith(f"✗ {code} ") and " — " in ann.message
@@ -119,7 +125,7 @@ def test_accept_and_reject_suggestions(ann, path):
     assert ann.accept(1) and ann.spans == [("like new", "CONDITION")]
     assert ann.accept() is True  # all: 'Corsair' overlaps 'Corsair RM850x' and stays, with a message
     assert ann.spans == [("Corsair RM850x", "PRODUCT"), ("like new", "CONDITION")]  # reading order
-    assert ann.suggestions == [("Corsair", "PRODUCT", 0.2)] and "E103" in ann.message
+    assert ann.suggestions == [("Corsair", "PRODUCT", 0.2)] and "N103" in ann.message
     assert ann.reject(0) and ann.suggestions == []
     record = saved(path)[1]
     assert record["entities"] == [[10, 24, "PRODUCT"], [26, 34, "CONDITION"]] and record["suggestions"] == []
@@ -142,8 +148,10 @@ def test_done_and_skip_move_on_and_only_done_posts_are_for_training(ann, path):
     ann.done()
     assert ann.progress() == (3, 3) and "all posts are done" in ann.message
     assert [r["status"] for r in saved(path)] == ["done", "skipped", "done"]
-    assert ann.annotated() == [{"text": POSTS[0], "entities": [[14, 24, "PRODUCT"]]},
-                               {"text": POSTS[2], "entities": []}]
+    assert ann.annotated() == [
+        {"text": POSTS[0], "entities": [[14, 24, "PRODUCT"]]},
+        {"text": POSTS[2], "entities": []},
+    ]
 
 
 def test_reopening_resumes_position_and_spans(ann, path):
@@ -174,7 +182,7 @@ def test_a_failed_save_keeps_the_previous_file_and_the_change(ann, path, monkeyp
     monkeypatch.setattr(os, "replace", broken_replace)
     ann.select_text("$45")
     assert ann.add("PRICE") is True  # kept in memory ...
-    assert ann.message.startswith("✗ E458") and "No space left" in ann.message
+    assert ann.message.startswith("✗ N458") and "No space left" in ann.message
     assert path.read_bytes() == before and leftovers(path) == []  # ... the file is untouched
     monkeypatch.undo()
     assert ann.save() and saved(path)[0]["entities"] == [[14, 24, "PRODUCT"], [39, 42, "PRICE"]]
@@ -203,27 +211,27 @@ def test_a_file_with_annotation_problems_is_refused(path):
     path.write_text(json.dumps({"text": "RTX 3080 for $450", "entities": [[0, 7, "PRODUCT"]]}) + "\n")
     with pytest.raises(AnnotatorError) as err:
         Annotator(path)
-    assert err.value.code == "E456" and "E101" in str(err.value)
+    assert err.value.code == "N456" and "N101" in str(err.value)
 
 
 def test_a_broken_line_is_refused(path):
     path.write_text('{"text": "ok", "entities": []}\n{"text": \n')
     with pytest.raises(FormatError) as err:
         Session(path)
-    assert err.value.code == "E203" and "posts.jsonl:2" in str(err.value)
+    assert err.value.code == "N203" and "posts.jsonl:2" in str(err.value)
 
 
 def test_an_unknown_status_in_the_file_is_refused(path):
     path.write_text(json.dumps({"text": "RTX 3080 for $450", "entities": [], "status": "finished"}) + "\n")
     with pytest.raises(AnnotatorError) as err:
         Session(path)
-    assert err.value.code == "E459" and "'finished' is not a status" in str(err.value)
+    assert err.value.code == "N459" and "'finished' is not a status" in str(err.value)
 
 
 def test_nothing_to_annotate(path):
     with pytest.raises(AnnotatorError) as err:
         Annotator(path)
-    assert err.value.code == "E457"
+    assert err.value.code == "N457"
 
 
 def test_text_repr_is_plain_deterministic_and_ignores_suggestions(tmp_path):
@@ -231,8 +239,10 @@ def test_text_repr_is_plain_deterministic_and_ignores_suggestions(tmp_path):
     suggested = Annotator(tmp_path / "b.jsonl", [POSTS[1]])
     text = plain._repr_mimebundle_()["text/plain"].replace("a.jsonl", "b.jsonl")
     assert text == suggested._repr_mimebundle_()["text/plain"]
-    assert text == ("Annotator · post 1 of 1 · 0 of 1 done · b.jsonl\n"
-                    "Selling a Corsair RM850x, like new. Asking 100 shipped.\n  (no spans yet)")
+    assert text == (
+        "Annotator · post 1 of 1 · 0 of 1 done · b.jsonl\n"
+        "Selling a Corsair RM850x, like new. Asking 100 shipped.\n  (no spans yet)"
+    )
     assert "application/vnd.jupyter.widget-view+json" in suggested._repr_mimebundle_()
 
 
@@ -242,9 +252,16 @@ def test_dom_hooks_for_browser_tests(ann):
     assert "course-annotator" in ann._dom_classes
     assert "course-annotator-label" in ann.label_picker._dom_classes
     assert list(ann.label_picker.options)[:2] == ["PRODUCT", "PRICE"]
-    for widget, css in [(ann.add_button, "add"), (ann.status, "status"), (ann.undo_button, "undo"),
-                        (ann.done_button, "done"), (ann.next_button, "next"), (ann.prev_button, "prev"),
-                        (ann.progress_line, "progress"), (ann.accept_all_button, "accept-all")]:
+    for widget, css in [
+        (ann.add_button, "add"),
+        (ann.status, "status"),
+        (ann.undo_button, "undo"),
+        (ann.done_button, "done"),
+        (ann.next_button, "next"),
+        (ann.prev_button, "prev"),
+        (ann.progress_line, "progress"),
+        (ann.accept_all_button, "accept-all"),
+    ]:
         assert f"course-annotator-{css}" in widget._dom_classes
     ann.goto(1)
     row = ann.suggestions_box.children[0]
@@ -253,6 +270,7 @@ def test_dom_hooks_for_browser_tests(ann):
 
 
 # --- one writer per file (issue 14.2) -------------------------------------------------------
+
 
 def test_rerunning_the_cell_while_the_old_widget_is_open_never_loses_an_annotation(path, tmp_path):
     old = Annotator(path, POSTS)
@@ -264,9 +282,9 @@ def test_rerunning_the_cell_while_the_old_widget_is_open_never_loses_an_annotati
     before = path.read_bytes()
     old.select_text("32202")
     assert old.add("ZIP") is True  # kept in memory ...
-    assert old.message.startswith("✗ E474") and "save_as" in old.message
+    assert old.message.startswith("✗ N474") and "save_as" in old.message
     assert path.read_bytes() == before  # ... and the other writer's PRICE is not overwritten
-    assert old.done() and old.message.startswith("✗ E474")  # every later change is refused the same way
+    assert old.done() and old.message.startswith("✗ N474")  # every later change is refused the same way
     assert old.save_as(tmp_path / "mine.jsonl") and "now writes there" in old.message
     assert saved(tmp_path / "mine.jsonl")[0]["entities"] == [[14, 24, "PRODUCT"], [54, 59, "ZIP"]]
     assert saved(path)[0]["entities"] == [[14, 24, "PRODUCT"], [39, 42, "PRICE"]]
@@ -280,33 +298,37 @@ def test_a_hand_edit_while_the_session_is_open_is_detected(path):
     edited = path.read_text(encoding="utf-8").replace("Zowie", "ZOWIE")  # same size, new content
     path.write_text(edited, encoding="utf-8")
     assert session.changed_on_disk()
-    assert session.set_status("skipped") is True and session.message.startswith("✗ E474")
+    assert session.set_status("skipped") is True and session.message.startswith("✗ N474")
     assert not session.saved and path.read_text(encoding="utf-8") == edited
     path.unlink()  # deleted by hand: not written back behind the learner's back either
-    assert session.save() is False and session.message.startswith("✗ E474")
+    assert session.save() is False and session.message.startswith("✗ N474")
 
 
 def test_save_as_never_overwrites_an_existing_file(path, tmp_path):
     session = Session(path, POSTS)
     other = tmp_path / "other.jsonl"
     other.write_text("not mine\n", encoding="utf-8")
-    assert session.save_as(other) is False and session.message.startswith("✗ E479")
+    assert session.save_as(other) is False and session.message.startswith("✗ N479")
     assert other.read_text(encoding="utf-8") == "not mine\n" and session.path == path
-    assert session.save_as(tmp_path / "other.state.json") is False and "E477" in session.message
+    assert session.save_as(tmp_path / "other.state.json") is False and "N477" in session.message
 
 
 # --- API misuse gives coded errors (issue 14.9) ------------------------------------------------
 
-@pytest.mark.parametrize("posts,labels,code", [
-    ("RTX", ("PRODUCT",), "E476"),  # one string, not three posts
-    (["ok", 3], ("PRODUCT",), "E476"),
-    (["ok", None], ("PRODUCT",), "E476"),
-    (7, ("PRODUCT",), "E476"),
-    (["ok"], [], "E476"),
-    (["ok"], "PRODUCT", "E476"),  # not seven one-letter labels
-    (["ok"], ["PRODUCT", None], "E476"),
-    ([], ("PRODUCT",), "E457"),
-])
+
+@pytest.mark.parametrize(
+    "posts,labels,code",
+    [
+        ("RTX", ("PRODUCT",), "N476"),  # one string, not three posts
+        (["ok", 3], ("PRODUCT",), "N476"),
+        (["ok", None], ("PRODUCT",), "N476"),
+        (7, ("PRODUCT",), "N476"),
+        (["ok"], [], "N476"),
+        (["ok"], "PRODUCT", "N476"),  # not seven one-letter labels
+        (["ok"], ["PRODUCT", None], "N476"),
+        ([], ("PRODUCT",), "N457"),
+    ],
+)
 def test_wrong_posts_or_labels_are_coded_errors_and_write_nothing(path, posts, labels, code):
     with pytest.raises(AnnotatorError) as err:
         Annotator(path, posts, labels=labels)
@@ -314,19 +336,26 @@ def test_wrong_posts_or_labels_are_coded_errors_and_write_nothing(path, posts, l
     assert list(path.parent.iterdir()) == []
 
 
-@pytest.mark.parametrize("suggestion,problem", [
-    ([0, 3], "is list"), ("RTX", "is the string"), ([0, "3", "PRODUCT"], "not whole numbers"),
-    ([0, 3, None], "label None"), ([0, 99, "PRODUCT"], "not a span inside the text"),
-    ([3, 0, "PRODUCT"], "not a span inside the text"), ([0, 3, "PRODUCT", "high"], "confidence 'high'"),
-    ([0, 3, "PRODUCT", float("nan")], "confidence nan"),
-])
+@pytest.mark.parametrize(
+    "suggestion,problem",
+    [
+        ([0, 3], "is list"),
+        ("RTX", "is the string"),
+        ([0, "3", "PRODUCT"], "not whole numbers"),
+        ([0, 3, None], "label None"),
+        ([0, 99, "PRODUCT"], "not a span inside the text"),
+        ([3, 0, "PRODUCT"], "not a span inside the text"),
+        ([0, 3, "PRODUCT", "high"], "confidence 'high'"),
+        ([0, 3, "PRODUCT", float("nan")], "confidence nan"),
+    ],
+)
 def test_bad_suggestions_in_a_saved_file_are_refused_with_file_and_line(path, suggestion, problem):
     rows = [{"text": "ok", "entities": []}, {"text": "RTX 3080", "entities": [], "suggestions": [suggestion]}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     before = path.read_bytes()
     with pytest.raises(AnnotatorError) as err:
         Annotator(path)
-    assert err.value.code == "E475" and str(err.value).startswith("posts.jsonl:2: E475 suggestion #0")
+    assert err.value.code == "N475" and str(err.value).startswith("posts.jsonl:2: N475 suggestion #0")
     assert problem in str(err.value)
     assert path.read_bytes() == before
 
@@ -334,7 +363,7 @@ def test_bad_suggestions_in_a_saved_file_are_refused_with_file_and_line(path, su
 def test_a_failed_first_save_is_an_error_not_a_hidden_message(tmp_path):
     with pytest.raises(AnnotatorError) as err:
         Session(tmp_path / "missing" / "posts.jsonl", POSTS)
-    assert err.value.code == "E478" and "posts.jsonl" in str(err.value)
+    assert err.value.code == "N478" and "posts.jsonl" in str(err.value)
 
 
 def test_files_with_one_stem_keep_their_own_positions(tmp_path):

@@ -1,4 +1,5 @@
 """bench/api_calls.py: the helper-vs-spaCy call counter, on a tiny synthetic notebook source."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -7,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SOURCE = '''# %% [markdown]
+SOURCE = """# %% [markdown]
 # # A notebook. Prose with code in it is not counted: `spacy.blank("en")`.
 
 # %%
@@ -35,7 +36,7 @@ for key, value in scores.items():
 
 # %%
 def broken(:
-'''
+"""
 
 
 def load_counter():
@@ -54,8 +55,14 @@ def test_counts_helper_spacy_and_other_calls(tmp_path):
     # spaCy: spacy.blank (the %time line is a magic, dropped), blank.add_pipe, ner.add_label,
     # blank(...), Example.from_dict, blank.evaluate; scores.items() is a dict method on a value
     # spaCy returned, not spaCy API.
-    assert counts.names["spacy"] == {"spacy.blank": 1, "blank.add_pipe": 1, "ner.add_label": 1, "blank": 1,
-                                     "Example.from_dict": 1, "blank.evaluate": 1}
+    assert counts.names["spacy"] == {
+        "spacy.blank": 1,
+        "blank.add_pipe": 1,
+        "ner.add_label": 1,
+        "blank": 1,
+        "Example.from_dict": 1,
+        "blank.evaluate": 1,
+    }
     assert counts.spacy == 6
     # helpers: viz.show_ents, rec (imported from course under another name), viz.report
     assert counts.names["helper"] == {"viz.show_ents": 1, "rec": 1, "viz.report": 1}

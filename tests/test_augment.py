@@ -1,4 +1,5 @@
 """course/augment.py: subsets, learning curves, gazetteers, entity swapping and spaCy's augmenters."""
+
 from __future__ import annotations
 
 import random
@@ -12,12 +13,26 @@ from course.errors import AnnotationError, TrainingError
 from course.settings import LABELS
 
 POSTS = [
-    rec("[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450", ("USA-TX", "LOCATION"),
-        ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"), ("like new", "CONDITION"), ("$450", "PRICE")),
-    rec("Selling my Ryzen 5 5600X, used, $90 local in Austin", ("Ryzen 5 5600X", "PRODUCT"),
-        ("used", "CONDITION"), ("$90", "PRICE"), ("Austin", "LOCATION")),
-    rec("WTB Steam Deck OLED 1TB, paying $450 shipped to 10001", ("Steam Deck OLED 1TB", "PRODUCT"),
-        ("$450", "PRICE"), ("10001", "ZIP")),
+    rec(
+        "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450",
+        ("USA-TX", "LOCATION"),
+        ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"),
+        ("like new", "CONDITION"),
+        ("$450", "PRICE"),
+    ),
+    rec(
+        "Selling my Ryzen 5 5600X, used, $90 local in Austin",
+        ("Ryzen 5 5600X", "PRODUCT"),
+        ("used", "CONDITION"),
+        ("$90", "PRICE"),
+        ("Austin", "LOCATION"),
+    ),
+    rec(
+        "WTB Steam Deck OLED 1TB, paying $450 shipped to 10001",
+        ("Steam Deck OLED 1TB", "PRODUCT"),
+        ("$450", "PRICE"),
+        ("10001", "ZIP"),
+    ),
     rec("Bump, still available"),
 ]
 
@@ -36,9 +51,9 @@ def test_nested_subsets_grow_and_contain_each_other():
     assert subsets[10][:5] == subsets[5] and subsets[20][:10] == subsets[10]
     assert subsets[5] != records[:5]  # shuffled first
     assert augment.nested_subsets(records, [5], seed=3)[5] == subsets[5]  # reproducible
-    with pytest.raises(TrainingError, match="E430"):
+    with pytest.raises(TrainingError, match="N430"):
         augment.nested_subsets(records, [0, 5])
-    with pytest.raises(TrainingError, match="E430"):
+    with pytest.raises(TrainingError, match="N430"):
         augment.nested_subsets(records, [21])
 
 
@@ -68,8 +83,11 @@ def test_swap_recomputes_every_later_offset(nlp):
     new = result.record
     assert result.swapped == 1 and result.kept == 0
     assert [(new["text"][s:e], l) for s, e, l in new["entities"]] == [
-        ("USA-TX", "LOCATION"), ("Radeon RX 6800 XT Reference", "PRODUCT"), ("like new", "CONDITION"),
-        ("$450", "PRICE")]
+        ("USA-TX", "LOCATION"),
+        ("Radeon RX 6800 XT Reference", "PRODUCT"),
+        ("like new", "CONDITION"),
+        ("$450", "PRICE"),
+    ]
     assert validate([new], nlp).ok
     assert post["text"].startswith("[USA-TX] [H] EVGA")  # the input is not changed
 
@@ -81,7 +99,7 @@ def test_swap_only_chosen_labels_and_prob_zero(nlp):
     assert [new["text"][s:e] for s, e, l in new["entities"] if l == "PRICE"] == ["$450"]
     same = augment.swap_entities(POSTS[1], gaz, random.Random(1), prob=0.0, nlp=nlp)
     assert same.swapped == 0 and same.record == {"text": POSTS[1]["text"], "entities": POSTS[1]["entities"]}
-    with pytest.raises(TrainingError, match="E431"):
+    with pytest.raises(TrainingError, match="N431"):
         augment.swap_entities(POSTS[1], gaz, random.Random(1), prob=1.5)
 
 
@@ -102,17 +120,17 @@ def test_swap_augment_makes_valid_tagged_copies(nlp):
     assert all(r["text"] not in {p["text"] for p in POSTS} for r in new)
     assert new == augment.swap_augment(POSTS, gaz, n_copies=2, seed=0, nlp=nlp)
     assert new != augment.swap_augment(POSTS, gaz, n_copies=2, seed=1, nlp=nlp)
-    with pytest.raises(TrainingError, match="E431"):
+    with pytest.raises(TrainingError, match="N431"):
         augment.swap_augment(POSTS, gaz, n_copies=-1)
     with pytest.raises(AnnotationError):
         augment.swap_augment([{"text": "RTX 3080", "entities": [[0, 5, "PRODUCT"]]}], gaz)
 
 
 def test_a_gazetteer_entry_with_bad_edges_is_e432(nlp):
-    # "RTX 3090," aligns with the tokens, so the swap keeps it, but its comma breaks E113
+    # "RTX 3090," aligns with the tokens, so the swap keeps it, but its comma breaks N113
     with pytest.raises(TrainingError) as err:
         augment.swap_augment(POSTS, {"PRODUCT": ["RTX 3090,"]}, nlp=nlp)
-    assert err.value.code == "E432" and "E113" in str(err.value)
+    assert err.value.code == "N432" and "N113" in str(err.value)
 
 
 def test_apply_augmenter_lower_cases_and_keeps_offsets(nlp):
@@ -141,7 +159,7 @@ def test_lowercase_augment_copies_a_fraction(nlp):
     assert all(r["text"] == r["text"].lower() and r["augmented"] == "lower" for r in new)
     assert validate(new, nlp).ok
     assert augment.lowercase_augment(posts, 0.0) == []
-    with pytest.raises(TrainingError, match="E431"):
+    with pytest.raises(TrainingError, match="N431"):
         augment.lowercase_augment(posts, 1.2)
 
 

@@ -1,4 +1,5 @@
 """course/calibration.py: entity outcomes, the reliability table and its plot."""
+
 from __future__ import annotations
 
 import math
@@ -23,7 +24,7 @@ def test_entity_outcomes_marks_exact_matches():
     out = calibration.entity_outcomes(PREDS, GOLD)
     assert out["correct"].tolist() == [True, False, False]
     assert out["post"].tolist() == [0, 0, 1]
-    with pytest.raises(CalibrationError, match="E565"):
+    with pytest.raises(CalibrationError, match="N565"):
         calibration.entity_outcomes(PREDS[:1], GOLD)
 
 
@@ -41,7 +42,7 @@ def test_reliability_table_bins_and_gaps():
 @pytest.mark.parametrize("bins", [(0.1, 1), (0, 0.5), (0, 0.6, 0.5, 1), (0,)])
 def test_bad_bins_are_refused(bins):
     out = calibration.entity_outcomes(PREDS, GOLD)
-    with pytest.raises(CalibrationError, match="E564"):
+    with pytest.raises(CalibrationError, match="N564"):
         calibration.reliability_table(out, bins=bins)
 
 

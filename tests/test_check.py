@@ -1,4 +1,5 @@
 """course.check: every check passes on the right input and fails with the specific hint."""
+
 from __future__ import annotations
 
 import copy
@@ -43,6 +44,7 @@ GOLD = [("USA-TX", "LOCATION"), ("RTX 3080", "PRODUCT"), ("$450", "PRICE")]
 
 # --- CheckResult and the ____ sentinel -----------------------------------------------
 
+
 def test_result_rendering_and_require():
     ok = CheckResult(True, "all good.")
     bad = CheckResult(False, "'$450' is missing.", "Add PRICE examples.")
@@ -55,16 +57,15 @@ def test_result_rendering_and_require():
     assert ok.require() is ok
     with pytest.raises(CheckFailed, match=r"'\$450' is missing\. Hint: Add PRICE examples\.") as err:
         bad.require()
-    assert err.value.code == "E524" and err.value.result is bad
-    assert str(err.value).startswith("E524 the exercise check did not pass: ✗ Not yet:")
+    assert err.value.code == "N524" and err.value.result is bad
+    assert str(err.value).startswith("N524 the exercise check did not pass: ✗ Not yet:")
     assert issubclass(CheckFailed, AssertionError)
 
 
 def test_blank_is_a_singleton_that_absorbs_operations():
     assert check._Blank() is ____ and repr(____) == str(____) == "____"
     assert copy.deepcopy(____) is ____ and pickle.loads(pickle.dumps(____)) is ____
-    for value in (____ / 8, 6 / ____, ____ + 1, 2 * ____, -____, ____(1, x=2), ____.ents,
-                  f"{____:.2f}"):
+    for value in (____ / 8, 6 / ____, ____ + 1, 2 * ____, -____, ____(1, x=2), ____.ents, f"{____:.2f}"):
         assert check.contains_blank(value)
     with pytest.raises(AttributeError):
         ____._repr_html_  # noqa: B018  IPython must not mistake the blank for a rich object
@@ -78,16 +79,19 @@ def test_contains_blank_looks_inside_containers(nlp):
     assert not check.contains_blank(nlp(POST))
 
 
-@pytest.mark.parametrize("call", [
-    lambda nlp: check.entities(nlp(POST), [("RTX 3080", ____)]),
-    lambda nlp: check.entities(____, GOLD),
-    lambda nlp: check.entities(nlp("____ shipped"), GOLD),
-    lambda nlp: check.spans(POST, [(____, 26, "PRODUCT")], [("RTX 3080", "PRODUCT")]),
-    lambda nlp: check.labels(____, ["PRODUCT"]),
-    lambda nlp: check.labels(nlp, [____]),
-    lambda nlp: check.number(____ / (____ + 2), 0.6),
-    lambda nlp: check.predictions(nlp, [(____, GOLD)]),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda nlp: check.entities(nlp(POST), [("RTX 3080", ____)]),
+        lambda nlp: check.entities(____, GOLD),
+        lambda nlp: check.entities(nlp("____ shipped"), GOLD),
+        lambda nlp: check.spans(POST, [(____, 26, "PRODUCT")], [("RTX 3080", "PRODUCT")]),
+        lambda nlp: check.labels(____, ["PRODUCT"]),
+        lambda nlp: check.labels(nlp, [____]),
+        lambda nlp: check.number(____ / (____ + 2), 0.6),
+        lambda nlp: check.predictions(nlp, [(____, GOLD)]),
+    ],
+)
 def test_every_check_asks_for_blanks(nlp, call):
     result = call(nlp)
     assert not result.passed and repr(result) == BLANK
@@ -101,11 +105,13 @@ def test_labels_detects_blank_added_as_label():
 
 # --- entities ------------------------------------------------------------------------
 
+
 def test_entities_pass(nlp):
     result = check.entities(make_doc(nlp, GOLD), GOLD)
     assert result.passed
-    assert repr(result) == ("✓ Well done: all 3 entities match: 'USA-TX' (LOCATION), "
-                            "'RTX 3080' (PRODUCT), '$450' (PRICE).")
+    assert repr(result) == (
+        "✓ Well done: all 3 entities match: 'USA-TX' (LOCATION), 'RTX 3080' (PRODUCT), '$450' (PRICE)."
+    )
     assert check.entities(nlp(POST), []).passed
 
 
@@ -129,8 +135,7 @@ def test_entities_missing(nlp):
 
 def test_entities_boundary_too_short(nlp):
     result = check.entities(make_doc(nlp, [("USA-TX", "LOCATION"), ("RTX 3080", "PRODUCT"), ("450", "PRICE")]), GOLD)
-    assert result.message == ("'450' found but expected '$450' — check the boundaries "
-                              "('$' belongs in the PRICE span).")
+    assert result.message == ("'450' found but expected '$450' — check the boundaries ('$' belongs in the PRICE span).")
     assert "start and end match exactly" in result.hint
 
 
@@ -150,8 +155,10 @@ def test_entities_extra(nlp):
 
 def test_entities_several_problems_are_all_reported(nlp):
     result = check.entities(make_doc(nlp, [("RTX 3080", "ORG"), ("shipped", "CONDITION")]), GOLD)
-    assert result.message == ("'USA-TX' (LOCATION) is missing. 'RTX 3080' is tagged but as ORG. "
-                              "'$450' (PRICE) is missing. (and 1 more problem(s))")
+    assert result.message == (
+        "'USA-TX' (LOCATION) is missing. 'RTX 3080' is tagged but as ORG. "
+        "'$450' (PRICE) is missing. (and 1 more problem(s))"
+    )
     assert "Did you add the PRODUCT label" in result.hint and "Extra" not in result.message
 
 
@@ -163,6 +170,7 @@ def test_entities_bad_inputs(nlp):
 
 # --- spans ---------------------------------------------------------------------------
 
+
 def test_spans_pass(nlp):
     result = check.spans(POST, [at(t, l) for t, l in GOLD], GOLD, nlp=nlp)
     assert result.passed and "all 3 spans are right" in repr(result)
@@ -170,20 +178,26 @@ def test_spans_pass(nlp):
     assert check.spans(POST, [at(t, l) for t, l in reversed(GOLD)], GOLD).passed
 
 
-@pytest.mark.parametrize("span,message,hint", [
-    (at("RTX 3080", "PRODUCT", extra=-1), "one character short of 'RTX 3080'", "end offset is exclusive"),
-    (at("RTX 3080", "PRODUCT", extra=1), "with whitespace around 'RTX 3080'", "visible character"),
-    (at("RTX 3080", "PRODUCT", offset=-1), "with whitespace around", "visible character"),
-    (at("RTX 3080", "PRODUCT", offset=1), "the start is off by one", "Offsets count from 0"),
-    ((POST.index("RTX 3080") + 1, POST.index("RTX 3080") + 9, "PRODUCT"),
-     "both offsets are shifted by one", "count from 0, not 1"),
-    (at("RTX 3080", "product"), "tagged product, expected PRODUCT", "case-sensitive"),
-    (at("RTX 3080", "ORG"), "'RTX 3080' is tagged but as ORG", "add the PRODUCT label"),
-    ((0, 999, "PRODUCT"), "outside the text or empty", f"len(text) = {len(POST)}"),
-    ((30, 30, "PRODUCT"), "outside the text or empty", "start < end"),
-    ((13.0, 21, "PRODUCT"), "offsets must be integers", "int values"),
-    ((0, 5, "PRODUCT"), "covers '[USA-', but expected 'RTX 3080'", "text.find('RTX 3080')"),
-])
+@pytest.mark.parametrize(
+    "span,message,hint",
+    [
+        (at("RTX 3080", "PRODUCT", extra=-1), "one character short of 'RTX 3080'", "end offset is exclusive"),
+        (at("RTX 3080", "PRODUCT", extra=1), "with whitespace around 'RTX 3080'", "visible character"),
+        (at("RTX 3080", "PRODUCT", offset=-1), "with whitespace around", "visible character"),
+        (at("RTX 3080", "PRODUCT", offset=1), "the start is off by one", "Offsets count from 0"),
+        (
+            (POST.index("RTX 3080") + 1, POST.index("RTX 3080") + 9, "PRODUCT"),
+            "both offsets are shifted by one",
+            "count from 0, not 1",
+        ),
+        (at("RTX 3080", "product"), "tagged product, expected PRODUCT", "case-sensitive"),
+        (at("RTX 3080", "ORG"), "'RTX 3080' is tagged but as ORG", "add the PRODUCT label"),
+        ((0, 999, "PRODUCT"), "outside the text or empty", f"len(text) = {len(POST)}"),
+        ((30, 30, "PRODUCT"), "outside the text or empty", "start < end"),
+        ((13.0, 21, "PRODUCT"), "offsets must be integers", "int values"),
+        ((0, 5, "PRODUCT"), "covers '[USA-', but expected 'RTX 3080'", "text.find('RTX 3080')"),
+    ],
+)
 def test_spans_diagnoses(span, message, hint):
     result = check.spans(POST, [span], [("RTX 3080", "PRODUCT")])
     assert not result.passed
@@ -222,6 +236,7 @@ def test_spans_accepts_any_exact_slice(text, data):
 
 
 # --- labels --------------------------------------------------------------------------
+
 
 @pytest.fixture
 def ner_nlp():
@@ -274,14 +289,17 @@ def test_number_pass_and_wrong_values():
     assert result.message == "recall = 0.75 is not right." and result.hint == RECALL_HINTS[0.75]
 
 
-@pytest.mark.parametrize("value,message,hint", [
-    (60, "looks like a percentage", "fraction between 0 and 1"),
-    (10 / 6, "is upside down", "swap numerator and denominator"),
-    (0.3, "recall = 0.3 is not right.", "numerator and the denominator"),
-    ("0.6x", "should be a number, got str", "tp / (tp + fn)"),
-    (None, "should be a number, got NoneType", "tp / (tp + fn)"),
-    (float("nan"), "recall is NaN", "divide 0 by 0"),
-])
+@pytest.mark.parametrize(
+    "value,message,hint",
+    [
+        (60, "looks like a percentage", "fraction between 0 and 1"),
+        (10 / 6, "is upside down", "swap numerator and denominator"),
+        (0.3, "recall = 0.3 is not right.", "numerator and the denominator"),
+        ("0.6x", "should be a number, got str", "tp / (tp + fn)"),
+        (None, "should be a number, got NoneType", "tp / (tp + fn)"),
+        (float("nan"), "recall is NaN", "divide 0 by 0"),
+    ],
+)
 def test_number_diagnoses(value, message, hint):
     result = check.number(value, 0.6, name="recall", wrong=RECALL_HINTS)
     assert not result.passed and message in result.message and hint in result.hint
@@ -295,6 +313,7 @@ def test_number_accepts_everything_within_tolerance(expected, tol):
 
 
 # --- predictions ---------------------------------------------------------------------
+
 
 def test_predictions_with_entity_ruler():
     nlp = spacy.blank("en")
@@ -316,20 +335,25 @@ def test_predictions_reports_pipeline_errors():
 
 # --- ruler_pattern ------------------------------------------------------------------
 
-ZIP_EXAMPLES = [("Selling RTX 3080 in Austin, TX 78701", [("78701", "ZIP")]),
-                ("zip 94110, asking 450", [("94110", "ZIP")])]
+ZIP_EXAMPLES = [
+    ("Selling RTX 3080 in Austin, TX 78701", [("78701", "ZIP")]),
+    ("zip 94110, asking 450", [("94110", "ZIP")]),
+]
 
 
 def test_ruler_pattern_passes_for_a_right_pattern():
     assert check.ruler_pattern([{"SHAPE": "dddd", "LENGTH": 5}], "ZIP", ZIP_EXAMPLES).passed
 
 
-@pytest.mark.parametrize("pattern, needle", [
-    ([{"SHAPE": "ddddd"}], "at most four"),
-    ([{"IS_DIGIT": True}], "Extra entity '3080'"),
-    ("x", "not a list of token dicts"),
-    ([{"NOT_AN_ATTR": 1}], "rejected the pattern"),
-])
+@pytest.mark.parametrize(
+    "pattern, needle",
+    [
+        ([{"SHAPE": "ddddd"}], "at most four"),
+        ([{"IS_DIGIT": True}], "Extra entity '3080'"),
+        ("x", "not a list of token dicts"),
+        ([{"NOT_AN_ATTR": 1}], "rejected the pattern"),
+    ],
+)
 def test_ruler_pattern_explains_wrong_patterns(pattern, needle):
     result = check.ruler_pattern(pattern, "ZIP", ZIP_EXAMPLES)
     assert not result.passed
@@ -343,18 +367,22 @@ def test_ruler_pattern_asks_for_blanks():
 
 # --- review_filter (the review-queue exercise of 08_capstone) ----------------------------------
 
+
 def review_solution(entities, threshold):
     return not entities or any(e["confidence"] < threshold for e in entities)
 
 
-@pytest.mark.parametrize("fn,words", [
-    (lambda ents, t: any(e["confidence"] < t for e in ents), "`or not entities`"),
-    (lambda ents, t: not ents or any(e["confidence"] <= t for e in ents), "compare with <, not <="),
-    (lambda ents, t: not ents or all(e["confidence"] < t for e in ents), "One unsure entity is enough"),
-    (lambda ents, t: True, "all above the threshold"),
-    (lambda ents, t: 1, "not True or False"),
-    (lambda ents, t: ents[0].confidence < t, "raised AttributeError"),
-])
+@pytest.mark.parametrize(
+    "fn,words",
+    [
+        (lambda ents, t: any(e["confidence"] < t for e in ents), "`or not entities`"),
+        (lambda ents, t: not ents or any(e["confidence"] <= t for e in ents), "compare with <, not <="),
+        (lambda ents, t: not ents or all(e["confidence"] < t for e in ents), "One unsure entity is enough"),
+        (lambda ents, t: True, "all above the threshold"),
+        (lambda ents, t: 1, "not True or False"),
+        (lambda ents, t: ents[0].confidence < t, "raised AttributeError"),
+    ],
+)
 def test_review_filter_gives_a_hint_for_each_mistake(fn, words):
     result = check.review_filter(fn)
     assert not result.passed and words in repr(result)

@@ -7,6 +7,7 @@ directory - the same code path minus the interpreter start. A handful of real
 subprocesses, started together by one module fixture, check the end-to-end
 contract: exit codes through `sys.exit`, output on the right stream, no traceback.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,19 @@ from course.formats import FORMATS, dump, load
 SELL = "Selling RTX 3080 FTW3 Ultra, $450 shipped from 94110"
 POST = "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra [W] $450 shipped"
 VALID = {"text": POST, "entities": [[1, 7, "LOCATION"], [13, 37, "PRODUCT"], [42, 46, "PRICE"]]}
-RECORDS = [VALID, {"text": SELL, "entities": [[8, 21, "PRODUCT"], [29, 33, "PRICE"], [47, 52, "ZIP"]]},
-           {"text": "Anyone selling a cheap PSU?", "entities": []}]
-EXTENSION = {"jsonl": "jsonl", "prodigy": "jsonl", "doccano": "jsonl", "labelstudio": "json",
-             "conll": "conll", "spacy": "spacy"}
+RECORDS = [
+    VALID,
+    {"text": SELL, "entities": [[8, 21, "PRODUCT"], [29, 33, "PRICE"], [47, 52, "ZIP"]]},
+    {"text": "Anyone selling a cheap PSU?", "entities": []},
+]
+EXTENSION = {
+    "jsonl": "jsonl",
+    "prodigy": "jsonl",
+    "doccano": "jsonl",
+    "labelstudio": "json",
+    "conll": "conll",
+    "spacy": "spacy",
+}
 
 
 def sell(*entities) -> dict:
@@ -49,27 +59,40 @@ def run_all(jobs: dict[str, tuple[list, Path]]) -> dict[str, Result]:
 
 # code -> (line 2 of the file, extra arguments, text the line must show); line 1 is VALID
 DEFECTS = {
-    "E100": ('["Selling RTX 3080", []]', [], "record is a list, not a JSON object"),
-    "E101": (sell((8, 15, "PRODUCT")), [], "span [8, 15) 'RTX 308' (PRODUCT) does not align with token boundaries "
-                                           "— nearest aligned span: [8, 16) 'RTX 3080'"),
-    "E102": (sell((7, 16, "PRODUCT")), [], "has leading whitespace inside it — strip it to [8, 16) 'RTX 3080'"),
-    "E103": (sell((8, 16, "PRODUCT"), (8, 21, "PRODUCT")), [],
-             "spans overlap: [8, 16) 'RTX 3080' (PRODUCT) and [8, 21) 'RTX 3080 FTW3' (PRODUCT)"),
-    "E104": (sell((29, 33, "PRICE"), (29, 33, "PRICE")), [], "span [29, 33) '$450' (PRICE) is listed twice"),
-    "E105": (sell((47, 60, "ZIP")), [], "span [47, 60) (ZIP) is outside the text, which has 52 characters"),
-    "E106": (sell((16, 8, "PRODUCT")), [], "span [16, 8) (PRODUCT) is empty or reversed"),
-    "E107": (sell((8, 16, "GPU")), ["--labels", "LOCATION, PRODUCT,PRICE"],
-             "unknown label 'GPU' on span [8, 16) 'RTX 3080' — allowed labels: LOCATION, PRICE, PRODUCT"),
-    "E108": (sell((29, 33, "price")), [], "label 'price' on span [29, 33) '$450' differs only in case from 'PRICE'"),
-    "E109": ({"text": SELL}, [], "record has no 'entities' key"),
-    "E110": ({"text": SELL, "entities": [[8.0, 16, "PRODUCT"]]}, [], "entity #0 must be [start, end, \"LABEL\"]"),
-    "E111": ({"text": "", "entities": []}, [], "text is empty"),
-    "E113": ({"text": "Selling (RTX 3080 FTW3 Ultra", "entities": [[8, 17, "PRODUCT"]]}, [],
-             "span [8, 17) '(RTX 3080' (PRODUCT) starts with the punctuation token '('"),
-    "E130": (sell((8, 16, "GPU MODEL")), [], "label 'GPU MODEL' contains whitespace ' '"),
-    "E131": ('{"text": "RTX \\ud83d 3080", "entities": []}', [], "unpaired surrogate '\\ud83d' at character 4"),
-    "E112": (sell((16, 17, "PRODUCT")), [], "span [16, 17) (PRODUCT) covers only whitespace"),
-    "E203": ('{"text": "WTB 3090", "entities": [}', [], "line is not valid JSON"),
+    "N100": ('["Selling RTX 3080", []]', [], "record is a list, not a JSON object"),
+    "N101": (
+        sell((8, 15, "PRODUCT")),
+        [],
+        "span [8, 15) 'RTX 308' (PRODUCT) does not align with token boundaries "
+        "— nearest aligned span: [8, 16) 'RTX 3080'",
+    ),
+    "N102": (sell((7, 16, "PRODUCT")), [], "has leading whitespace inside it — strip it to [8, 16) 'RTX 3080'"),
+    "N103": (
+        sell((8, 16, "PRODUCT"), (8, 21, "PRODUCT")),
+        [],
+        "spans overlap: [8, 16) 'RTX 3080' (PRODUCT) and [8, 21) 'RTX 3080 FTW3' (PRODUCT)",
+    ),
+    "N104": (sell((29, 33, "PRICE"), (29, 33, "PRICE")), [], "span [29, 33) '$450' (PRICE) is listed twice"),
+    "N105": (sell((47, 60, "ZIP")), [], "span [47, 60) (ZIP) is outside the text, which has 52 characters"),
+    "N106": (sell((16, 8, "PRODUCT")), [], "span [16, 8) (PRODUCT) is empty or reversed"),
+    "N107": (
+        sell((8, 16, "GPU")),
+        ["--labels", "LOCATION, PRODUCT,PRICE"],
+        "unknown label 'GPU' on span [8, 16) 'RTX 3080' — allowed labels: LOCATION, PRICE, PRODUCT",
+    ),
+    "N108": (sell((29, 33, "price")), [], "label 'price' on span [29, 33) '$450' differs only in case from 'PRICE'"),
+    "N109": ({"text": SELL}, [], "record has no 'entities' key"),
+    "N110": ({"text": SELL, "entities": [[8.0, 16, "PRODUCT"]]}, [], 'entity #0 must be [start, end, "LABEL"]'),
+    "N111": ({"text": "", "entities": []}, [], "text is empty"),
+    "N113": (
+        {"text": "Selling (RTX 3080 FTW3 Ultra", "entities": [[8, 17, "PRODUCT"]]},
+        [],
+        "span [8, 17) '(RTX 3080' (PRODUCT) starts with the punctuation token '('",
+    ),
+    "N130": (sell((8, 16, "GPU MODEL")), [], "label 'GPU MODEL' contains whitespace ' '"),
+    "N131": ('{"text": "RTX \\ud83d 3080", "entities": []}', [], "unpaired surrogate '\\ud83d' at character 4"),
+    "N112": (sell((16, 17, "PRODUCT")), [], "span [16, 17) (PRODUCT) covers only whitespace"),
+    "N203": ('{"text": "WTB 3090", "entities": [}', [], "line is not valid JSON"),
 }
 
 
@@ -90,16 +113,19 @@ def test_validate_prints_one_line_for_one_defect(cli, tmp_path, code):
 
 # --- real processes, started together ---------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def processes(tmp_path_factory):
     d = tmp_path_factory.mktemp("processes")
     write_lines(d / "valid.jsonl", *RECORDS)
-    write_lines(d / "E101.jsonl", VALID, DEFECTS["E101"][0])
-    return d, run_all({
-        "valid": (["validate", "valid.jsonl"], d),
-        "E101": (["validate", "E101.jsonl"], d),
-        "missing": (["convert", "nope.jsonl", "out.spacy"], d),
-    })
+    write_lines(d / "N101.jsonl", VALID, DEFECTS["N101"][0])
+    return d, run_all(
+        {
+            "valid": (["validate", "valid.jsonl"], d),
+            "N101": (["validate", "N101.jsonl"], d),
+            "missing": (["convert", "nope.jsonl", "out.spacy"], d),
+        }
+    )
 
 
 @pytest.mark.slow
@@ -112,7 +138,7 @@ def test_process_valid_file_exits_0(processes):
 @pytest.mark.slow
 def test_process_problem_exits_1_with_the_line_on_stdout(processes):
     _, r = processes
-    check_one_defect(r["E101"], "E101")
+    check_one_defect(r["N101"], "N101")
 
 
 @pytest.mark.slow
@@ -120,11 +146,12 @@ def test_process_unusable_input_exits_2_without_traceback(processes):
     d, r = processes
     assert_clean_exit(r["missing"], 2)
     assert r["missing"].stdout == ""
-    assert r["missing"].stderr.startswith("error: E201 file not found: nope.jsonl — check the path")
+    assert r["missing"].stderr.startswith("error: N201 file not found: nope.jsonl — check the path")
     assert not (d / "out.spacy").exists()
 
 
 # --- validate ---------------------------------------------------------------------------------
+
 
 def test_valid_file_exits_0_and_prints_no_problem(cli, tmp_path):
     write_lines(tmp_path / "valid.jsonl", *RECORDS)
@@ -137,7 +164,7 @@ def test_whitespace_only_text_without_entities_is_a_warning_and_converts(cli, tm
     write_lines(tmp_path / "blank.jsonl", VALID, {"text": " ", "entities": []})
     result = cli(["convert", "blank.jsonl", "out.spacy"], tmp_path)
     assert_clean_exit(result, 0)
-    assert "blank.jsonl:2: warning E135 text is only whitespace" in result.stderr
+    assert "blank.jsonl:2: warning N135 text is only whitespace" in result.stderr
     assert "wrote 2 record(s) to out.spacy (spacy)" in result.stderr
 
 
@@ -147,42 +174,52 @@ def test_validate_reads_other_formats(cli, tmp_path, nlp):
     (tmp_path / "bad.conll").write_text("EVGA\tB-PRODUCT\n450\tI-PRICE\n", encoding="utf-8")
     result = cli(["validate", "bad.conll", "--scheme", "iob2"], tmp_path)
     assert_clean_exit(result, 1)  # one bad sentence is a problem with its line; the rest is read
-    assert result.stdout.startswith("bad.conll:2: E209 'I-PRICE' continues an entity")
+    assert result.stdout.startswith("bad.conll:2: N209 'I-PRICE' continues an entity")
     result = cli(["validate", "bad.conll"], tmp_path)  # I- after another label starts an entity in IOB1
     assert_clean_exit(result, 0)
     assert "read as CoNLL with IOB1 tags" in result.stderr
 
 
 def test_validate_lists_every_problem_in_line_order(cli, tmp_path):
-    write_lines(tmp_path / "posts.jsonl", sell((8, 15, "PRODUCT"), (47, 60, "ZIP")), VALID, "{oops",
-                {"text": SELL})
+    write_lines(tmp_path / "posts.jsonl", sell((8, 15, "PRODUCT"), (47, 60, "ZIP")), VALID, "{oops", {"text": SELL})
     result = cli(["validate", "posts.jsonl"], tmp_path)
     assert_clean_exit(result, 1)
     assert [line.split(" ")[0:2] for line in result.stdout.splitlines()] == [
-        ["posts.jsonl:1:", "E101"], ["posts.jsonl:1:", "E105"], ["posts.jsonl:3:", "E203"], ["posts.jsonl:4:", "E109"]]
+        ["posts.jsonl:1:", "N101"],
+        ["posts.jsonl:1:", "N105"],
+        ["posts.jsonl:3:", "N203"],
+        ["posts.jsonl:4:", "N109"],
+    ]
     assert "posts.jsonl: 4 record(s), ✗ 4 problem(s)" in result.stderr
 
 
 def test_fix_writes_a_fixed_copy_and_reports_each_change(cli, tmp_path):
-    write_lines(tmp_path / "fixable.jsonl", VALID,
-                sell((7, 15, "PRODUCT"), (8, 16, "PRODUCT"), (29, 33, "PRICE"), (29, 33, "PRICE"), (47, 52, "zip")),
-                sell((47, 52, "ZIP")))
+    write_lines(
+        tmp_path / "fixable.jsonl",
+        VALID,
+        sell((7, 15, "PRODUCT"), (8, 16, "PRODUCT"), (29, 33, "PRICE"), (29, 33, "PRICE"), (47, 52, "zip")),
+        sell((47, 52, "ZIP")),
+    )
     original = (tmp_path / "fixable.jsonl").read_bytes()
     result = cli(["validate", "fixable.jsonl", "--fix", "fixed.jsonl"], tmp_path)
     assert_clean_exit(result, 0)
     out = result.stdout.splitlines()
     problems = [line for line in out if " fixed " not in line]
-    assert [line.split(" ")[1] for line in problems] == ["E102", "E101", "E108", "E103", "E104"]
+    assert [line.split(" ")[1] for line in problems] == ["N102", "N101", "N108", "N103", "N104"]
     assert all(line.startswith("fixable.jsonl:2: ") for line in problems)
     assert [line for line in out if " fixed " in line] == [
-        "fixable.jsonl:2: fixed E102: [7, 15) ' RTX 308' PRODUCT → [8, 15) 'RTX 308' PRODUCT",
-        "fixable.jsonl:2: fixed E101: [8, 15) 'RTX 308' PRODUCT → [8, 16) 'RTX 3080' PRODUCT",
-        "fixable.jsonl:2: fixed E104: [29, 33) '$450' PRICE → removed",
-        "fixable.jsonl:2: fixed E108: [47, 52) '94110' zip → [47, 52) '94110' ZIP",
-        "fixable.jsonl:2: fixed E104: [8, 16) 'RTX 3080' PRODUCT → removed"]
+        "fixable.jsonl:2: fixed N102: [7, 15) ' RTX 308' PRODUCT → [8, 15) 'RTX 308' PRODUCT",
+        "fixable.jsonl:2: fixed N101: [8, 15) 'RTX 308' PRODUCT → [8, 16) 'RTX 3080' PRODUCT",
+        "fixable.jsonl:2: fixed N104: [29, 33) '$450' PRICE → removed",
+        "fixable.jsonl:2: fixed N108: [47, 52) '94110' zip → [47, 52) '94110' ZIP",
+        "fixable.jsonl:2: fixed N104: [8, 16) 'RTX 3080' PRODUCT → removed",
+    ]
     assert "wrote 3 record(s) to fixed.jsonl: 5 change(s), 0 problem(s) still need a decision" in result.stderr
     assert load(tmp_path / "fixed.jsonl").records == [
-        VALID, sell((8, 16, "PRODUCT"), (29, 33, "PRICE"), (47, 52, "ZIP")), sell((47, 52, "ZIP"))]
+        VALID,
+        sell((8, 16, "PRODUCT"), (29, 33, "PRICE"), (47, 52, "ZIP")),
+        sell((47, 52, "ZIP")),
+    ]
     assert (tmp_path / "fixable.jsonl").read_bytes() == original
     again = cli(["validate", "fixed.jsonl"], tmp_path)
     assert_clean_exit(again, 0)
@@ -193,7 +230,7 @@ def test_fix_applies_the_label_set(cli, tmp_path):
     write_lines(tmp_path / "posts.jsonl", sell((8, 16, "Product")))
     result = cli(["validate", "posts.jsonl", "--labels", "PRODUCT", "--fix", "fixed.jsonl"], tmp_path)
     assert_clean_exit(result, 0)
-    assert "posts.jsonl:1: fixed E108: [8, 16) 'RTX 3080' Product → [8, 16) 'RTX 3080' PRODUCT" in result.stdout
+    assert "posts.jsonl:1: fixed N108: [8, 16) 'RTX 3080' Product → [8, 16) 'RTX 3080' PRODUCT" in result.stdout
     assert load(tmp_path / "fixed.jsonl").records == [sell((8, 16, "PRODUCT"))]
 
 
@@ -201,11 +238,11 @@ def test_fix_with_unfixable_problems_still_writes_and_exits_1(cli, tmp_path, nlp
     write_lines(tmp_path / "mixed.jsonl", sell((8, 15, "PRODUCT"), (8, 21, "PRODUCT")), sell((47, 52, "ZIP")))
     result = cli(["validate", "mixed.jsonl", "--fix", "mixed_fixed.jsonl"], tmp_path)
     assert_clean_exit(result, 1)
-    assert "mixed.jsonl:1: fixed E101: [8, 15) 'RTX 308' PRODUCT → [8, 16) 'RTX 3080' PRODUCT" in result.stdout
+    assert "mixed.jsonl:1: fixed N101: [8, 15) 'RTX 308' PRODUCT → [8, 16) 'RTX 3080' PRODUCT" in result.stdout
     assert "1 change(s), 1 problem(s) still need a decision" in result.stderr
     fixed = load(tmp_path / "mixed_fixed.jsonl").records
     assert fixed == [sell((8, 16, "PRODUCT"), (8, 21, "PRODUCT")), sell((47, 52, "ZIP"))]
-    assert [(p.line, p.code) for p in validate(fixed, nlp).problems] == [(1, "E103")]
+    assert [(p.line, p.code) for p in validate(fixed, nlp).problems] == [(1, "N103")]
 
 
 def test_fix_refuses_when_a_line_is_not_json(cli, tmp_path):
@@ -214,8 +251,8 @@ def test_fix_refuses_when_a_line_is_not_json(cli, tmp_path):
     result = cli(["validate", "notjson.jsonl", "--fix", "fixed.jsonl"], tmp_path)
     assert_clean_exit(result, 1)
     first, second = result.stdout.splitlines()
-    assert first.startswith("notjson.jsonl:1: E101 span [8, 15) 'RTX 308'")
-    assert second.startswith("notjson.jsonl:2: E203 line is not valid JSON")
+    assert first.startswith("notjson.jsonl:1: N101 span [8, 15) 'RTX 308'")
+    assert second.startswith("notjson.jsonl:2: N203 line is not valid JSON")
     assert "nothing written to fixed.jsonl: fix the unreadable line(s) first" in result.stderr
     assert (tmp_path / "fixed.jsonl").read_text() == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fixed.jsonl", "notjson.jsonl"]
@@ -225,14 +262,14 @@ def test_fix_into_a_missing_folder_exits_2_with_e210(cli, tmp_path):
     write_lines(tmp_path / "posts.jsonl", sell((8, 15, "PRODUCT")))
     result = cli(["validate", "posts.jsonl", "--fix", "missing/fixed.jsonl"], tmp_path)
     assert_clean_exit(result, 2)
-    assert "error: E210 cannot write missing/fixed.jsonl" in result.stderr
+    assert "error: N210 cannot write missing/fixed.jsonl" in result.stderr
 
 
 def test_missing_file_exits_2_with_e201(cli, tmp_path):
     for command in ("validate", "stats"):
         result = cli([command, "nope.jsonl"], tmp_path)
         assert_clean_exit(result, 2)
-        assert result.stderr.startswith("error: E201 file not found: nope.jsonl — check the path")
+        assert result.stderr.startswith("error: N201 file not found: nope.jsonl — check the path")
         assert result.stdout == ""
 
 
@@ -240,17 +277,20 @@ def test_non_utf8_file_exits_2_with_e202(cli, tmp_path):
     (tmp_path / "posts.jsonl").write_bytes('{"text": "für 250 €", "entities": []}\n'.encode("cp1252"))
     result = cli(["validate", "posts.jsonl"], tmp_path)
     assert_clean_exit(result, 2)
-    assert "E202 cannot read posts.jsonl: not UTF-8 text" in result.stderr
+    assert "N202 cannot read posts.jsonl: not UTF-8 text" in result.stderr
 
 
-@pytest.mark.parametrize("args, shown", [
-    ([], "the following arguments are required: COMMAND"),
-    (["frobnicate", "valid.jsonl"], "invalid choice: 'frobnicate'"),
-    (["validate"], "the following arguments are required: file"),
-    (["convert", "valid.jsonl", "out.spacy", "--from", "brat"], "invalid choice: 'brat'"),
-    (["validate", "valid.jsonl", "--format", "csv"], "invalid choice: 'csv'"),
-    (["convert", "valid.jsonl"], "the following arguments are required: output"),
-])
+@pytest.mark.parametrize(
+    "args, shown",
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["frobnicate", "valid.jsonl"], "invalid choice: 'frobnicate'"),
+        (["validate"], "the following arguments are required: file"),
+        (["convert", "valid.jsonl", "out.spacy", "--from", "brat"], "invalid choice: 'brat'"),
+        (["validate", "valid.jsonl", "--format", "csv"], "invalid choice: 'csv'"),
+        (["convert", "valid.jsonl"], "the following arguments are required: output"),
+    ],
+)
 def test_bad_usage_exits_2_with_usage(cli, tmp_path, args, shown):
     result = cli(args, tmp_path)
     assert_clean_exit(result, 2)
@@ -262,11 +302,12 @@ def test_unknown_extension_exits_2_with_e205(cli, tmp_path):
     (tmp_path / "posts.txt").write_text(json.dumps(VALID) + "\n", encoding="utf-8")
     result = cli(["validate", "posts.txt"], tmp_path)
     assert_clean_exit(result, 2)
-    assert "E205 cannot tell the format of 'posts.txt'" in result.stderr
+    assert "N205 cannot tell the format of 'posts.txt'" in result.stderr
     assert_clean_exit(cli(["validate", "posts.txt", "--format", "jsonl"], tmp_path), 0)
 
 
 # --- convert ----------------------------------------------------------------------------------
+
 
 def test_convert_invalid_input_exits_1_and_writes_nothing(cli, tmp_path):
     write_lines(tmp_path / "invalid.jsonl", VALID, sell((8, 15, "PRODUCT")))
@@ -274,7 +315,7 @@ def test_convert_invalid_input_exits_1_and_writes_nothing(cli, tmp_path):
     result = cli(["convert", "invalid.jsonl", "invalid.spacy"], tmp_path)
     assert_clean_exit(result, 1)
     (line,) = result.stdout.splitlines()
-    assert line.startswith("invalid.jsonl:2: E101 span [8, 15) 'RTX 308'")
+    assert line.startswith("invalid.jsonl:2: N101 span [8, 15) 'RTX 308'")
     assert "nothing written to invalid.spacy: 1 problem(s)" in result.stderr
     assert not (tmp_path / "invalid.spacy").exists()
     assert_clean_exit(cli(["convert", "invalid.jsonl", "old.spacy"], tmp_path), 1)
@@ -283,8 +324,11 @@ def test_convert_invalid_input_exits_1_and_writes_nothing(cli, tmp_path):
 
 
 def test_convert_reports_skipped_prodigy_answers(cli, tmp_path):
-    write_lines(tmp_path / "db.jsonl", {"text": SELL, "spans": [{"start": 8, "end": 16, "label": "PRODUCT"}]},
-                {"text": POST, "spans": [], "answer": "reject"})
+    write_lines(
+        tmp_path / "db.jsonl",
+        {"text": SELL, "spans": [{"start": 8, "end": 16, "label": "PRODUCT"}]},
+        {"text": POST, "spans": [], "answer": "reject"},
+    )
     result = cli(["convert", "db.jsonl", "out.jsonl", "--to", "jsonl"], tmp_path)
     assert_clean_exit(result, 0)
     assert "db.jsonl:2: skipped (prodigy answer is 'reject')" in result.stderr
@@ -295,7 +339,7 @@ def test_convert_into_a_missing_folder_exits_2_with_e210(cli, tmp_path):
     write_lines(tmp_path / "valid.jsonl", *RECORDS)
     result = cli(["convert", "valid.jsonl", "no/such/dir/out.spacy"], tmp_path)
     assert_clean_exit(result, 2)
-    assert "error: E210 cannot write no/such/dir/out.spacy" in result.stderr
+    assert "error: N210 cannot write no/such/dir/out.spacy" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["valid.jsonl"]
 
 
@@ -303,7 +347,7 @@ def test_convert_corrupt_docbin_exits_2_with_e211(cli, tmp_path):
     (tmp_path / "train.spacy").write_bytes(b"not a docbin")
     result = cli(["convert", "train.spacy", "out.jsonl"], tmp_path)
     assert_clean_exit(result, 2)
-    assert "E211 train.spacy is not a spaCy DocBin file" in result.stderr
+    assert "N211 train.spacy is not a spaCy DocBin file" in result.stderr
     assert not (tmp_path / "out.jsonl").exists()
 
 
@@ -343,6 +387,7 @@ def test_convert_every_pair_of_formats(cli, sources, tmp_path, nlp, src, dst):
 
 # --- stats ------------------------------------------------------------------------------------
 
+
 def test_stats_counts_docs_tokens_entities_and_labels(cli, tmp_path, nlp):
     write_lines(tmp_path / "valid.jsonl", *RECORDS)
     result = cli(["stats", "valid.jsonl"], tmp_path)
@@ -351,15 +396,24 @@ def test_stats_counts_docs_tokens_entities_and_labels(cli, tmp_path, nlp):
     assert header.strip() == "valid.jsonl"
     rows = {k.strip(): v for k, v in (line.rsplit(None, 1) for line in body)}
     n_tokens = sum(len(nlp.make_doc(rec["text"])) for rec in RECORDS)
-    assert rows == {"docs": "3", "tokens": str(n_tokens), "entities": "6", "entities/doc": "2.00",
-                    "docs without entities": "1", "PRICE": "2", "PRODUCT": "2", "LOCATION": "1", "ZIP": "1"}
+    assert rows == {
+        "docs": "3",
+        "tokens": str(n_tokens),
+        "entities": "6",
+        "entities/doc": "2.00",
+        "docs without entities": "1",
+        "PRICE": "2",
+        "PRODUCT": "2",
+        "LOCATION": "1",
+        "ZIP": "1",
+    }
     labels = [line.split()[0] for line in body if line.startswith("  ")]
     assert labels == ["PRICE", "PRODUCT", "LOCATION", "ZIP"], "most frequent first, then by name"
     assert result.stderr == ""
 
 
 def test_stats_on_broken_records_reports_instead_of_crashing(cli, tmp_path):
-    """Regression: `"entities": 5` used to end in E999 (a TypeError inside stats)."""
+    """Regression: `"entities": 5` used to end in N999 (a TypeError inside stats)."""
     write_lines(tmp_path / "broken.jsonl", {"text": SELL, "entities": 5}, VALID, "{oops")
     result = cli(["stats", "broken.jsonl"], tmp_path)
     assert_clean_exit(result, 1)
@@ -369,6 +423,7 @@ def test_stats_on_broken_records_reports_instead_of_crashing(cli, tmp_path):
 
 
 # --- the command set: every command always there, a broken module never hidden ----------------
+
 
 def test_help_lists_every_command(cli, tmp_path):
     result = cli(["--help"], tmp_path)
@@ -384,15 +439,18 @@ def test_a_module_that_cannot_be_imported_fails_loudly(cli, tmp_path, monkeypatc
 
     monkeypatch.setitem(sys.modules, module, None)  # `import course.train` now raises ImportError
     write_lines(tmp_path / "valid.jsonl", *RECORDS)
-    command = {"course.train": ["train", "--train", "valid.jsonl", "--dev", "valid.jsonl", "--output", "out"],
-               "course.evaluate": ["evaluate", "model", "valid.jsonl"]}[module]
+    command = {
+        "course.train": ["train", "--train", "valid.jsonl", "--dev", "valid.jsonl", "--output", "out"],
+        "course.evaluate": ["evaluate", "model", "valid.jsonl"],
+    }[module]
     result = cli(command, tmp_path)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.startswith("error: E999 unexpected ModuleNotFoundError: import of " + module)
+    assert result.stderr.startswith("error: N999 unexpected ModuleNotFoundError: import of " + module)
     assert not (tmp_path / "out").exists()
 
 
 # --- Ctrl-C (issue 14.9) ----------------------------------------------------------------------
+
 
 class _Interrupting:
     """A stand-in for course.cli whose import is interrupted by Ctrl-C, as while spaCy loads."""
@@ -410,7 +468,7 @@ def test_ctrl_c_during_start_up_is_one_line_and_exit_130(monkeypatch, capsys):
         runpy.run_module("course", run_name="__main__")
     err = capsys.readouterr().err
     assert stop.value.code == 130
-    assert err.splitlines() == [err.strip()] and err.startswith("error: E480 interrupted")
+    assert err.splitlines() == [err.strip()] and err.startswith("error: N480 interrupted")
 
 
 def test_ctrl_c_while_a_command_runs_is_one_coded_line(cli, tmp_path, monkeypatch):
@@ -418,8 +476,9 @@ def test_ctrl_c_while_a_command_runs_is_one_coded_line(cli, tmp_path, monkeypatc
 
     def interrupted(args):
         raise KeyboardInterrupt
+
     monkeypatch.setattr(data, "cmd_stats", interrupted)
     write_lines(tmp_path / "a.jsonl", {"text": "RTX", "entities": []})
     result = cli(["stats", "a.jsonl"], tmp_path)
     assert_clean_exit(result, 130)
-    assert result.stderr.startswith("error: E480 interrupted") and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("error: N480 interrupted") and len(result.stderr.splitlines()) == 1

@@ -5,6 +5,7 @@ behind `python -m course validate`): the data builds, these tests and the learne
 tool apply one rule book. The dataset-level checks (split sizes, shared posts, counts
 in the READMEs, reproducible builds) live here.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -30,14 +31,36 @@ SPLITS = ("train", "dev", "test")
 MIN_POSTS = {"train": 400, "dev": 100, "test": 100}
 MIN_MENTIONS = {"train": 40, "test": 10}
 PROBLEM_TAGS = (
-    "misaligned", "overlap", "whitespace", "off_by_one", "label_case", "unknown_label",
-    "out_of_range", "empty_span", "duplicate", "missing_key", "wrong_type", "empty_text",
+    "misaligned",
+    "overlap",
+    "whitespace",
+    "off_by_one",
+    "label_case",
+    "unknown_label",
+    "out_of_range",
+    "empty_span",
+    "duplicate",
+    "missing_key",
+    "wrong_type",
+    "empty_text",
 )
 # the `problem` tag of broken_annotations.jsonl for each course error code
-TAGS = {"E100": "wrong_type", "E101": "misaligned", "E102": "whitespace", "E103": "overlap",
-        "E104": "duplicate", "E105": "out_of_range", "E106": "empty_span", "E107": "unknown_label",
-        "E108": "label_case", "E109": "missing_key", "E110": "wrong_type", "E111": "empty_text",
-        "E112": "whitespace", "E113": "off_by_one"}
+TAGS = {
+    "N100": "wrong_type",
+    "N101": "misaligned",
+    "N102": "whitespace",
+    "N103": "overlap",
+    "N104": "duplicate",
+    "N105": "out_of_range",
+    "N106": "empty_span",
+    "N107": "unknown_label",
+    "N108": "label_case",
+    "N109": "missing_key",
+    "N110": "wrong_type",
+    "N111": "empty_text",
+    "N112": "whitespace",
+    "N113": "off_by_one",
+}
 MARKUP = re.compile(r"\{\{(.+?)\|[A-Z]+\}\}")
 
 NLP = spacy.blank("en")
@@ -80,8 +103,7 @@ def load_script(path: Path):
 # --- the helper itself must catch what it claims to catch -----------------------------
 def test_find_problems_accepts_a_clean_record() -> None:
     text = "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] PayPal"
-    record = {"text": text, "entities": [[1, 7, "LOCATION"], [13, 37, "PRODUCT"],
-                                         [39, 47, "CONDITION"]]}
+    record = {"text": text, "entities": [[1, 7, "LOCATION"], [13, 37, "PRODUCT"], [39, 47, "CONDITION"]]}
     assert find_problems(record) == []
 
 
@@ -93,14 +115,14 @@ def test_find_problems_flags_a_cut_token() -> None:
 def test_every_annotation_code_has_a_tag() -> None:
     from course.errors import Errors
 
-    assert sorted(TAGS) == sorted(c for c in vars(Errors) if c.startswith("E1") and c != "E120")
+    assert sorted(TAGS) == sorted(c for c in vars(Errors) if c.startswith("N1") and c != "N120")
 
 
 # --- one rule book: the build, these tests and `python -m course validate` agree ---------------
 EDGE_CASES = [  # (record, codes): `U.S.` is one token; a brace at an edge is punctuation
     ({"text": "Shipping to the U.S. only", "entities": [[16, 20, "LOCATION"]]}, []),
-    ({"text": "Selling {RTX 3080} for $450", "entities": [[8, 18, "PRODUCT"]]}, ["E113"]),
-    ({"text": "Selling RTX 3080 for $450", "entities": [[8, 16, "GPU"]]}, ["E107"]),
+    ({"text": "Selling {RTX 3080} for $450", "entities": [[8, 18, "PRODUCT"]]}, ["N113"]),
+    ({"text": "Selling RTX 3080 for $450", "entities": [[8, 16, "GPU"]]}, ["N107"]),
 ]
 
 
@@ -116,11 +138,12 @@ def test_the_build_applies_the_course_rules(record, codes) -> None:
 
 def test_the_news_build_applies_the_course_rules() -> None:
     build = load_script(DATA / "general_news" / "build.py")
-    records = [{"text": "He moved to the U.S. in May", "entities": [[16, 20, "GPE"], [24, 27, "DATE"]]},
-               {"text": "Siemens (ORG) said", "entities": [[8, 13, "ORG"], [0, 7, "TIME"]]}]
-    assert build.problems(NLP, records, []) == [
-        line for line in validate(records, NLP, GENERAL_LABELS, source="sentence").lines()]
-    assert [line.split(" ")[1] for line in build.problems(NLP, records, [])] == ["E113", "E107"]
+    records = [
+        {"text": "He moved to the U.S. in May", "entities": [[16, 20, "GPE"], [24, 27, "DATE"]]},
+        {"text": "Siemens (ORG) said", "entities": [[8, 13, "ORG"], [0, 7, "TIME"]]},
+    ]
+    assert build.problems(NLP, records, []) == list(validate(records, NLP, GENERAL_LABELS, source="sentence").lines())
+    assert [line.split(" ")[1] for line in build.problems(NLP, records, [])] == ["N113", "N107"]
 
 
 def test_news_labels_are_the_fine_tuning_labels() -> None:
@@ -237,8 +260,7 @@ def test_at_least_half_of_train_is_hand_written() -> None:
 
 def test_test_split_has_enough_unseen_products() -> None:
     seen = {r["text"][s:e] for r in load("train") for s, e, lab in r["entities"] if lab == "PRODUCT"}
-    mentions = [r["text"][s:e] for r in load("test") for s, e, lab in r["entities"]
-                if lab == "PRODUCT"]
+    mentions = [r["text"][s:e] for r in load("test") for s, e, lab in r["entities"] if lab == "PRODUCT"]
     unseen = sum(1 for m in mentions if m not in seen)
     share = unseen / len(mentions)
     assert share >= 0.30, f"only {share:.1%} of test PRODUCT mentions are unseen in train"
@@ -249,8 +271,9 @@ def test_test_split_has_enough_unseen_products() -> None:
 
 # --- reproducibility -----------------------------------------------------------------------
 def run_script(name: str, *args: str) -> None:
-    result = subprocess.run([sys.executable, str(SCRIPTS / name), *args], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / name), *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -288,8 +311,10 @@ def test_each_broken_record_has_exactly_its_own_mistake() -> None:
 @pytest.mark.parametrize("split", SPLITS)
 def test_course_cli_validates_split(split: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "course", "validate", str(POSTS / f"{split}.jsonl"),
-         "--labels", ",".join(LABELS)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "course", "validate", str(POSTS / f"{split}.jsonl"), "--labels", ",".join(LABELS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,4 +1,5 @@
 """pyproject.toml, environment.yml, the Makefile and .ci/run must tell the same story."""
+
 from __future__ import annotations
 
 import re
@@ -90,7 +91,8 @@ def test_every_direct_dependency_is_pinned_within_its_range_for_every_supported_
             name = _name(req.name)
             assert name in pins, f"constraints.txt does not pin {req.name} for Python {python}"
             assert req.specifier.contains(pins[name], prereleases=True), (
-                f"{req.name}=={pins[name]} (constraints.txt, Python {python}) is outside {req} (pyproject.toml)")
+                f"{req.name}=={pins[name]} (constraints.txt, Python {python}) is outside {req} (pyproject.toml)"
+            )
 
 
 def test_constraints_pin_what_the_notebooks_were_built_with():
@@ -156,7 +158,8 @@ def test_every_phony_target_has_a_recipe_and_a_help_line():
         assert rule, f"no rule for .PHONY target {target}"
         # a recipe of its own, or (setup) only the stamp file whose rule has one
         assert rule.group(1).strip() or rule.group(0).split("##")[0].split(":", 1)[1].split() == ["$(STAMP)"], (
-            f"{target} has no recipe")
+            f"{target} has no recipe"
+        )
         assert "## " in rule.group(0).splitlines()[0], f"{target} has no ## line for make help"
     for needed in ("lint", "unit", "notebooks-test", "help"):
         assert needed in phony.group(1).split()

@@ -4,6 +4,7 @@ The guard tests at the end scan every module of course/ (subpackages included): 
 registry holds exactly the codes the package uses, every error class is a CourseError,
 and every code is named in at least one test outside this file (the test that triggers it).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -18,11 +19,11 @@ import pytest
 import course
 from course.errors import AnnotationError, CourseError, Errors, FormatError, Problem, ResourceError, TrainingError
 
-CODES = sorted(name for name in vars(Errors) if re.fullmatch(r"E\d{3}", name))
+CODES = sorted(name for name in vars(Errors) if re.fullmatch(r"N\d{3}", name))
 COURSE = Path(__file__).resolve().parents[1] / "course"
 TESTS = Path(__file__).resolve().parent
-CODE_LITERAL = re.compile(r"""["'](E\d{3,4})["']""")  # "E101" or 'E101' in code, not E101 in prose
-NOT_IN_REGISTRY = {"E999"}  # printed literally by the CLI for unexpected exceptions (a bug, not a case)
+CODE_LITERAL = re.compile(r"""["'](N\d{3,4})["']""")  # "N101" or 'N101' in code, not N101 in prose
+NOT_IN_REGISTRY = {"N999"}  # printed literally by the CLI for unexpected exceptions (a bug, not a case)
 
 
 def _fields(template: str) -> set[str]:
@@ -31,14 +32,23 @@ def _fields(template: str) -> set[str]:
 
 def _plausible(code: str) -> dict[str, object]:
     message, hint = getattr(Errors, code)
-    sample = {"start": 8, "end": 15, "line": 3, "length": 52, "count": 2, "fix_start": 8, "fix_end": 16,
-              "other_start": 8, "other_end": 16}
+    sample = {
+        "start": 8,
+        "end": 15,
+        "line": 3,
+        "length": 52,
+        "count": 2,
+        "fix_start": 8,
+        "fix_end": 16,
+        "other_start": 8,
+        "other_end": 16,
+    }
     return {name: sample.get(name, f"<{name}>") for name in _fields(message) | _fields(hint)}
 
 
 def test_codes_are_found():
     assert len(CODES) >= 30
-    assert {"E101", "E120", "E201", "E301", "E401", "E510"} <= set(CODES)
+    assert {"N101", "N120", "N201", "N301", "N401", "N510"} <= set(CODES)
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -61,15 +71,15 @@ def test_every_code_formats_with_its_own_fields(code):
     assert "\n" not in text, "errors print as exactly one line"
 
 
-@pytest.mark.parametrize("code", [c for c in CODES if c.startswith("E1")])
+@pytest.mark.parametrize("code", [c for c in CODES if c.startswith("N1")])
 def test_annotation_codes_build_problems(code):
-    """E1xx reach the learner as Problems (validate), so build them the way validate does."""
+    """N1xx reach the learner as Problems (validate), so build them the way validate does."""
     p = Problem.make(code, (2, 3, "posts.jsonl"), **_plausible(code))
     assert p.format().startswith(f"posts.jsonl:3: {code} ")
     assert p.message.strip() and p.hint.strip()
 
 
-@pytest.mark.parametrize("code", [c for c in CODES if not c.startswith("E1")] + ["E120"])
+@pytest.mark.parametrize("code", [c for c in CODES if not c.startswith("N1")] + ["N120"])
 def test_other_codes_raise_as_course_errors(code):
     err = CourseError(code, **_plausible(code))
     assert err.code == code
@@ -78,28 +88,28 @@ def test_other_codes_raise_as_course_errors(code):
 
 
 def test_escaped_braces_survive_formatting():
-    err = CourseError("E100", kind="list")
+    err = CourseError("N100", kind="list")
     assert err.message == "record is a list, not a JSON object"
     assert '{"text": "...", "entities": [[start, end, "LABEL"]]}' in err.hint
 
 
 def test_course_error_line_has_where_code_message_and_hint():
-    err = FormatError("E201", where="posts.jsonl:3", path="posts.jsonl", cwd="/home/learner")
-    assert err.line() == ("posts.jsonl:3: E201 file not found: posts.jsonl — "
-                          "check the path; relative paths start from /home/learner")
+    err = FormatError("N201", where="posts.jsonl:3", path="posts.jsonl", cwd="/home/learner")
+    assert err.line() == (
+        "posts.jsonl:3: N201 file not found: posts.jsonl — check the path; relative paths start from /home/learner"
+    )
     assert str(err) == err.line()
     assert err.fields == {"path": "posts.jsonl", "cwd": "/home/learner"}
 
 
 def test_course_error_line_without_where_has_no_prefix():
-    err = ResourceError("E304", name="en_core_web_xl", choices="en_core_web_sm")
-    assert err.line() == ("E304 unknown pretrained resource 'en_core_web_xl' — "
-                          "choose one of: en_core_web_sm")
+    err = ResourceError("N304", name="en_core_web_xl", choices="en_core_web_sm")
+    assert err.line() == ("N304 unknown pretrained resource 'en_core_web_xl' — choose one of: en_core_web_sm")
 
 
 def test_missing_field_is_a_key_error_not_a_silent_placeholder():
     with pytest.raises(KeyError):
-        CourseError("E201", path="x.jsonl")  # no cwd
+        CourseError("N201", path="x.jsonl")  # no cwd
 
 
 def test_error_classes_keep_builtin_bases_for_except_clauses():
@@ -114,17 +124,19 @@ def _problem(code: str, line: int, **fields) -> Problem:
 
 
 def test_problem_format_is_file_line_code_message_hint():
-    p = _problem("E104", 7, start=29, end=33, text="$450", label="PRICE")
-    assert p.format() == ("posts.jsonl:7: E104 span [29, 33) '$450' (PRICE) is listed twice — "
-                          "delete the duplicate (course.annotations.fix does this)")
+    p = _problem("N104", 7, start=29, end=33, text="$450", label="PRICE")
+    assert p.format() == (
+        "posts.jsonl:7: N104 span [29, 33) '$450' (PRICE) is listed twice — "
+        "delete the duplicate (course.annotations.fix does this)"
+    )
     assert (p.index, p.line, p.source, p.span, p.fix, p.entity) == (6, 7, "posts.jsonl", None, None, None)
 
 
 def test_annotation_error_counts_problems_and_shows_the_first():
-    problems = [_problem("E111", 2), _problem("E109", 5, key="entities")]
+    problems = [_problem("N111", 2), _problem("N109", 5, key="entities")]
     err = AnnotationError(problems)
-    assert err.code == "E120" and err.problems == problems
-    assert err.line().startswith("E120 2 annotation problem(s); the first: posts.jsonl:2: E111 text is empty")
+    assert err.code == "N120" and err.problems == problems
+    assert err.line().startswith("N120 2 annotation problem(s); the first: posts.jsonl:2: N111 text is empty")
     assert "spans are never dropped silently" in err.hint
 
 
@@ -133,6 +145,7 @@ def test_annotation_error_without_problems_still_formats():
 
 
 # --- guards: one registry, used in full, every code tested ------------------------------------
+
 
 def package_sources() -> dict[str, str]:
     """RETURNS (dict[str, str]): path under course/ → source, for every module (subpackages too)."""
@@ -152,13 +165,14 @@ def test_the_scan_reads_every_module_including_subpackages():
     paths = set(package_sources())
     assert {"errors.py", "cli/data.py", "cli/models.py", "exercises/__init__.py"} <= paths
     used = used_codes()
-    assert "cli/models.py" in used["E403"] and "quiz_bank.py" in used["E512"]
+    assert "cli/models.py" in used["N403"] and "quiz_bank.py" in used["N512"]
 
 
 def test_every_code_raised_by_the_package_is_defined():
     """A typo like FormatError("E2100") would only show up as an AttributeError for a learner."""
-    undefined = {code: sorted(paths) for code, paths in used_codes().items()
-                 if code not in CODES and code not in NOT_IN_REGISTRY}
+    undefined = {
+        code: sorted(paths) for code, paths in used_codes().items() if code not in CODES and code not in NOT_IN_REGISTRY
+    }
     assert not undefined, f"codes used in course/ but missing from course.errors.Errors: {undefined}"
 
 
@@ -172,7 +186,7 @@ def test_every_code_is_triggered_by_a_test():
     named = set()
     for path in TESTS.rglob("*.py"):
         if path.name != Path(__file__).name:
-            named |= set(re.findall(r"E\d{3}", path.read_text(encoding="utf-8")))
+            named |= set(re.findall(r"N\d{3}", path.read_text(encoding="utf-8")))
     assert not sorted(set(CODES) - named), f"codes no test triggers: {sorted(set(CODES) - named)}"
 
 

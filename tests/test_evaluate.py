@@ -3,6 +3,7 @@
 Predictions are controlled with an "oracle" component that sets the entities listed
 in PREDICTIONS for a text, so every expected score can be worked out by hand.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,12 @@ def run(items: list[tuple[str, list, list]], labels=None) -> EvalResult:
 
 def all_finite(result: EvalResult) -> bool:
     data = result.to_json()
-    numbers = [*data["micro"].values(), *data["partial"].values(), result.seqeval_f1,
-               *(v for s in data["per_label"].values() for v in s.values())]
+    numbers = [
+        *data["micro"].values(),
+        *data["partial"].values(),
+        result.seqeval_f1,
+        *(v for s in data["per_label"].values() for v in s.values()),
+    ]
     table_ok = not result.table().isna().any().any() and not result.errors.isna().any().any()
     return all(isinstance(x, (int, float)) and math.isfinite(x) for x in numbers) and table_ok
 
@@ -62,6 +67,7 @@ def f1(p: float, r: float) -> float:
 
 
 # --- strict and partial scores ----------------------------------------------------
+
 
 def price_case() -> EvalResult:
     """10 gold PRICE spans; 8 predictions of which 6 exact, 2 too short; 2 missed."""
@@ -123,6 +129,7 @@ def test_partial_is_never_below_strict():
 
 # --- nothing to count -------------------------------------------------------------
 
+
 def test_empty_gold_and_no_predictions_is_zero_not_nan():
     result = run([("Nothing to see here", [], []), ("Still nothing", [], [])])
     assert result.micro == {"p": 0.0, "r": 0.0, "f": 0.0}
@@ -154,8 +161,12 @@ def test_no_predictions_at_all():
 
 def test_spurious_prediction_in_doc_without_entities_counts():
     text1, text2 = "RTX 3080 for sale", "Thanks for reading"
-    result = run([(text1, [at(text1, "RTX 3080", "PRODUCT")], [at(text1, "RTX 3080", "PRODUCT")]),
-                  (text2, [], [at(text2, "Thanks", "PRODUCT")])])
+    result = run(
+        [
+            (text1, [at(text1, "RTX 3080", "PRODUCT")], [at(text1, "RTX 3080", "PRODUCT")]),
+            (text2, [], [at(text2, "Thanks", "PRODUCT")]),
+        ]
+    )
     assert result.micro == pytest.approx({"p": 0.5, "r": 1.0, "f": f1(0.5, 1.0)})
     assert abs(result.seqeval_f1 - result.micro["f"]) < 1e-9
     assert result.confusion.loc[NONE, "PRODUCT"] == 1
@@ -171,10 +182,13 @@ def test_empty_record_list():
 
 # --- labels and invalid data --------------------------------------------------------
 
+
 def test_labels_restrict_predictions():
     text = "RTX 3080 from Nvidia"
-    result = run([(text, [at(text, "RTX 3080", "PRODUCT")],
-                   [at(text, "RTX 3080", "PRODUCT"), at(text, "Nvidia", "ORG")])], labels=["PRODUCT"])
+    result = run(
+        [(text, [at(text, "RTX 3080", "PRODUCT")], [at(text, "RTX 3080", "PRODUCT"), at(text, "Nvidia", "ORG")])],
+        labels=["PRODUCT"],
+    )
     assert result.micro["p"] == 1.0
     assert [e.label_ for e in result.pred_docs[0].ents] == ["PRODUCT"]
     assert "ORG" in run([(text, [], [at(text, "Nvidia", "ORG")])]).per_label
@@ -183,17 +197,19 @@ def test_labels_restrict_predictions():
 def test_invalid_records_raise_instead_of_dropping_spans():
     with pytest.raises(AnnotationError) as err:
         evaluate(NLP, [{"text": "RTX 3080", "entities": [[0, 2, "PRODUCT"]]}])
-    assert err.value.problems[0].code == "E101"
+    assert err.value.problems[0].code == "N101"
     with pytest.raises(AnnotationError) as err:
         evaluate(NLP, [{"text": "RTX 3080", "entities": [[0, 3, "RTX"], [1, 5, "GPU"]]}], labels=LABELS)
-    assert err.value.problems[0].code == "E101"
+    assert err.value.problems[0].code == "N101"
 
 
 def test_labels_restrict_gold_as_well_as_predictions():
     """Scoring three rule-based labels on fully annotated posts ignores the other labels."""
     text = "Selling RTX 3080 for $450 in 78701"
-    result = run([(text, [at(text, "RTX 3080", "PRODUCT"), at(text, "78701", "ZIP")],
-                   [at(text, "78701", "ZIP")])], labels=["ZIP"])
+    result = run(
+        [(text, [at(text, "RTX 3080", "PRODUCT"), at(text, "78701", "ZIP")], [at(text, "78701", "ZIP")])],
+        labels=["ZIP"],
+    )
     assert result.micro == {"p": 1.0, "r": 1.0, "f": 1.0}
     assert list(result.per_label) == ["ZIP"] and result.per_label["ZIP"]["support"] == 1
     assert [e.label_ for e in result.gold_docs[0].ents] == ["ZIP"]
@@ -207,8 +223,10 @@ ERROR_CASES = {  # error type → (gold entities, predicted entities)
     "spurious": ([], [at(ERROR_TEXT, "ebay", "URL")]),
     "wrong label": ([at(ERROR_TEXT, "10115", "ZIP")], [at(ERROR_TEXT, "10115", "PRICE")]),
     "wrong boundary": ([at(ERROR_TEXT, "500 EUR", "PRICE")], [at(ERROR_TEXT, "500", "PRICE")]),
-    "wrong label and boundary": ([at(ERROR_TEXT, "EVGA RTX 3080 FTW3", "PRODUCT")],
-                                 [at(ERROR_TEXT, "RTX 3080", "CONDITION")]),
+    "wrong label and boundary": (
+        [at(ERROR_TEXT, "EVGA RTX 3080 FTW3", "PRODUCT")],
+        [at(ERROR_TEXT, "RTX 3080", "CONDITION")],
+    ),
 }
 
 
@@ -229,8 +247,14 @@ def test_confusion_table_counts():
     c = result.confusion
     assert list(c.index) == ["PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", NONE]
     assert list(c.columns) == ["PRODUCT", "PRICE", "LOCATION", "ZIP", "CONDITION", "URL", MISSED]
-    expected = {("LOCATION", MISSED): 1, (NONE, "URL"): 1, ("ZIP", "PRICE"): 1, ("PRICE", "PRICE"): 1,
-                ("PRODUCT", "CONDITION"): 1, ("CONDITION", "CONDITION"): 1}
+    expected = {
+        ("LOCATION", MISSED): 1,
+        (NONE, "URL"): 1,
+        ("ZIP", "PRICE"): 1,
+        ("PRICE", "PRICE"): 1,
+        ("PRODUCT", "CONDITION"): 1,
+        ("CONDITION", "CONDITION"): 1,
+    }
     assert {(r, k): int(c.loc[r, k]) for r in c.index for k in c.columns if c.loc[r, k]} == expected
     assert sorted(result.errors["error"]) == sorted(ERROR_CASES)
     assert result.micro["p"] == pytest.approx(1 / 5) and result.micro["r"] == pytest.approx(1 / 5)
@@ -305,8 +329,10 @@ def test_random_cases_agree_with_seqeval(items):
 # --- reproducibility, compare, reports ------------------------------------------------
 
 TRAIN = [
-    {"text": "Selling my RTX 3080 for 500 EUR in Berlin", "entities": [[11, 19, "PRODUCT"], [24, 31, "PRICE"],
-                                                                     [35, 41, "LOCATION"]]},
+    {
+        "text": "Selling my RTX 3080 for 500 EUR in Berlin",
+        "entities": [[11, 19, "PRODUCT"], [24, 31, "PRICE"], [35, 41, "LOCATION"]],
+    },
     {"text": "GTX 1080 Ti, used, 250 EUR", "entities": [[0, 11, "PRODUCT"], [13, 17, "CONDITION"], [19, 26, "PRICE"]]},
     {"text": "Ryzen 5 3600 boxed, pickup in Hamburg", "entities": [[0, 12, "PRODUCT"], [30, 37, "LOCATION"]]},
     {"text": "Looking for a cheap monitor", "entities": []},
@@ -363,11 +389,12 @@ def test_compare_columns_and_rows():
     assert compare({"half": half}, records, metric="precision").loc["micro", "half"] == 1.0
     PREDICTIONS.clear()
     assert compare({"oracle": NLP}, records).loc["micro", "oracle"] == 0.0
-    with pytest.raises(TrainingError, match="E420"):
+    with pytest.raises(TrainingError, match="N420"):
         compare({"good": good}, records, metric="accuracy")
 
 
 # --- command line -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory) -> Path:
@@ -399,34 +426,40 @@ def test_cli_table(model_dir, data_file, capsys):
 def test_cli_missing_model_dir(cli, tmp_path, data_file):
     result = cli(["evaluate", tmp_path / "nope", data_file], ROOT)
     assert result.returncode == 2
-    assert "E401" in result.stderr and "Traceback" not in result.stderr + result.stdout
+    assert "N401" in result.stderr and "Traceback" not in result.stderr + result.stdout
 
 
 def test_cli_not_a_pipeline_and_no_ner(tmp_path, data_file, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["evaluate", str(tmp_path / "empty"), str(data_file)]) == 2
-    assert "E402" in capsys.readouterr().err
+    assert "N402" in capsys.readouterr().err
     spacy.blank("en").to_disk(tmp_path / "blank")
     assert main(["evaluate", str(tmp_path / "blank"), str(data_file)]) == 2
-    assert "E405" in capsys.readouterr().err
+    assert "N405" in capsys.readouterr().err
 
 
 def test_cli_invalid_data(model_dir, tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps(TRAIN[0]) + "\n" + json.dumps({"text": "RTX 3080", "entities": [[0, 2, "PRODUCT"]]})
-                   + "\n", encoding="utf-8")
+    bad.write_text(
+        json.dumps(TRAIN[0]) + "\n" + json.dumps({"text": "RTX 3080", "entities": [[0, 2, "PRODUCT"]]}) + "\n",
+        encoding="utf-8",
+    )
     for mode in (["--json"], []):
         assert main(["evaluate", str(model_dir), str(bad), *mode]) == 1
         captured = capsys.readouterr()
-        assert captured.err.startswith(f"{bad}:2: E101")  # the line, on stderr, in both modes
+        assert captured.err.startswith(f"{bad}:2: N101")  # the line, on stderr, in both modes
         assert captured.out == "" and "--skip-invalid to score the 1 valid record(s)" in captured.err
         assert "Traceback" not in captured.out + captured.err
 
 
 def test_cli_skip_invalid_scores_the_valid_records_and_says_how_many_were_skipped(model_dir, tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
-    rows = [json.dumps(TRAIN[0]), json.dumps({"text": "RTX 3080", "entities": [[0, 2, "PRODUCT"]]}), "{oops",
-            *[json.dumps(r) for r in TRAIN[1:]]]
+    rows = [
+        json.dumps(TRAIN[0]),
+        json.dumps({"text": "RTX 3080", "entities": [[0, 2, "PRODUCT"]]}),
+        "{oops",
+        *[json.dumps(r) for r in TRAIN[1:]],
+    ]
     bad.write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert main(["evaluate", str(model_dir), str(bad), "--json", "--skip-invalid"]) == 1
     captured = capsys.readouterr()
@@ -434,7 +467,7 @@ def test_cli_skip_invalid_scores_the_valid_records_and_says_how_many_were_skippe
     assert data["skipped"] == 2 and data["n_docs"] == len(TRAIN)
     assert data["micro"] == json.loads(_evaluate_json(model_dir, tmp_path))["micro"]  # the valid ones only
     err = captured.err.splitlines()
-    assert [line.split(" ")[:2] for line in err[:2]] == [[f"{bad}:2:", "E101"], [f"{bad}:3:", "E203"]]
+    assert [line.split(" ")[:2] for line in err[:2]] == [[f"{bad}:2:", "N101"], [f"{bad}:3:", "N203"]]
     assert f"skipped 2 invalid record(s) of {bad}" in err[2] and f"scored the other {len(TRAIN)}" in err[2]
     assert main(["evaluate", str(model_dir), str(bad), "--skip-invalid"]) == 1
     captured = capsys.readouterr()

@@ -1,4 +1,5 @@
 """Properties of the checks of notebooks 05 and 06 that the generic exercise tests do not cover."""
+
 from __future__ import annotations
 
 import itertools
@@ -13,8 +14,14 @@ def test_prf_counts_tell_every_wrong_formula_apart():
     # 0.01 accepted two wrong ones. On the check's PRODUCT counts they differ clearly.
     tp, fp, fn = nb05.PRODUCT_COUNTS
     p, r = tp / (tp + fp), tp / (tp + fn)
-    formulas = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r), "tp/(tp+fp+fn)": tp / (tp + fp + fn),
-                "(tp+fp)/(tp+fn)": (tp + fp) / (tp + fn), "mean": (p + r) / 2}
+    formulas = {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r),
+        "tp/(tp+fp+fn)": tp / (tp + fp + fn),
+        "(tp+fp)/(tp+fn)": (tp + fp) / (tp + fn),
+        "mean": (p + r) / 2,
+    }
     for (a, x), (b, y) in itertools.combinations(formulas.items(), 2):
         assert abs(x - y) > 0.01, (a, b)
 

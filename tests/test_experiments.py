@@ -1,4 +1,5 @@
 """course/experiments.py: fixed-update training, multi-seed learning curves and comparisons."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,19 +27,22 @@ def test_train_updates_makes_exactly_n_updates_of_full_batches(monkeypatch):
 def test_train_updates_is_reproducible_and_seed_dependent():
     def ents(seed):
         nlp = experiments.train_updates(RECORDS, n_updates=6, batch_size=4, seed=seed, labels=LABELS)
-        return [(e.text, e.label_) for t in ("Selling my RTX 3080 for $450 in Austin", "GTX 1070 for $120")
-                for e in nlp(t).ents], nlp.get_pipe("ner").model.get_ref("lower").get_param("W").sum()
+        return [
+            (e.text, e.label_)
+            for t in ("Selling my RTX 3080 for $450 in Austin", "GTX 1070 for $120")
+            for e in nlp(t).ents
+        ], nlp.get_pipe("ner").model.get_ref("lower").get_param("W").sum()
 
     assert ents(0)[1] == ents(0)[1]
     assert ents(0)[1] != ents(1)[1]
 
 
 def test_train_updates_refuses_bad_arguments():
-    with pytest.raises(TrainingError, match="E408"):
+    with pytest.raises(TrainingError, match="N408"):
         experiments.train_updates(RECORDS, n_updates=0, labels=LABELS)
-    with pytest.raises(TrainingError, match="E408"):
+    with pytest.raises(TrainingError, match="N408"):
         experiments.train_updates(RECORDS, n_updates=2, batch_size=0, labels=LABELS)
-    with pytest.raises(TrainingError, match="E403"):
+    with pytest.raises(TrainingError, match="N403"):
         experiments.train_updates([], n_updates=2, labels=LABELS)
 
 
@@ -49,8 +53,17 @@ def test_learning_curve_runs_one_row_per_size_seed_and_pipeline():
         calls.append(nlp)
         return nlp
 
-    runs, models = experiments.learning_curve_runs(RECORDS, RECORDS[:4], [3, 6], seeds=[0, 1], n_updates=2,
-                                                   batch_size=2, labels=LABELS, add_ons={"same": add_on}, keep=1)
+    runs, models = experiments.learning_curve_runs(
+        RECORDS,
+        RECORDS[:4],
+        [3, 6],
+        seeds=[0, 1],
+        n_updates=2,
+        batch_size=2,
+        labels=LABELS,
+        add_ons={"same": add_on},
+        keep=1,
+    )
     assert len(runs) == 2 * 2 * 2 and len(calls) == 4
     assert list(runs.columns) == ["posts", "seed", "pipeline", *LABELS, "micro"]
     assert sorted(set(runs["pipeline"])) == ["model", "same"]
@@ -58,13 +71,19 @@ def test_learning_curve_runs_one_row_per_size_seed_and_pipeline():
     same_rows = runs[runs.pipeline == "same"].reset_index(drop=True)
     assert model_rows[LABELS + ["micro"]].equals(same_rows[LABELS + ["micro"]])  # the add-on changed nothing
     assert sorted(models) == [3, 6] and models[3] is calls[2]  # kept from seed 1
-    with pytest.raises(TrainingError, match="E430"):
+    with pytest.raises(TrainingError, match="N430"):
         experiments.learning_curve_runs(RECORDS, RECORDS, [len(RECORDS) + 1], seeds=[0], n_updates=1)
 
 
 def test_training_set_runs_and_spread():
-    runs = experiments.training_set_runs({"a": RECORDS[:4], "b": RECORDS[:8]}, {"dev": RECORDS[:3], "other": RECORDS[3:6]},
-                                         seeds=[0, 1, 2], n_updates=2, batch_size=2, labels=LABELS)
+    runs = experiments.training_set_runs(
+        {"a": RECORDS[:4], "b": RECORDS[:8]},
+        {"dev": RECORDS[:3], "other": RECORDS[3:6]},
+        seeds=[0, 1, 2],
+        n_updates=2,
+        batch_size=2,
+        labels=LABELS,
+    )
     assert list(runs.columns) == ["variant", "seed", "posts", "dev", "other"]
     assert list(runs["variant"]) == ["a"] * 3 + ["b"] * 3 and list(runs["posts"]) == [4] * 3 + [8] * 3
     table = experiments.spread(runs, "variant", ["dev"])

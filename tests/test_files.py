@@ -1,4 +1,5 @@
 """course/files.py: atomic writes, and the temp files an interrupted save leaves behind."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,9 @@ HANG_IN_SAVE = (
 
 def _killed_mid_save(path: Path, sig: int) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", HANG_IN_SAVE, str(path)], stdout=subprocess.PIPE, env=env,
-                            encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HANG_IN_SAVE, str(path)], stdout=subprocess.PIPE, env=env, encoding="utf-8"
+    )
     assert proc.stdout.readline().strip() == "writing"
     proc.send_signal(sig)
     proc.wait(timeout=30)
@@ -47,8 +49,9 @@ def test_only_the_courses_own_stale_temp_files_are_removed(tmp_path):
     path = tmp_path / "posts.jsonl"
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True,
-                              encoding="utf-8").stdout.strip()
+        dead = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True, encoding="utf-8"
+        ).stdout.strip()
         names = {
             f".posts.jsonl.course-{dead}-abcd1234.tmp": True,  # its writer is gone
             ".posts.jsonl.k3j4h5g6.tmp": True,  # the old naming, and old (aged below)
@@ -67,10 +70,12 @@ def test_only_the_courses_own_stale_temp_files_are_removed(tmp_path):
         removed = files.clean_stale_temp_files(path)
         assert sorted(p.name for p in removed) == sorted(n for n, gone in names.items() if gone)
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-            [n for n, gone in names.items() if not gone] + [folder.name])
+            [n for n, gone in names.items() if not gone] + [folder.name]
+        )
         os.utime(tmp_path / f".posts.jsonl.course-{sleeper.pid}-abcd1234.tmp", (hour_ago, hour_ago))
         assert [p.name for p in files.clean_stale_temp_files(path)] == [
-            f".posts.jsonl.course-{sleeper.pid}-abcd1234.tmp"]  # too old to be a live save
+            f".posts.jsonl.course-{sleeper.pid}-abcd1234.tmp"
+        ]  # too old to be a live save
     finally:
         sleeper.kill()
         sleeper.wait()

@@ -1,5 +1,6 @@
 """course/finetune.py and data/general_news: silver data, rehearsal mixes, forgetting tables,
 training schedules, inference speed and model comparison."""
+
 from __future__ import annotations
 
 import re
@@ -38,6 +39,7 @@ def at(text: str, sub: str, label: str) -> list:
 
 # --- data/general_news ----------------------------------------------------------------
 
+
 def test_general_eval_set_is_valid_and_large_enough(nlp):
     records = finetune.load_general_eval()
     assert len(records) >= 60
@@ -72,10 +74,19 @@ def test_original_model_scores_reasonably_on_the_general_set():
 
 # --- silver data and rehearsal ---------------------------------------------------------
 
+
 def test_silver_records_keep_only_the_chosen_labels():
     text = "Maria Keller paid $40 for a Widget in Berlin."
-    nlp = oracle({text: [at(text, "Maria Keller", "PERSON"), at(text, "$40", "MONEY"),
-                         at(text, "Widget", "PRODUCT"), at(text, "Berlin", "GPE")]})
+    nlp = oracle(
+        {
+            text: [
+                at(text, "Maria Keller", "PERSON"),
+                at(text, "$40", "MONEY"),
+                at(text, "Widget", "PRODUCT"),
+                at(text, "Berlin", "GPE"),
+            ]
+        }
+    )
     [silver] = finetune.silver_records(nlp, [text])
     assert silver["source"] == "silver" and silver["text"] == text
     assert [text[s:e] for s, e, _ in silver["entities"]] == ["Maria Keller", "$40", "Berlin"]
@@ -90,7 +101,7 @@ def test_n_rehearsal_is_a_share_of_the_final_mix(n_new, share, expected):
 
 @pytest.mark.parametrize("share", [1.0, -0.1, 2])
 def test_n_rehearsal_rejects_bad_shares(share):
-    with pytest.raises(TrainingError, match="E440"):
+    with pytest.raises(TrainingError, match="N440"):
         finetune.n_rehearsal(10, share)
 
 
@@ -102,16 +113,21 @@ def test_rehearsal_mix_counts_and_is_reproducible():
     assert all(r in mix for r in new)
     assert mix == finetune.rehearsal_mix(new, silver, share=0.25, seed=1)
     assert mix != finetune.rehearsal_mix(new, silver, share=0.25, seed=2)
-    with pytest.raises(TrainingError, match="E441"):
+    with pytest.raises(TrainingError, match="N441"):
         finetune.rehearsal_mix(new, silver, share=0.5)
 
 
 # --- forgetting table ------------------------------------------------------------------
 
+
 def test_forgetting_table_reports_change_against_baseline():
     text = "Siemens hired Maria Keller in Berlin."
-    gold = [{"text": text, "entities": [at(text, "Siemens", "ORG"), at(text, "Maria Keller", "PERSON"),
-                                        at(text, "Berlin", "GPE")]}]
+    gold = [
+        {
+            "text": text,
+            "entities": [at(text, "Siemens", "ORG"), at(text, "Maria Keller", "PERSON"), at(text, "Berlin", "GPE")],
+        }
+    ]
     before = evaluate(oracle({text: gold[0]["entities"]}), gold, ["ORG", "PERSON", "GPE"])
     PREDICTIONS.clear()
     after = evaluate(oracle({text: [at(text, "Maria Keller", "PERSON")]}), gold, ["ORG", "PERSON", "GPE"])
@@ -122,13 +138,14 @@ def test_forgetting_table_reports_change_against_baseline():
     assert table.loc["micro", "updated"] == 0.5  # p = 1, r = 1/3
     flipped = finetune.forgetting_table({"original": before, "updated": after}, labels=["GPE"], baseline="updated")
     assert list(flipped.index) == ["GPE", "micro"] and flipped.loc["GPE", "Δ original"] == 1.0
-    with pytest.raises(TrainingError, match="E442"):
+    with pytest.raises(TrainingError, match="N442"):
         finetune.forgetting_table({"original": before}, baseline="missing")
-    with pytest.raises(TrainingError, match="E442"):
+    with pytest.raises(TrainingError, match="N442"):
         finetune.forgetting_table({})
 
 
 # --- training schedules and a real (tiny) training run ---------------------------------
+
 
 def test_schedule_overrides_for_the_transformer():
     o = finetune.schedule_overrides("transformer", n_train=100, epochs=4, batch_size=8)
@@ -139,8 +156,13 @@ def test_schedule_overrides_for_the_transformer():
     assert finetune.schedule_overrides("blank", 100, 4) == {}
 
 
-TINY = [{"text": "[USA-TX] [H] RTX 3080 [W] $450", "entities": [[1, 7, "LOCATION"], [13, 21, "PRODUCT"], [26, 30, "PRICE"]]},
-        {"text": "Selling a 1070, $120 local", "entities": [[10, 14, "PRODUCT"], [16, 20, "PRICE"]]}] * 3
+TINY = [
+    {
+        "text": "[USA-TX] [H] RTX 3080 [W] $450",
+        "entities": [[1, 7, "LOCATION"], [13, 21, "PRODUCT"], [26, 30, "PRICE"]],
+    },
+    {"text": "Selling a 1070, $120 local", "entities": [[10, 14, "PRODUCT"], [16, 20, "PRICE"]]},
+] * 3
 
 
 @pytest.mark.slow  # trains three real pipelines, the transformer for about a minute
@@ -156,15 +178,16 @@ def test_train_pipeline_runs_and_times(tmp_path, base):
 
 # --- inference speed and model comparison ----------------------------------------------
 
+
 def test_words_per_second_uses_the_fastest_run(monkeypatch):
     ticks = iter([0.0, 2.0, 10.0, 11.0, 20.0, 24.0])  # runs of 2 s, 1 s and 4 s
     monkeypatch.setattr(finetune.time, "perf_counter", lambda: next(ticks))
     nlp = spacy.blank("en")
     wps = finetune.words_per_second(nlp, ["one two three", "four five"], repeats=3)
     assert wps == pytest.approx(5.0)  # 5 tokens in the best run of 1 s
-    with pytest.raises(TrainingError, match="E443"):
+    with pytest.raises(TrainingError, match="N443"):
         finetune.words_per_second(nlp, [])
-    with pytest.raises(TrainingError, match="E443"):
+    with pytest.raises(TrainingError, match="N443"):
         finetune.words_per_second(nlp, ["text"], repeats=0)
 
 
@@ -180,21 +203,24 @@ def test_compare_models_table(tmp_path):
     row = table.loc["good"]
     assert row["micro F1"] == 1.0 and row["PRODUCT"] == 1.0 and row["ZIP"] == 0.0
     assert row["train s"] == 12.5 and row["size MB"] == pytest.approx(2.0) and row["words/s"] > 0
-    with pytest.raises(TrainingError, match="E442"):
+    with pytest.raises(TrainingError, match="N442"):
         finetune.compare_models({}, records)
 
 
 # --- learning-rate sweep and a second ner --------------------------------------------------
 
+
 def test_learning_rate_sweep_trains_each_rate_and_reuses_done_runs(tmp_path, monkeypatch):
     general = [{"text": "Paris is in France", "entities": [[0, 5, "GPE"], [12, 18, "GPE"]]}]
-    done = finetune.train_pipeline("blank", TINY, TINY[:2], tmp_path / "done", epochs=1,
-                                   overrides={"training.optimizer.learn_rate": 0.01})
+    done = finetune.train_pipeline(
+        "blank", TINY, TINY[:2], tmp_path / "done", epochs=1, overrides={"training.optimizer.learn_rate": 0.01}
+    )
     calls = []
     real = finetune.train_pipeline
     monkeypatch.setattr(finetune, "train_pipeline", lambda *a, **k: calls.append(k) or real(*a, **k))
-    table = finetune.learning_rate_sweep(TINY, TINY[:2], general, (0.01, 0.0001), tmp_path / "sweep", epochs=1,
-                                         base="blank", done={0.01: done})
+    table = finetune.learning_rate_sweep(
+        TINY, TINY[:2], general, (0.01, 0.0001), tmp_path / "sweep", epochs=1, base="blank", done={0.01: done}
+    )
     assert list(table.index) == [0.0001, 0.01] and table.index.name == "learn_rate"
     assert list(table.columns) == ["our labels (dev)", "general labels (news)", "train s"]
     assert [k["overrides"] for k in calls] == [{"training.optimizer.learn_rate": 0.0001}]  # 0.01 was reused
@@ -202,9 +228,9 @@ def test_learning_rate_sweep_trains_each_rate_and_reuses_done_runs(tmp_path, mon
     assert saved["training"]["optimizer"]["learn_rate"] == 0.0001
     assert table.loc[0.01, "train s"] == done.seconds
     assert (table["general labels (news)"] == 0.0).all()  # a blank model knows no GPE
-    with pytest.raises(TrainingError, match="E563"):
+    with pytest.raises(TrainingError, match="N563"):
         finetune.learning_rate_sweep(TINY, TINY, general, (), tmp_path / "x", epochs=1)
-    with pytest.raises(TrainingError, match="E563"):
+    with pytest.raises(TrainingError, match="N563"):
         finetune.learning_rate_sweep(TINY, TINY, general, (0.001, 0.0), tmp_path / "x", epochs=1)
 
 

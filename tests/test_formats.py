@@ -1,4 +1,5 @@
 """course/formats.py and course/files.py: every format round-trips, every bad file names its line."""
+
 from __future__ import annotations
 
 import json
@@ -22,13 +23,20 @@ RECORDS = [
     {"text": GERMAN, "entities": [[9, 28, "PRODUCT"], [33, 38, "PRICE"], [42, 49, "LOCATION"]]},
     {"text": "Anyone selling a cheap PSU?", "entities": []},
 ]
-EXTENSION = {"jsonl": "jsonl", "prodigy": "jsonl", "doccano": "jsonl", "labelstudio": "json",
-             "conll": "conll", "spacy": "spacy"}
+EXTENSION = {
+    "jsonl": "jsonl",
+    "prodigy": "jsonl",
+    "doccano": "jsonl",
+    "labelstudio": "json",
+    "conll": "conll",
+    "spacy": "spacy",
+}
 
 
 def write_lines(path: Path, *rows) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -48,6 +56,7 @@ def test_fixture_records_are_valid(nlp):
 
 
 # --- round trips ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "conll"])
 def test_round_trip_is_lossless(nlp, tmp_path, fmt):
@@ -77,8 +86,11 @@ def test_conll_round_trip_keeps_tokens_and_labels(nlp, tmp_path):
     back = load(path, "conll")
     assert back.records[1]["text"] == "Selling RTX 3080 FTW3 Ultra , $ 450 shipped from 94110"  # single spaces
     assert entity_tokens(nlp, back.records) == entity_tokens(nlp, RECORDS)
-    assert next([e.text for e in d.ents] for d in to_docs(nlp, back.records)) == ["USA - TX", "EVGA RTX 3080 FTW3 Ultra",
-                                                                                "$ 450"]
+    assert next([e.text for e in d.ents] for d in to_docs(nlp, back.records)) == [
+        "USA - TX",
+        "EVGA RTX 3080 FTW3 Ultra",
+        "$ 450",
+    ]
     again = dump(back.records, tmp_path / "again.conll", "conll", nlp)
     assert again.read_bytes() == path.read_bytes()
 
@@ -86,8 +98,13 @@ def test_conll_round_trip_keeps_tokens_and_labels(nlp, tmp_path):
 def test_conll_layout_is_token_tab_iob2_tag_with_blank_lines_between_docs(nlp, tmp_path):
     path = dump(RECORDS[1:2] + RECORDS[3:], tmp_path / "posts.conll", "conll", nlp)
     blocks = path.read_text(encoding="utf-8").split("\n\n")
-    assert blocks[0].splitlines()[:5] == ["Selling\tO", "RTX\tB-PRODUCT", "3080\tI-PRODUCT", "FTW3\tI-PRODUCT",
-                                          "Ultra\tO"]
+    assert blocks[0].splitlines()[:5] == [
+        "Selling\tO",
+        "RTX\tB-PRODUCT",
+        "3080\tI-PRODUCT",
+        "FTW3\tI-PRODUCT",
+        "Ultra\tO",
+    ]
     assert "$\tB-PRICE\n450\tI-PRICE" in blocks[0] and "94110\tB-ZIP" in blocks[0]
     assert blocks[1] == "Anyone\tO\nselling\tO\na\tO\ncheap\tO\nPSU\tO\n?\tO\n"
     assert load(path, "conll").lines == [1, 13]
@@ -102,8 +119,9 @@ def test_conll_adjacent_entities_of_one_label_stay_apart(nlp, tmp_path):
 
 def test_conll_reader_accepts_docstart_and_extra_columns(tmp_path):
     path = tmp_path / "ner.conll"
-    path.write_text("-DOCSTART- -X- O O\n\n"
-                    "EVGA NNP B-PRODUCT\nRTX NNP I-PRODUCT\nfor IN O\n$ $ B-PRICE\n450 CD I-PRICE\n")
+    path.write_text(
+        "-DOCSTART- -X- O O\n\nEVGA NNP B-PRODUCT\nRTX NNP I-PRODUCT\nfor IN O\n$ $ B-PRICE\n450 CD I-PRICE\n"
+    )
     loaded = load(path)
     assert plain(loaded.records) == [{"text": "EVGA RTX for $ 450", "entities": [[0, 8, "PRODUCT"], [13, 18, "PRICE"]]}]
     assert loaded.records[0]["words"] == ["EVGA", "RTX", "for", "$", "450"]
@@ -111,6 +129,7 @@ def test_conll_reader_accepts_docstart_and_extra_columns(tmp_path):
 
 
 # --- Prodigy --------------------------------------------------------------------------
+
 
 def test_prodigy_export_has_tokens_and_inclusive_token_end(nlp, tmp_path):
     path = dump(RECORDS[1:2], tmp_path / "prodigy.jsonl", "prodigy", nlp)
@@ -123,20 +142,26 @@ def test_prodigy_export_has_tokens_and_inclusive_token_end(nlp, tmp_path):
     assert task["spans"] == [
         {"start": 8, "end": 21, "label": "PRODUCT", "token_start": 1, "token_end": 3},
         {"start": 29, "end": 33, "label": "PRICE", "token_start": 6, "token_end": 7},
-        {"start": 47, "end": 52, "label": "ZIP", "token_start": 10, "token_end": 10}]
+        {"start": 47, "end": 52, "label": "ZIP", "token_start": 10, "token_end": 10},
+    ]
 
 
 def test_prodigy_import_skips_rejected_and_ignored_answers(tmp_path):
-    path = write_lines(tmp_path / "db-out.jsonl",
-                       {"text": SELL, "spans": [{"start": 8, "end": 16, "label": "PRODUCT"}], "answer": "accept"},
-                       {"text": POST, "spans": [{"start": 42, "end": 46, "label": "PRICE"}], "answer": "reject"},
-                       {"text": GERMAN, "spans": [], "answer": "ignore"},
-                       {"text": "WTB 3090", "spans": []},
-                       {"text": "WTS PSU", "answer": "accept"})
+    path = write_lines(
+        tmp_path / "db-out.jsonl",
+        {"text": SELL, "spans": [{"start": 8, "end": 16, "label": "PRODUCT"}], "answer": "accept"},
+        {"text": POST, "spans": [{"start": 42, "end": 46, "label": "PRICE"}], "answer": "reject"},
+        {"text": GERMAN, "spans": [], "answer": "ignore"},
+        {"text": "WTB 3090", "spans": []},
+        {"text": "WTS PSU", "answer": "accept"},
+    )
     assert guess_format(path, reading=True) == "prodigy"
     loaded = load(path)
-    assert loaded.records == [{"text": SELL, "entities": [[8, 16, "PRODUCT"]]},
-                              {"text": "WTB 3090", "entities": []}, {"text": "WTS PSU", "entities": []}]
+    assert loaded.records == [
+        {"text": SELL, "entities": [[8, 16, "PRODUCT"]]},
+        {"text": "WTB 3090", "entities": []},
+        {"text": "WTS PSU", "entities": []},
+    ]
     assert loaded.lines == [1, 4, 5]
     assert loaded.skipped == [(2, "prodigy answer is 'reject'"), (3, "prodigy answer is 'ignore'")]
 
@@ -144,61 +169,88 @@ def test_prodigy_import_skips_rejected_and_ignored_answers(tmp_path):
 def test_prodigy_task_without_text_names_the_line_and_reading_goes_on(tmp_path):
     path = write_lines(tmp_path / "db-out.jsonl", {"text": SELL, "spans": []}, {"spans": []}, {"text": POST})
     loaded = load(path, "prodigy")
-    assert [(p.code, p.line) for p in loaded.problems] == [("E206", 2)]
+    assert [(p.code, p.line) for p in loaded.problems] == [("N206", 2)]
     assert "Prodigy record is missing 'text'" in loaded.problems[0].message
     assert loaded.lines == [1, 3]
 
 
 # --- doccano ---------------------------------------------------------------------------
 
+
 def test_doccano_label_key_and_older_labels_key(tmp_path):
-    path = write_lines(tmp_path / "doccano.jsonl",
-                       {"id": 1, "text": SELL, "label": [[8, 16, "PRODUCT"], [29, 33, "PRICE"]]},
-                       {"id": 2, "text": POST, "labels": [[42, 46, "PRICE"]]},
-                       {"id": 3, "text": "WTB 3090", "label": []})
+    path = write_lines(
+        tmp_path / "doccano.jsonl",
+        {"id": 1, "text": SELL, "label": [[8, 16, "PRODUCT"], [29, 33, "PRICE"]]},
+        {"id": 2, "text": POST, "labels": [[42, 46, "PRICE"]]},
+        {"id": 3, "text": "WTB 3090", "label": []},
+    )
     assert guess_format(path, reading=True) == "doccano"
-    assert load(path).records == [{"text": SELL, "entities": [[8, 16, "PRODUCT"], [29, 33, "PRICE"]], "id": 1},
-                                  {"text": POST, "entities": [[42, 46, "PRICE"]], "id": 2},
-                                  {"text": "WTB 3090", "entities": [], "id": 3}]
+    assert load(path).records == [
+        {"text": SELL, "entities": [[8, 16, "PRODUCT"], [29, 33, "PRICE"]], "id": 1},
+        {"text": POST, "entities": [[42, 46, "PRICE"]], "id": 2},
+        {"text": "WTB 3090", "entities": [], "id": 3},
+    ]
 
 
 def test_doccano_dict_spans_with_offsets(tmp_path):
-    path = write_lines(tmp_path / "doccano.jsonl",
-                       {"text": SELL, "entities": [{"id": 7, "label": "PRODUCT", "start_offset": 8, "end_offset": 16}],
-                        "relations": []},
-                       {"text": POST, "label": [{"start_offset": 42, "end_offset": 46, "label": "PRICE"}]})
-    assert load(path, "doccano").records == [{"text": SELL, "entities": [[8, 16, "PRODUCT"]]},
-                                             {"text": POST, "entities": [[42, 46, "PRICE"]]}]
+    path = write_lines(
+        tmp_path / "doccano.jsonl",
+        {
+            "text": SELL,
+            "entities": [{"id": 7, "label": "PRODUCT", "start_offset": 8, "end_offset": 16}],
+            "relations": [],
+        },
+        {"text": POST, "label": [{"start_offset": 42, "end_offset": 46, "label": "PRICE"}]},
+    )
+    assert load(path, "doccano").records == [
+        {"text": SELL, "entities": [[8, 16, "PRODUCT"]]},
+        {"text": POST, "entities": [[42, 46, "PRICE"]]},
+    ]
 
 
 def test_doccano_dict_span_without_offsets_is_a_problem_with_its_line(tmp_path):
-    path = write_lines(tmp_path / "doccano.jsonl", {"text": SELL, "label": [{"start": 8, "end": 16, "label": "X"}]},
-                       {"text": POST, "label": []})
+    path = write_lines(
+        tmp_path / "doccano.jsonl",
+        {"text": SELL, "label": [{"start": 8, "end": 16, "label": "X"}]},
+        {"text": POST, "label": []},
+    )
     loaded = load(path, "doccano")
-    assert [(p.code, p.line) for p in loaded.problems] == [("E224", 1)]
+    assert [(p.code, p.line) for p in loaded.problems] == [("N224", 1)]
     assert "start_offset" in loaded.problems[0].hint
     assert loaded.lines == [2]
 
 
 def test_doccano_export_uses_the_label_key(nlp, tmp_path):
     path = dump(RECORDS[1:2], tmp_path / "out.jsonl", "doccano", nlp)
-    assert json.loads(path.read_text()) == {"text": SELL, "label": [[8, 21, "PRODUCT"], [29, 33, "PRICE"],
-                                                                   [47, 52, "ZIP"]]}
+    assert json.loads(path.read_text()) == {
+        "text": SELL,
+        "label": [[8, 21, "PRODUCT"], [29, 33, "PRICE"], [47, 52, "ZIP"]],
+    }
 
 
 # --- Label Studio ------------------------------------------------------------------------
 
+
 def _ls_result(start: int, end: int, label: str) -> dict:
-    return {"type": "labels", "from_name": "label", "to_name": "text",
-            "value": {"start": start, "end": end, "labels": [label]}}
+    return {
+        "type": "labels",
+        "from_name": "label",
+        "to_name": "text",
+        "value": {"start": start, "end": end, "labels": [label]},
+    }
 
 
 def test_labelstudio_takes_the_last_finished_annotation_and_skips_unfinished_tasks(tmp_path):
     tasks = [
-        {"id": 11, "data": {"text": SELL}, "annotations": [
-            {"result": [_ls_result(8, 11, "PRODUCT")]},
-            {"result": [_ls_result(8, 16, "PRODUCT"), {"type": "choices", "value": {"choices": ["sale"]}}]},
-            {"was_cancelled": True, "result": [_ls_result(0, 7, "PRICE")]}]},
+        {
+            "id": 11,
+            "data": {"text": SELL},
+            "annotations": [
+                {"result": [_ls_result(8, 11, "PRODUCT")]},
+                {"result": [_ls_result(8, 16, "PRODUCT"), {"type": "choices", "value": {"choices": ["sale"]}}]},
+                {"was_cancelled": True, "result": [_ls_result(0, 7, "PRICE")]},
+            ],
+        },
         {"id": 12, "data": {"text": POST}, "annotations": [{"was_cancelled": True, "result": []}]},
         {"id": 13, "data": {"text": GERMAN}},
         {"id": 14, "data": {"text": "WTB 3090"}, "annotations": [{"result": []}]},
@@ -208,8 +260,10 @@ def test_labelstudio_takes_the_last_finished_annotation_and_skips_unfinished_tas
     loaded = load(path)
     assert loaded.records == [{"text": SELL, "entities": [[8, 16, "PRODUCT"]]}, {"text": "WTB 3090", "entities": []}]
     assert loaded.lines == [1, 4]
-    assert loaded.skipped == [(2, "Label Studio task 2: its annotation was skipped or cancelled"),
-                              (3, "Label Studio task 3: no annotation")]
+    assert loaded.skipped == [
+        (2, "Label Studio task 2: its annotation was skipped or cancelled"),
+        (3, "Label Studio task 3: no annotation"),
+    ]
     assert loaded.notes == [f"{path}: result(s) that are not text spans were dropped: 1 choices"]
 
 
@@ -220,14 +274,18 @@ def test_labelstudio_export_shape(nlp, tmp_path):
     assert [r["value"] for r in task["annotations"][0]["result"]] == [
         {"start": 8, "end": 21, "text": "RTX 3080 FTW3", "labels": ["PRODUCT"]},
         {"start": 29, "end": 33, "text": "$450", "labels": ["PRICE"]},
-        {"start": 47, "end": 52, "text": "94110", "labels": ["ZIP"]}]
+        {"start": 47, "end": 52, "text": "94110", "labels": ["ZIP"]},
+    ]
 
 
-@pytest.mark.parametrize("content, code", [
-    ('{"text": "x", "label": []}', "E206"),  # not a list of tasks
-    ('[{"id": 1, "text": "x", "label": [{"start": 0, "end": 1, "labels": ["A"]}]}]', "E226"),  # JSON-MIN
-    ('[{"data": \n{"text": "x"}', "E203"),
-])
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        ('{"text": "x", "label": []}', "N206"),  # not a list of tasks
+        ('[{"id": 1, "text": "x", "label": [{"start": 0, "end": 1, "labels": ["A"]}]}]', "N226"),  # JSON-MIN
+        ('[{"data": \n{"text": "x"}', "N203"),
+    ],
+)
 def test_labelstudio_bad_exports_are_format_errors(tmp_path, content, code):
     path = tmp_path / "export.json"
     path.write_text(content, encoding="utf-8")
@@ -236,15 +294,20 @@ def test_labelstudio_bad_exports_are_format_errors(tmp_path, content, code):
     assert info.value.code == code and str(path) in info.value.where
 
 
-@pytest.mark.parametrize("content, code", [
-    ('[{"data": {"body": "x"}}]', "E206"),  # text field named differently
-    ('[{"data": {"text": "x"}, "annotations": [{"result": [{"type": "labels", "value": {"start": 0, "labels": ["A"]}}]}]}]',
-     "E206"),
-    ('[{"data": {"text": "x"}, "annotations": [{"result": ["labels"]}]}]', "E224"),  # result item not an object
-    ('[{"data": {"text": "x"}, "annotations": [{"result": 3}]}]', "E224"),
-    ('[{"data": {"text": "x"}, "annotations": "done"}]', "E224"),
-    ('[7]', "E224"),
-])
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        ('[{"data": {"body": "x"}}]', "N206"),  # text field named differently
+        (
+            '[{"data": {"text": "x"}, "annotations": [{"result": [{"type": "labels", "value": {"start": 0, "labels": ["A"]}}]}]}]',
+            "N206",
+        ),
+        ('[{"data": {"text": "x"}, "annotations": [{"result": ["labels"]}]}]', "N224"),  # result item not an object
+        ('[{"data": {"text": "x"}, "annotations": [{"result": 3}]}]', "N224"),
+        ('[{"data": {"text": "x"}, "annotations": "done"}]', "N224"),
+        ("[7]", "N224"),
+    ],
+)
 def test_labelstudio_bad_tasks_are_problems_and_the_next_task_is_read(tmp_path, content, code):
     tasks = json.loads(content) + [{"data": {"text": "WTB 3090"}, "annotations": [{"result": []}]}]
     path = tmp_path / "export.json"
@@ -256,15 +319,23 @@ def test_labelstudio_bad_tasks_are_problems_and_the_next_task_is_read(tmp_path, 
 
 # --- CoNLL errors ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("body, code, line, shown", [
-    ("EVGA\tB-PRODUCT\nRTX\n", "E207", 2, "token line 'RTX' has no tag"),
-    ("EVGA\tB-PRODUCT\n\nRTX\tPRODUCT\n", "E208", 3, "tag 'PRODUCT' in the last column is not a IOB2 tag"),
-    ("RTX\tB-\n", "E208", 1, "tag 'B-' in the last column is not a IOB2 tag"),
-    ("for\tO\n$\tO\n450\tI-PRICE\n", "E209", 3,
-     "'I-PRICE' continues an entity that was never started (previous tag 'O', scheme IOB2)"),
-    ("RTX\tB-PRODUCT\n3080\tI-PRICE\n", "E209", 2, "previous tag 'B-PRODUCT'"),
-    ("RTX\tB-PRODUCT\n\n3080\tI-PRODUCT\n", "E209", 3, "previous tag 'O'"),  # entities do not cross documents
-])
+
+@pytest.mark.parametrize(
+    "body, code, line, shown",
+    [
+        ("EVGA\tB-PRODUCT\nRTX\n", "N207", 2, "token line 'RTX' has no tag"),
+        ("EVGA\tB-PRODUCT\n\nRTX\tPRODUCT\n", "N208", 3, "tag 'PRODUCT' in the last column is not a IOB2 tag"),
+        ("RTX\tB-\n", "N208", 1, "tag 'B-' in the last column is not a IOB2 tag"),
+        (
+            "for\tO\n$\tO\n450\tI-PRICE\n",
+            "N209",
+            3,
+            "'I-PRICE' continues an entity that was never started (previous tag 'O', scheme IOB2)",
+        ),
+        ("RTX\tB-PRODUCT\n3080\tI-PRICE\n", "N209", 2, "previous tag 'B-PRODUCT'"),
+        ("RTX\tB-PRODUCT\n\n3080\tI-PRODUCT\n", "N209", 3, "previous tag 'O'"),  # entities do not cross documents
+    ],
+)
 def test_conll_errors_name_the_line_and_the_next_sentence_is_read(tmp_path, body, code, line, shown):
     path = tmp_path / "bad.conll"
     path.write_text(body + "\nWTB\tO\n", encoding="utf-8")
@@ -273,28 +344,36 @@ def test_conll_errors_name_the_line_and_the_next_sentence_is_read(tmp_path, body
     assert err.code == code and err.line == line and err.source == str(path)
     assert shown in err.message
     assert err.format().startswith(f"{path}:{line}: {code} ")
-    if code == "E209":
+    if code == "N209":
         assert f"change it to B-{body.split('I-')[1].split()[0]}" in err.hint
     assert loaded.records[-1]["text"] == "WTB"
 
 
 # --- unreadable files -------------------------------------------------------------------
 
+
 def test_jsonl_bad_lines_become_problems_and_the_rest_is_read(tmp_path):
-    path = write_lines(tmp_path / "posts.jsonl", RECORDS[0], '{"text": "WTB 3090", "entities": [}', "",
-                       RECORDS[1], "not json at all", RECORDS[3])
+    path = write_lines(
+        tmp_path / "posts.jsonl",
+        RECORDS[0],
+        '{"text": "WTB 3090", "entities": [}',
+        "",
+        RECORDS[1],
+        "not json at all",
+        RECORDS[3],
+    )
     loaded = load(path)
     assert loaded.records == [RECORDS[0], RECORDS[1], RECORDS[3]]
     assert loaded.lines == [1, 4, 6]
-    assert [(p.code, p.line, p.source) for p in loaded.problems] == [("E203", 2, str(path)), ("E203", 5, str(path))]
-    assert loaded.problems[0].format().startswith(f"{path}:2: E203 line is not valid JSON (")
+    assert [(p.code, p.line, p.source) for p in loaded.problems] == [("N203", 2, str(path)), ("N203", 5, str(path))]
+    assert loaded.problems[0].format().startswith(f"{path}:2: N203 line is not valid JSON (")
 
 
 def test_read_jsonl_raises_on_the_first_bad_line(tmp_path):
     path = write_lines(tmp_path / "posts.jsonl", RECORDS[0], "{oops", "[also bad")
     with pytest.raises(FormatError) as info:
         formats.read_jsonl(path)
-    assert info.value.code == "E203" and info.value.where == f"{path}:2"
+    assert info.value.code == "N203" and info.value.where == f"{path}:2"
 
 
 def test_non_utf8_file_is_e202(tmp_path):
@@ -302,7 +381,7 @@ def test_non_utf8_file_is_e202(tmp_path):
     path.write_bytes('{"text": "für 250 €", "entities": []}\n'.encode("latin-1", errors="replace"))
     with pytest.raises(FormatError) as info:
         load(path, "jsonl")
-    assert info.value.code == "E202" and info.value.message == f"cannot read {path}: not UTF-8 text"
+    assert info.value.code == "N202" and info.value.message == f"cannot read {path}: not UTF-8 text"
     assert info.value.where == f"{path}:1"
 
 
@@ -311,13 +390,13 @@ def test_missing_file_is_e201(tmp_path, fmt):
     path = tmp_path / "nope" / f"posts.{EXTENSION[fmt]}"
     with pytest.raises(FormatError) as info:
         load(path, fmt)
-    assert info.value.code == "E201" and info.value.message == f"file not found: {path}"
+    assert info.value.code == "N201" and info.value.message == f"file not found: {path}"
 
 
 def test_missing_jsonl_is_e201_even_while_guessing_the_format(tmp_path):
     with pytest.raises(FormatError) as info:
         load(tmp_path / "posts.jsonl")
-    assert info.value.code == "E201"
+    assert info.value.code == "N201"
 
 
 @pytest.mark.parametrize("content", [b"", b"not a docbin", b"\x82\xa5attrs\x91\x01"])
@@ -326,7 +405,7 @@ def test_corrupt_docbin_is_e211(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(FormatError) as info:
         load(path)
-    assert info.value.code == "E211" and str(path) in info.value.message
+    assert info.value.code == "N211" and str(path) in info.value.message
 
 
 def test_docbin_written_by_spacy_itself_is_read(nlp, tmp_path):
@@ -334,8 +413,17 @@ def test_docbin_written_by_spacy_itself_is_read(nlp, tmp_path):
     assert load(tmp_path / "train.spacy").records == RECORDS
 
 
-@pytest.mark.parametrize("name, fmt", [("a.spacy", "spacy"), ("a.conll", "conll"), ("a.IOB", "conll"),
-                                       ("a.bio", "conll"), ("a.iob2", "conll"), ("a.json", "labelstudio")])
+@pytest.mark.parametrize(
+    "name, fmt",
+    [
+        ("a.spacy", "spacy"),
+        ("a.conll", "conll"),
+        ("a.IOB", "conll"),
+        ("a.bio", "conll"),
+        ("a.iob2", "conll"),
+        ("a.json", "labelstudio"),
+    ],
+)
 def test_guess_format_by_extension(name, fmt):
     assert guess_format(name, reading=True) == guess_format(name, reading=False) == fmt
 
@@ -344,7 +432,7 @@ def test_jsonl_output_is_canonical_and_unknown_names_are_e205(tmp_path):
     assert guess_format(tmp_path / "never-read.jsonl", reading=False) == "jsonl"
     with pytest.raises(FormatError) as info:
         guess_format("posts.txt", reading=True)
-    assert info.value.code == "E205" and "--from/--to" in info.value.hint
+    assert info.value.code == "N205" and "--from/--to" in info.value.hint
 
 
 def test_jsonl_input_is_sniffed_from_many_objects_not_the_first(tmp_path):
@@ -362,7 +450,7 @@ def test_unknown_format_is_e204(tmp_path):
     for call in (lambda: load(tmp_path / "x.jsonl", "brat"), lambda: dump(RECORDS, tmp_path / "x.ann", "brat")):
         with pytest.raises(FormatError) as info:
             call()
-        assert info.value.code == "E204" and "jsonl, prodigy, doccano, labelstudio, conll, spacy" in info.value.hint
+        assert info.value.code == "N204" and "jsonl, prodigy, doccano, labelstudio, conll, spacy" in info.value.hint
     assert not (tmp_path / "x.ann").exists()
 
 
@@ -377,7 +465,7 @@ def test_dump_refuses_invalid_records_and_keeps_the_old_file(nlp, tmp_path, fmt)
     path.write_bytes(b"previous content\n")
     with pytest.raises(AnnotationError) as info:
         dump(BAD, path, fmt, nlp)
-    assert [(p.line, p.code) for p in info.value.problems] == [(2, "E101"), (2, "E104")]
+    assert [(p.line, p.code) for p in info.value.problems] == [(2, "N101"), (2, "N104")]
     assert path.read_bytes() == b"previous content\n"
     assert sorted(os.listdir(tmp_path)) == [path.name]
 
@@ -407,7 +495,7 @@ def test_failed_rename_leaves_the_target_intact_and_no_temp_file(nlp, tmp_path, 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(FormatError) as info:
         dump(RECORDS, path, fmt, nlp)
-    assert info.value.code == "E210" and info.value.message == f"cannot write {path}: No space left on device"
+    assert info.value.code == "N210" and info.value.message == f"cannot write {path}: No space left on device"
     assert path.read_bytes() == b"previous content\n"
     assert sorted(os.listdir(tmp_path)) == [path.name]
 
@@ -423,7 +511,7 @@ def test_interrupted_write_cleans_up_and_propagates(tmp_path, monkeypatch):
 def test_atomic_write_into_a_missing_folder_is_e210(tmp_path):
     with pytest.raises(FormatError) as info:
         files.atomic_write_text(tmp_path / "missing" / "out.jsonl", "x")
-    assert info.value.code == "E210" and "No such file or directory" in info.value.message
+    assert info.value.code == "N210" and "No such file or directory" in info.value.message
     assert os.listdir(tmp_path) == []
 
 

@@ -1,6 +1,7 @@
 """course/inside.py: configs that build what they claim, hash rows as thinc computes them, the
 receptive field, a transition walk that ends in the pipeline's own entities, and the ablation
 summaries."""
+
 from __future__ import annotations
 
 import numpy
@@ -19,8 +20,10 @@ POST = "[USA-TX] [H] EVGA RTX 3080 FTW3, like new [W] $450 shipped"
 def _layers(nlp):
     example = Example.from_dict(nlp.make_doc("RTX 3080 for $450"), {"entities": [(0, 8, "PRODUCT")]})
     nlp.initialize(lambda: [example])
-    return [(node.name, tuple(node.get_param(p).shape for p in node.param_names if node.has_param(p)))
-            for node in nlp.get_pipe("ner").model.walk()]
+    return [
+        (node.name, tuple(node.get_param(p).shape for p in node.param_names if node.has_param(p)))
+        for node in nlp.get_pipe("ner").model.walk()
+    ]
 
 
 def test_baseline_config_builds_spacys_default_network():
@@ -31,7 +34,11 @@ def test_variants_change_only_what_they_say():
     base = inside.variant("baseline").tok2vec()
     assert base == inside.BASELINE
     no_shape = inside.variant("no SHAPE").tok2vec()
-    assert no_shape["embed"]["attrs"] == ["NORM", "PREFIX", "SUFFIX"] and no_shape["embed"]["rows"] == [2000, 1000, 1000]
+    assert no_shape["embed"]["attrs"] == ["NORM", "PREFIX", "SUFFIX"] and no_shape["embed"]["rows"] == [
+        2000,
+        1000,
+        1000,
+    ]
     assert no_shape["encode"] == base["encode"]
     assert inside.variant("depth 1").tok2vec()["encode"]["depth"] == 1
     assert inside.variant("window 2").tok2vec()["encode"]["window_size"] == 2
@@ -42,11 +49,11 @@ def test_variants_change_only_what_they_say():
 
 
 def test_bad_variants_raise_course_errors():
-    with pytest.raises(TrainingError, match="E530"):
+    with pytest.raises(TrainingError, match="N530"):
         inside.Variant("none", "drop all", drop=inside.ATTRS).tok2vec()
-    with pytest.raises(TrainingError, match="E530"):
+    with pytest.raises(TrainingError, match="N530"):
         inside.Variant("typo", "x", drop=("SHAPES",)).tok2vec()
-    with pytest.raises(TrainingError, match="E531"):
+    with pytest.raises(TrainingError, match="N531"):
         inside.variant("no such thing")
 
 
@@ -77,7 +84,7 @@ def test_collision_stats():
 def test_attribute_table():
     table = inside.attribute_table(spacy.blank("en")("RTX 3080 $450"))
     assert list(table["SHAPE"]) == ["XXX", "dddd", "$", "ddd"]
-    assert list(table["NORM"])[0] == "rtx" and list(table["SUFFIX"])[1] == "080"
+    assert next(iter(table["NORM"])) == "rtx" and list(table["SUFFIX"])[1] == "080"
 
 
 def test_receptive_field():
@@ -85,7 +92,7 @@ def test_receptive_field():
     assert inside.receptive_field(10, 5, window=1, depth=4) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert inside.receptive_field(10, 1, window=2, depth=2) == [0, 1, 2, 3, 4, 5]
     assert inside.receptive_field(10, 3, window=1, depth=0) == [3]
-    with pytest.raises(TrainingError, match="E532"):
+    with pytest.raises(TrainingError, match="N532"):
         inside.receptive_field(5, 5, window=1, depth=1)
     assert inside.decision_field(20, 10, None, 1, 1) == [9, 10, 11]
     assert inside.decision_field(20, 10, 6, 1, 1) == [5, 6, 7, 8, 9, 10, 11]
@@ -95,10 +102,22 @@ def test_receptive_field():
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    records = [make_record(POST, ("USA-TX", "LOCATION"), ("EVGA RTX 3080 FTW3", "PRODUCT"),
-                           ("like new", "CONDITION"), ("$450", "PRICE")),
-               make_record("Selling a Ryzen 5 5600X for $110 in Seattle 98101", ("Ryzen 5 5600X", "PRODUCT"),
-                           ("$110", "PRICE"), ("Seattle", "LOCATION"), ("98101", "ZIP"))]
+    records = [
+        make_record(
+            POST,
+            ("USA-TX", "LOCATION"),
+            ("EVGA RTX 3080 FTW3", "PRODUCT"),
+            ("like new", "CONDITION"),
+            ("$450", "PRICE"),
+        ),
+        make_record(
+            "Selling a Ryzen 5 5600X for $110 in Seattle 98101",
+            ("Ryzen 5 5600X", "PRODUCT"),
+            ("$110", "PRICE"),
+            ("Seattle", "LOCATION"),
+            ("98101", "ZIP"),
+        ),
+    ]
     return train.train_blank(records, n_iter=40, seed=0, progress=False).nlp
 
 
@@ -126,7 +145,7 @@ def test_walker_moves_within_bounds(tiny_model):
 
 
 def test_walk_needs_a_ner():
-    with pytest.raises(TrainingError, match="E405"):
+    with pytest.raises(TrainingError, match="N405"):
         inside.walk(spacy.blank("en"), POST)
 
 
@@ -134,10 +153,26 @@ def _runs() -> pd.DataFrame:
     rows = []
     for seed, base in enumerate((0.80, 0.82, 0.81)):
         rows.append({"variant": "baseline", "seed": seed, "micro": base, "ZIP": 0.9, "PRICE": 0.8, "cpu_seconds": 10.0})
-        rows.append({"variant": "worse", "seed": seed, "micro": base - 0.05, "ZIP": 0.5 + seed / 100, "PRICE": 0.8,
-                     "cpu_seconds": 8.0})
-        rows.append({"variant": "noisy", "seed": seed, "micro": base + (0.01 if seed else -0.01), "ZIP": 0.9,
-                     "PRICE": 0.8, "cpu_seconds": 9.0})
+        rows.append(
+            {
+                "variant": "worse",
+                "seed": seed,
+                "micro": base - 0.05,
+                "ZIP": 0.5 + seed / 100,
+                "PRICE": 0.8,
+                "cpu_seconds": 8.0,
+            }
+        )
+        rows.append(
+            {
+                "variant": "noisy",
+                "seed": seed,
+                "micro": base + (0.01 if seed else -0.01),
+                "ZIP": 0.9,
+                "PRICE": 0.8,
+                "cpu_seconds": 9.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -152,7 +187,7 @@ def test_summarize_and_noise_report():
     noisy = next(line for line in report.splitlines() if line.startswith("noisy"))
     assert "→ lower" in worse and "ZIP -0.39" in worse and "PRICE" not in worse
     assert "within noise" in noisy
-    with pytest.raises(TrainingError, match="E533"):
+    with pytest.raises(TrainingError, match="N533"):
         inside.summarize(runs[runs["variant"] != "baseline"], labels=["ZIP"])
     assert len(inside.plot_ablation(runs, labels=["ZIP", "PRICE"]).axes) == 3  # dots, heatmap, colorbar
 
@@ -172,7 +207,7 @@ def test_stored_runs_cover_every_variant(tmp_path):
     assert stored["epochs"] == inside.ABLATION_EPOCHS
     line = inside.compare_with_stored(stored, {"baseline": float(stored["runs"]["micro"].iloc[0])})
     assert "→ same" in line
-    with pytest.raises(TrainingError, match="E534"):
+    with pytest.raises(TrainingError, match="N534"):
         inside.load_stored(tmp_path / "missing.json")
 
 

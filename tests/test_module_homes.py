@@ -10,6 +10,7 @@
 What a module *loads* is checked in a fresh interpreter, so imports made by other tests
 in this session cannot hide a regression.
 """
+
 from __future__ import annotations
 
 import ast
@@ -36,7 +37,7 @@ def imported_modules(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
             module = ".".join(base + ([node.module] if node.module else []))
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
@@ -44,8 +45,9 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def library_modules() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if "cli" not in p.relative_to(PACKAGE).parts[:1]
-                  and p.name != "__main__.py")
+    return sorted(
+        p for p in PACKAGE.rglob("*.py") if "cli" not in p.relative_to(PACKAGE).parts[:1] and p.name != "__main__.py"
+    )
 
 
 def test_the_scan_sees_relative_imports():
@@ -63,8 +65,9 @@ def loaded_after(statement: str) -> set[str]:
     """RETURNS (set[str]): the modules in sys.modules after running `statement` in a fresh python."""
     code = f"import json, sys\n{statement}\nprint(json.dumps(sorted(sys.modules)))"
     env = {**ENV, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True
+    )
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 
 

@@ -1,4 +1,5 @@
 """course/monitor.py: review queue, threshold table, drift signals."""
+
 from __future__ import annotations
 
 import spacy
@@ -37,13 +38,13 @@ class _Pred:
 
 def test_wrong_caught_counts_wrong_entities_in_reviewed_posts():
     gold = [{"text": "a", "entities": [[0, 3, "PRODUCT"]]}, {"text": "b", "entities": [[0, 3, "PRODUCT"]]}]
-    preds = [_Pred([(0, 3, "PRODUCT", 0.99), (5, 8, "PRICE", 0.97)]),  # one wrong, sure: slips through
-             _Pred([(0, 3, "ZIP", 0.6)])]                              # one wrong, unsure: caught at 0.8
+    preds = [
+        _Pred([(0, 3, "PRODUCT", 0.99), (5, 8, "PRICE", 0.97)]),  # one wrong, sure: slips through
+        _Pred([(0, 3, "ZIP", 0.6)]),
+    ]  # one wrong, unsure: caught at 0.8
     table = monitor.threshold_table(preds, gold, (0.5, 0.8, 0.96, 1.0))
     assert table["wrong_caught"].tolist() == [0.0, 0.5, 0.5, 1.0]
     assert table.loc[0.8, "auto_posts"] == 1 and table.loc[0.8, "auto_exact"] == 0.0
-
-
 
 
 def test_unknown_rate_and_vocabulary():
@@ -57,9 +58,15 @@ def test_unknown_rate_and_vocabulary():
 def test_drift_table_compares_sets():
     model = tiny_model()
     vocab = monitor.vocabulary(model, [r["text"] for r in RECORDS])
-    table = monitor.drift_table(model, {"like training": [r["text"] for r in RECORDS[:5]],
-                                        "new": ["WTS RX 9070 XT 600 EUR Berlin", "Suche RTX 5090, 1900 EUR"]},
-                                vocab, labels=LABELS)
+    table = monitor.drift_table(
+        model,
+        {
+            "like training": [r["text"] for r in RECORDS[:5]],
+            "new": ["WTS RX 9070 XT 600 EUR Berlin", "Suche RTX 5090, 1900 EUR"],
+        },
+        vocab,
+        labels=LABELS,
+    )
     assert list(table.columns) == ["like training", "new"]
     assert table.loc["unknown-token rate", "like training"] == 0.0
     assert table.loc["unknown-token rate", "new"] > 0.5
@@ -72,7 +79,9 @@ def test_entity_table_has_one_row_per_entity_with_ids_and_offsets():
     texts = [RECORDS[0]["text"], "nothing here", RECORDS[1]["text"]]
     table = monitor.entity_table(model, texts, ids=[7, 8, 9])
     assert list(table.columns) == ["post_id", "label", "entity", "start", "end"]
-    expected = [(i, e.label_, e.text, e.start_char, e.end_char) for i, t in zip([7, 8, 9], texts) for e in model(t).ents]
+    expected = [
+        (i, e.label_, e.text, e.start_char, e.end_char) for i, t in zip([7, 8, 9], texts) for e in model(t).ents
+    ]
     assert list(table.itertuples(index=False, name=None)) == expected
     assert 8 not in set(table["post_id"]) or any(e for e in model("nothing here").ents)
     assert monitor.entity_table(model, [], ids=[]).empty

@@ -7,6 +7,7 @@ are not results (a parameter such as `drop=0.2`, a threshold that is a setting, 
 example record) are listed in ALLOWED with the reason. Version numbers (`3.8.0`) and exercise
 ids (`Exercise 02.1`) are not figures and are skipped.
 """
+
 from __future__ import annotations
 
 import html
@@ -89,8 +90,10 @@ def _param(path: Path):
 @pytest.mark.parametrize("path", [_param(p) for p in NOTEBOOKS])
 def test_every_number_in_the_prose_is_printed_by_a_cell(path):
     missing = unprinted(path)
-    assert not missing, (f"{path.name}: the prose states {missing}, which no output shows; print it from a "
-                         "cell, or (a parameter, not a result) add it to ALLOWED with the reason")
+    assert not missing, (
+        f"{path.name}: the prose states {missing}, which no output shows; print it from a "
+        "cell, or (a parameter, not a result) add it to ALLOWED with the reason"
+    )
 
 
 def test_allowlist_entries_are_still_in_the_prose():
@@ -101,11 +104,19 @@ def test_allowlist_entries_are_still_in_the_prose():
 
 
 def test_the_check_finds_unprinted_numbers_and_accepts_printed_ones():
-    notebook = {"cells": [
-        {"cell_type": "markdown", "source": ["F1 is 0.87 and 41 % of posts; spaCy 3.8.0; Exercise 02.1; 1.5"]},
-        {"cell_type": "code", "source": [], "outputs": [
-            {"output_type": "stream", "name": "stdout", "text": ["f1 0.870\n"]},
-            {"output_type": "execute_result", "data": {"text/html": ["<td>41%</td>"]}}]}]}
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["F1 is 0.87 and 41 % of posts; spaCy 3.8.0; Exercise 02.1; 1.5"]},
+            {
+                "cell_type": "code",
+                "source": [],
+                "outputs": [
+                    {"output_type": "stream", "name": "stdout", "text": ["f1 0.870\n"]},
+                    {"output_type": "execute_result", "data": {"text/html": ["<td>41%</td>"]}},
+                ],
+            },
+        ]
+    }
     outputs = output_text(notebook)
     assert prose_numbers(notebook) == ["0.87", "41 %", "1.5"]
     assert [n for n in prose_numbers(notebook) if not is_printed(n, outputs)] == ["1.5"]

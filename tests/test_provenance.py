@@ -1,4 +1,5 @@
 """course/provenance.py: telling hand-written from template-generated posts."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,14 +10,15 @@ from course.provenance import GENERATED, HAND, ProvenanceError
 
 def test_texts_in_markup_strips_the_markup(tmp_path):
     path = tmp_path / "train.md"
-    path.write_text("# heading\n\n- [{{USA-TX|LOCATION}}] [H] {{RTX 3080|PRODUCT}} [W] cash\nnot a post\n",
-                    encoding="utf-8")
+    path.write_text(
+        "# heading\n\n- [{{USA-TX|LOCATION}}] [H] {{RTX 3080|PRODUCT}} [W] cash\nnot a post\n", encoding="utf-8"
+    )
     assert provenance.texts_in_markup(path) == {"[USA-TX] [H] RTX 3080 [W] cash"}
     assert provenance.origins(["[USA-TX] [H] RTX 3080 [W] cash", "[H] something else"], path) == [GENERATED, HAND]
 
 
 def test_missing_markup_file_is_an_error(tmp_path):
-    with pytest.raises(ProvenanceError, match="E560"):
+    with pytest.raises(ProvenanceError, match="N560"):
         provenance.texts_in_markup(tmp_path / "nope.md")
 
 
@@ -37,7 +39,7 @@ def test_dev_and_test_are_hand_written():
 
 def test_origin_shares():
     assert provenance.origin_shares([HAND, HAND, GENERATED, HAND]) == {HAND: 0.75, GENERATED: 0.25}
-    with pytest.raises(ProvenanceError, match="E561"):
+    with pytest.raises(ProvenanceError, match="N561"):
         provenance.origin_shares([])
-    with pytest.raises(ProvenanceError, match="E561"):
+    with pytest.raises(ProvenanceError, match="N561"):
         provenance.origin_shares(["hand", "silver"])

@@ -1,4 +1,5 @@
 """Behaviour of course.quiz: widgets, feedback, instructor mode, progress, schema errors."""
+
 from __future__ import annotations
 
 import html
@@ -13,25 +14,46 @@ from course import quiz, quiz_progress
 from course.quiz import Option, Question, QuizError, QuizWidget, WrongAnswer
 
 SINGLE = Question(
-    id="t-single", kind="single", prompt="Which span is right for 'RTX 3080' at 4?",
-    options=(Option("(4, 11)", False, "Inclusive end: cuts the last character."),
-             Option("(4, 12)", True, "End is exclusive: 4 + 8 = 12."),
-             Option("(5, 12)", False, "Counts from 1, not 0.")),
-    hint="Try text[start:end].", explanation="Offsets are 0-based, end exclusive.",
-    common_mistake="Using the last character's index as end.", notebook="t_quiz")
+    id="t-single",
+    kind="single",
+    prompt="Which span is right for 'RTX 3080' at 4?",
+    options=(
+        Option("(4, 11)", False, "Inclusive end: cuts the last character."),
+        Option("(4, 12)", True, "End is exclusive: 4 + 8 = 12."),
+        Option("(5, 12)", False, "Counts from 1, not 0."),
+    ),
+    hint="Try text[start:end].",
+    explanation="Offsets are 0-based, end exclusive.",
+    common_mistake="Using the last character's index as end.",
+    notebook="t_quiz",
+)
 MULTIPLE = Question(
-    id="t-multiple", kind="multiple", prompt="Which labels suit patterns?",
-    options=(Option("ZIP", True, "Five digits: a regex does it."),
-             Option("PRODUCT", False, "Open-ended: needs a model."),
-             Option("URL", True, "LIKE_URL matches it."),
-             Option("CONDITION", False, "Too many phrasings.")),
-    hint="Fixed shapes.", explanation="Rigid formats suit rules.",
-    common_mistake="Training models for regex jobs.", notebook="t_quiz")
+    id="t-multiple",
+    kind="multiple",
+    prompt="Which labels suit patterns?",
+    options=(
+        Option("ZIP", True, "Five digits: a regex does it."),
+        Option("PRODUCT", False, "Open-ended: needs a model."),
+        Option("URL", True, "LIKE_URL matches it."),
+        Option("CONDITION", False, "Too many phrasings."),
+    ),
+    hint="Fixed shapes.",
+    explanation="Rigid formats suit rules.",
+    common_mistake="Training models for regex jobs.",
+    notebook="t_quiz",
+)
 NUMERIC = Question(
-    id="t-numeric", kind="numeric", prompt="8 predicted, 6 correct, 10 gold: recall?",
-    answer=0.6, tolerance=0.01, wrong_answers=(WrongAnswer(0.75, "0.75 is precision, not recall."),),
-    hint="TP / gold.", explanation="6 / 10 = 0.6.", common_mistake="Dividing by predictions.",
-    notebook="t_quiz")
+    id="t-numeric",
+    kind="numeric",
+    prompt="8 predicted, 6 correct, 10 gold: recall?",
+    answer=0.6,
+    tolerance=0.01,
+    wrong_answers=(WrongAnswer(0.75, "0.75 is precision, not recall."),),
+    hint="TP / gold.",
+    explanation="6 / 10 = 0.6.",
+    common_mistake="Dividing by predictions.",
+    notebook="t_quiz",
+)
 
 
 def plain(markup: str) -> str:
@@ -58,6 +80,7 @@ def answer(widget: QuizWidget, *choices) -> str:
 
 
 # --- widget behaviour -----------------------------------------------------------------
+
 
 def test_hint_button_adds_hint_and_keeps_result():
     w = QuizWidget(SINGLE)
@@ -105,9 +128,9 @@ def test_select_by_index_letter_or_text_and_rejects_unknown():
     for choice in (1, "B", "b", "(4, 12)"):
         w.select(choice)
         assert w.selected() == (1,)
-    with pytest.raises(QuizError, match=r"E520.*t-single.*'Z'"):
+    with pytest.raises(QuizError, match=r"N520.*t-single.*'Z'"):
         w.select("Z")
-    with pytest.raises(QuizError, match="E520"):
+    with pytest.raises(QuizError, match="N520"):
         w.select(0, 1)  # single choice takes one option
 
 
@@ -162,6 +185,7 @@ def test_feedback_is_never_printed(capsys):
 
 # --- instructor mode ----------------------------------------------------------------
 
+
 def test_no_answer_key_by_default():
     w = QuizWidget(SINGLE)
     assert w.answer_key not in w.children and w.answer_key.value == ""
@@ -188,6 +212,7 @@ def test_instructor_mode_function_overrides_env(monkeypatch):
 
 
 # --- text rendering and display -------------------------------------------------------
+
 
 def test_render_text_single_and_numeric():
     text = quiz.render_text(SINGLE, instructor=False, number=3)
@@ -227,13 +252,14 @@ def test_show_prints_text_outside_a_kernel(capsys):
 def test_build_and_show_errors():
     widgets = quiz.build("02_annotation_and_validation.ipynb")
     assert [w.number for w in widgets] == list(range(1, len(widgets) + 1))
-    with pytest.raises(QuizError, match=r"E521.*no question 'nope'.*05-recall-price"):
+    with pytest.raises(QuizError, match=r"N521.*no question 'nope'.*05-recall-price"):
         quiz.show("05_evaluation", "nope")
-    with pytest.raises(QuizError, match=r"E510.*'99_missing'.*00_welcome"):
+    with pytest.raises(QuizError, match=r"N510.*'99_missing'.*00_welcome"):
         quiz.show("99_missing")
 
 
 # --- results and progress -------------------------------------------------------------
+
 
 def test_summary_counts_attempts_and_first_try():
     first, second, third = quiz.build("05_evaluation")[:3]
@@ -257,8 +283,7 @@ def test_progress_is_saved_and_read_back(tmp_path):
     answer(w, 0)
     answer(w, 1)
     saved = json.loads((tmp_path / "progress.json").read_text())
-    assert saved["results"]["t_quiz"]["t-single"] == {
-        "attempts": 2, "correct": True, "first_try_correct": False}
+    assert saved["results"]["t_quiz"]["t-single"] == {"attempts": 2, "correct": True, "first_try_correct": False}
     quiz_progress._PROGRESS = None  # a new session
     assert quiz.summary("t_quiz").values.tolist() == [["t-single", 2, True, False]]
 
@@ -276,8 +301,9 @@ def test_default_progress_file_in_cwd_and_disabling(monkeypatch, tmp_path):
 
 def test_failed_save_keeps_old_file_intact(monkeypatch, tmp_path):
     path = tmp_path / "progress.json"
-    old = json.dumps({"version": 1, "results": {"x": {"x-1": {
-        "attempts": 1, "correct": True, "first_try_correct": True}}}})
+    old = json.dumps(
+        {"version": 1, "results": {"x": {"x-1": {"attempts": 1, "correct": True, "first_try_correct": True}}}}
+    )
     path.write_text(old)
 
     def broken_replace(src, dst):
@@ -285,7 +311,7 @@ def test_failed_save_keeps_old_file_intact(monkeypatch, tmp_path):
 
     monkeypatch.setattr(os, "replace", broken_replace)
     shown = answer(QuizWidget(SINGLE), 1)  # must not raise
-    assert "✓ Correct!" in shown and "E523" in shown and "No space left on device" in shown
+    assert "✓ Correct!" in shown and "N523" in shown and "No space left on device" in shown
     assert path.read_text() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.json"]  # no temp left over
     assert quiz.summary("t_quiz")["attempts"].tolist() == [1]  # still counted in memory
@@ -295,7 +321,7 @@ def test_corrupt_progress_file_is_moved_to_bak(tmp_path):
     path = tmp_path / "progress.json"
     path.write_text("{not json")
     shown = answer(QuizWidget(SINGLE), 1)
-    assert "E522" in shown and "progress.json.bak" in shown and "✓ Correct!" in shown
+    assert "N522" in shown and "progress.json.bak" in shown and "✓ Correct!" in shown
     assert (tmp_path / "progress.json.bak").read_text() == "{not json"
     saved = json.loads(path.read_text())
     assert list(saved["results"]) == ["t_quiz"]
@@ -304,11 +330,11 @@ def test_corrupt_progress_file_is_moved_to_bak(tmp_path):
 def test_every_corruption_gets_its_own_backup_and_deep_nesting_does_not_crash(tmp_path):
     path = tmp_path / "progress.json"
     corrupt = ["{not json", "[" * 100_000, '{"results": {"x": {"x-1": {"attempts": "many"}}}}']
-    for n, text in enumerate(corrupt):
+    for _n, text in enumerate(corrupt):
         path.write_text(text)
         quiz_progress._PROGRESS = None  # a new kernel
         shown = answer(QuizWidget(SINGLE), 1)
-        assert "E522" in shown and "✓ Correct!" in shown
+        assert "N522" in shown and "✓ Correct!" in shown
         assert json.loads(path.read_text())["results"]["t_quiz"]
     backups = ["progress.json.bak", "progress.json.2.bak", "progress.json.3.bak"]
     assert [(tmp_path / name).read_text() for name in backups] == corrupt
@@ -320,7 +346,7 @@ def test_corrupt_file_that_cannot_be_moved_is_never_overwritten(monkeypatch, tmp
     path.write_text('{"results": [1, 2]}')
     monkeypatch.setattr(os, "replace", lambda src, dst: (_ for _ in ()).throw(PermissionError(13, "denied")))
     shown = answer(QuizWidget(SINGLE), 1)
-    assert "E522" in shown and "saving is off" in shown
+    assert "N522" in shown and "saving is off" in shown
     assert path.read_text() == '{"results": [1, 2]}'
 
 
@@ -346,7 +372,8 @@ GOOD = """\
 """
 
 BROKEN = {
-    "missing-feedback": ("""\
+    "missing-feedback": (
+        """\
   - id: x-2
     kind: single
     prompt: p
@@ -356,14 +383,20 @@ BROKEN = {
     hint: h
     explanation: e
     common_mistake: c
-""", "E516", "x-2"),
-    "no-correct": (GOOD.replace("x-1", "x-2").replace("correct: true, ", ""), "E514", "x-2"),
-    "two-correct-single": (GOOD.replace("x-1", "x-2").replace("{text: b,", "{text: b, correct: true,"),
-                           "E514", "x-2"),
-    "multiple-none-correct": (GOOD.replace("x-1", "x-2").replace("single", "multiple")
-                              .replace("correct: true, ", ""), "E515", "x-2"),
-    "duplicate-id": (GOOD, "E518", "x-1"),
-    "numeric-no-answer": ("""\
+""",
+        "N516",
+        "x-2",
+    ),
+    "no-correct": (GOOD.replace("x-1", "x-2").replace("correct: true, ", ""), "N514", "x-2"),
+    "two-correct-single": (GOOD.replace("x-1", "x-2").replace("{text: b,", "{text: b, correct: true,"), "N514", "x-2"),
+    "multiple-none-correct": (
+        GOOD.replace("x-1", "x-2").replace("single", "multiple").replace("correct: true, ", ""),
+        "N515",
+        "x-2",
+    ),
+    "duplicate-id": (GOOD, "N518", "x-1"),
+    "numeric-no-answer": (
+        """\
   - id: x-2
     kind: numeric
     prompt: p
@@ -371,8 +404,12 @@ BROKEN = {
     hint: h
     explanation: e
     common_mistake: c
-""", "E517", "x-2"),
-    "numeric-wrong-answer-no-feedback": ("""\
+""",
+        "N517",
+        "x-2",
+    ),
+    "numeric-wrong-answer-no-feedback": (
+        """\
   - id: x-2
     kind: numeric
     prompt: p
@@ -382,11 +419,17 @@ BROKEN = {
     hint: h
     explanation: e
     common_mistake: c
-""", "E512", "x-2"),
-    "unknown-kind": (GOOD.replace("x-1", "x-2").replace("single", "ranking"), "E513", "x-2"),
-    "missing-hint": (GOOD.replace("x-1", "x-2").replace("    hint: h\n", ""), "E512", "x-2"),
-    "typo-field": (GOOD.replace("x-1", "x-2").replace("explanation:", "explaination: e\n    explanation:"),
-                   "E519", "x-2"),
+""",
+        "N512",
+        "x-2",
+    ),
+    "unknown-kind": (GOOD.replace("x-1", "x-2").replace("single", "ranking"), "N513", "x-2"),
+    "missing-hint": (GOOD.replace("x-1", "x-2").replace("    hint: h\n", ""), "N512", "x-2"),
+    "typo-field": (
+        GOOD.replace("x-1", "x-2").replace("explanation:", "explaination: e\n    explanation:"),
+        "N519",
+        "x-2",
+    ),
 }
 
 
@@ -405,24 +448,28 @@ def test_schema_errors_name_code_file_and_id(tmp_path, name):
 def test_good_file_loads(tmp_path):
     (tmp_path / "x_quiz.yaml").write_text("notebook: x_quiz\nquestions:\n" + GOOD)
     (q,) = quiz.load_quiz("x_quiz", tmp_path)
-    assert q == Question("x-1", "single", "p", (Option("a", True, "fa"), Option("b", False, "fb")),
-                         "h", "e", "c", notebook="x_quiz")
+    assert q == Question(
+        "x-1", "single", "p", (Option("a", True, "fa"), Option("b", False, "fb")), "h", "e", "c", notebook="x_quiz"
+    )
 
 
-@pytest.mark.parametrize("content,problem", [
-    ("questions: []\n", "no `questions:` list"),
-    ("- just a list\n", "no `questions:` list"),
-    ("questions: [\n", "cannot read YAML"),
-    ("notebook: other\nquestions:\n" + GOOD, "does not match the file name"),
-])
+@pytest.mark.parametrize(
+    "content,problem",
+    [
+        ("questions: []\n", "no `questions:` list"),
+        ("- just a list\n", "no `questions:` list"),
+        ("questions: [\n", "cannot read YAML"),
+        ("notebook: other\nquestions:\n" + GOOD, "does not match the file name"),
+    ],
+)
 def test_file_level_errors(tmp_path, content, problem):
     (tmp_path / "x_quiz.yaml").write_text(content)
-    with pytest.raises(QuizError, match="E511") as info:
+    with pytest.raises(QuizError, match="N511") as info:
         quiz.load_quiz("x_quiz", tmp_path)
     assert problem in str(info.value) and "x_quiz.yaml" in str(info.value)
 
 
 def test_missing_quiz_lists_available(tmp_path):
     (tmp_path / "a_quiz.yaml").write_text("questions:\n" + GOOD)
-    with pytest.raises(QuizError, match=r"E510 no quiz for notebook 'b'.*a_quiz"):
+    with pytest.raises(QuizError, match=r"N510 no quiz for notebook 'b'.*a_quiz"):
         quiz.load_quiz("b", tmp_path)

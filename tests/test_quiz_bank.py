@@ -1,4 +1,5 @@
 """Lint the quiz bank (course/quizzes/*.yaml) and answer every question headlessly."""
+
 from __future__ import annotations
 
 import html
@@ -10,8 +11,17 @@ import yaml
 
 from course import quiz, quiz_progress
 
-NOTEBOOKS = ["00_welcome", "01_what_is_ner", "02_annotation_and_validation", "03_training",
-             "04_inside_the_model", "05_evaluation", "06_small_and_imbalanced_data", "07_fine_tuning", "08_capstone"]
+NOTEBOOKS = [
+    "00_welcome",
+    "01_what_is_ner",
+    "02_annotation_and_validation",
+    "03_training",
+    "04_inside_the_model",
+    "05_evaluation",
+    "06_small_and_imbalanced_data",
+    "07_fine_tuning",
+    "08_capstone",
+]
 QUIZ_DIR = Path(quiz.__file__).parent / "quizzes"
 RAW = {nb: yaml.safe_load((QUIZ_DIR / f"{nb}.yaml").read_text(encoding="utf-8")) for nb in NOTEBOOKS}
 ALL = [(nb, q) for nb in NOTEBOOKS for q in RAW[nb]["questions"]]
@@ -89,8 +99,9 @@ def test_every_notebook_after_welcome_has_multiple_or_numeric():
 
 
 def test_correct_option_is_not_always_first():
-    positions = [next(i for i, o in enumerate(q["options"]) if o.get("correct"))
-                 for _, q in ALL if q["kind"] == "single"]
+    positions = [
+        next(i for i, o in enumerate(q["options"]) if o.get("correct")) for _, q in ALL if q["kind"] == "single"
+    ]
     assert len(set(positions)) >= 3, positions
 
 

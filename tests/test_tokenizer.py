@@ -3,6 +3,7 @@
 The data commands use it to start fast, so it must split every text exactly as
 `spacy.blank("en")` does; checked on every text of the course data.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,19 @@ from course.tokenizer import BlankTokenizer, blank_english
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 # what a token carries that the course relies on: boundaries, whitespace and lexical attributes
-ATTRS = ("text", "idx", "whitespace_", "lower_", "norm_", "shape_", "is_stop", "is_punct", "like_num",
-         "like_url", "is_space")
+ATTRS = (
+    "text",
+    "idx",
+    "whitespace_",
+    "lower_",
+    "norm_",
+    "shape_",
+    "is_stop",
+    "is_punct",
+    "like_num",
+    "like_url",
+    "is_space",
+)
 
 
 def course_texts() -> list[str]:
@@ -57,8 +69,15 @@ def test_same_tokens_as_spacy_blank_on_every_course_text(fast):
 
 def test_tricky_strings_split_the_same(fast):
     blank = spacy.blank("en")
-    for text in ["U.S. only, $1,200 obo :)", "{RTX 3080} [W] PayPal/F&F", "see https://imgur.com/a/Xk29sLq!",
-                 "  two  spaces\tand a tab\n", "u/blue_falcon's 5800X3D (like-new)", "don't can't 2TB", ""]:
+    for text in [
+        "U.S. only, $1,200 obo :)",
+        "{RTX 3080} [W] PayPal/F&F",
+        "see https://imgur.com/a/Xk29sLq!",
+        "  two  spaces\tand a tab\n",
+        "u/blue_falcon's 5800X3D (like-new)",
+        "don't can't 2TB",
+        "",
+    ]:
         assert tokens(fast.make_doc(text)) == tokens(blank.make_doc(text)), text
         assert tokens(fast(text)) == tokens(blank(text))
 

@@ -5,6 +5,7 @@ process costs several seconds here, so the few real processes this file needs ar
 started together by one module fixture, as in tests/test_cli.py; the other CLI cases
 call `course.cli.main` in-process.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,20 +33,42 @@ from course.train import (
 ROOT = Path(__file__).resolve().parents[1]
 
 POSTS = [
-    rec("[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra [W] $450 shipped",
-        ("USA-TX", "LOCATION"), ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"), ("$450", "PRICE")),
-    rec("Selling my Ryzen 7 5800X3D, like new, $260 local in Austin 78701",
-        ("Ryzen 7 5800X3D", "PRODUCT"), ("like new", "CONDITION"), ("$260", "PRICE"), ("Austin", "LOCATION"),
-        ("78701", "ZIP")),
-    rec("WTB Steam Deck 512GB, paying $300. Timestamps: imgur.com/a/Xk29sLq",
-        ("Steam Deck 512GB", "PRODUCT"), ("$300", "PRICE"), ("imgur.com/a/Xk29sLq", "URL")),
-    rec("[EU-DE] [H] Samsung 980 Pro 2TB, used [W] 120 EUR. References: u/blue_falcon",
-        ("EU-DE", "LOCATION"), ("Samsung 980 Pro 2TB", "PRODUCT"), ("used", "CONDITION"), ("120 EUR", "PRICE"),
-        ("u/blue_falcon", "USERNAME")),
+    rec(
+        "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra [W] $450 shipped",
+        ("USA-TX", "LOCATION"),
+        ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"),
+        ("$450", "PRICE"),
+    ),
+    rec(
+        "Selling my Ryzen 7 5800X3D, like new, $260 local in Austin 78701",
+        ("Ryzen 7 5800X3D", "PRODUCT"),
+        ("like new", "CONDITION"),
+        ("$260", "PRICE"),
+        ("Austin", "LOCATION"),
+        ("78701", "ZIP"),
+    ),
+    rec(
+        "WTB Steam Deck 512GB, paying $300. Timestamps: imgur.com/a/Xk29sLq",
+        ("Steam Deck 512GB", "PRODUCT"),
+        ("$300", "PRICE"),
+        ("imgur.com/a/Xk29sLq", "URL"),
+    ),
+    rec(
+        "[EU-DE] [H] Samsung 980 Pro 2TB, used [W] 120 EUR. References: u/blue_falcon",
+        ("EU-DE", "LOCATION"),
+        ("Samsung 980 Pro 2TB", "PRODUCT"),
+        ("used", "CONDITION"),
+        ("120 EUR", "PRICE"),
+        ("u/blue_falcon", "USERNAME"),
+    ),
     {"text": "Bump, still available", "entities": []},
-    rec("[USA-CA] [H] Logitech G Pro X Superlight, open box [W] 80 bucks",
-        ("USA-CA", "LOCATION"), ("Logitech G Pro X Superlight", "PRODUCT"), ("open box", "CONDITION"),
-        ("80 bucks", "PRICE")),
+    rec(
+        "[USA-CA] [H] Logitech G Pro X Superlight, open box [W] 80 bucks",
+        ("USA-CA", "LOCATION"),
+        ("Logitech G Pro X Superlight", "PRODUCT"),
+        ("open box", "CONDITION"),
+        ("80 bucks", "PRICE"),
+    ),
 ]
 NEW_POST = "[USA-NY] [H] RTX 3070 Founders Edition, like new [W] $300 shipped"
 MISALIGNED = {"text": POSTS[0]["text"], "entities": [[13, 36, "PRODUCT"]]}  # 'EVGA RTX 3080 FTW3 Ultr'
@@ -67,7 +90,10 @@ def test_make_examples_pairs_tokens_with_gold_entities():
     assert [t.text for t in example.predicted] == [t.text for t in example.reference]
     assert not example.predicted.ents
     assert [(e.text, e.label_) for e in example.reference.ents] == [
-        ("USA-TX", "LOCATION"), ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"), ("$450", "PRICE")]
+        ("USA-TX", "LOCATION"),
+        ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"),
+        ("$450", "PRICE"),
+    ]
 
 
 def test_blank_ner_has_one_ner_with_the_labels():
@@ -108,9 +134,14 @@ def test_keeps_training_an_existing_pipeline():
     assert nlp.get_pipe("ner").model.get_ref("tok2vec").to_bytes() != weights
 
 
-@pytest.mark.parametrize("records,code", [([POSTS[0], MISALIGNED], "E101"),
-                                          ([rec("RTX 3080 for $450", ("RTX 3080", "GPU"))], "E107"),
-                                          ([{"text": "RTX 3080"}], "E109")])
+@pytest.mark.parametrize(
+    "records,code",
+    [
+        ([POSTS[0], MISALIGNED], "N101"),
+        ([rec("RTX 3080 for $450", ("RTX 3080", "GPU"))], "N107"),
+        ([{"text": "RTX 3080"}], "N109"),
+    ],
+)
 def test_invalid_records_raise_instead_of_being_dropped(records, code):
     with pytest.raises(AnnotationError) as info:
         train_blank(records, n_iter=1, progress=False)
@@ -120,15 +151,15 @@ def test_invalid_records_raise_instead_of_being_dropped(records, code):
 def test_labels_restrict_what_may_be_trained():
     with pytest.raises(AnnotationError) as info:
         train_blank(POSTS[1:2], labels=["PRODUCT", "PRICE", "CONDITION", "LOCATION"], n_iter=1, progress=False)
-    assert [(p.code, p.span[2]) for p in info.value.problems] == [("E107", "ZIP")]
+    assert [(p.code, p.span[2]) for p in info.value.problems] == [("N107", "ZIP")]
 
 
 def test_train_blank_refuses_nothing_to_do():
-    with pytest.raises(TrainingError, match="E403"):
+    with pytest.raises(TrainingError, match="N403"):
         train_blank([], n_iter=1, progress=False)
-    with pytest.raises(TrainingError, match="E408"):
+    with pytest.raises(TrainingError, match="N408"):
         train_blank(POSTS, n_iter=0, progress=False)
-    with pytest.raises(TrainingError, match="E405"):
+    with pytest.raises(TrainingError, match="N405"):
         train_blank(POSTS, n_iter=1, progress=False, nlp=spacy.blank("en"))
 
 
@@ -141,44 +172,47 @@ def test_save_and_load_round_trip(trained, tmp_path):
 
 
 def test_load_model_errors(tmp_path):
-    with pytest.raises(TrainingError, match="E401"):
+    with pytest.raises(TrainingError, match="N401"):
         load_model(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(TrainingError, match="E402"):
+    with pytest.raises(TrainingError, match="N402"):
         load_model(tmp_path / "empty")
     spacy.blank("en").to_disk(tmp_path / "blank")
-    with pytest.raises(TrainingError, match="E405"):
+    with pytest.raises(TrainingError, match="N405"):
         load_model(tmp_path / "blank")
 
 
 def test_write_docbin_validates(tmp_path):
     path = write_docbin(spacy.blank("en"), POSTS, tmp_path / "train.spacy")
     from spacy.tokens import DocBin
+
     docs = list(DocBin().from_disk(path).get_docs(spacy.blank("en").vocab))
-    assert [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs] == \
-        [[tuple(e) for e in p["entities"]] for p in POSTS]
+    assert [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs] == [
+        [tuple(e) for e in p["entities"]] for p in POSTS
+    ]
     with pytest.raises(AnnotationError):
         write_docbin(spacy.blank("en"), [MISALIGNED], tmp_path / "bad.spacy")
 
 
 # --- spacy train through a config ---------------------------------------------------------
 
+
 def test_train_config_refuses_before_training(tmp_path):
     out = tmp_path / "out"
-    with pytest.raises(TrainingError, match="E404"):
+    with pytest.raises(TrainingError, match="N404"):
         train_config("bert", POSTS, POSTS, out)
-    with pytest.raises(TrainingError, match="E408"):
+    with pytest.raises(TrainingError, match="N408"):
         train_config("blank", POSTS, POSTS, out, epochs=0)  # spaCy would read 0 as "no limit"
-    with pytest.raises(TrainingError, match="E403"):
+    with pytest.raises(TrainingError, match="N403"):
         train_config("blank", [], POSTS, out)
-    with pytest.raises(TrainingError, match="E409"):
+    with pytest.raises(TrainingError, match="N409"):
         train_config("blank", POSTS, [], out)
     with pytest.raises(AnnotationError):
         train_config("blank", [MISALIGNED], POSTS, out, epochs=1)
     assert not out.exists()
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "keep.txt").write_text("my notes", encoding="utf-8")
-    with pytest.raises(TrainingError, match="E407"):
+    with pytest.raises(TrainingError, match="N407"):
         train_config("blank", POSTS, POSTS, tmp_path / "notes", epochs=1)
     assert (tmp_path / "notes" / "keep.txt").read_text(encoding="utf-8") == "my notes"
 
@@ -189,7 +223,7 @@ def test_train_config_missing_config_file_is_e406(tmp_path, monkeypatch):
     monkeypatch.setattr(train, "CONFIG_DIR", tmp_path)  # an installation without course/configs
     with pytest.raises(TrainingError) as err:
         train_config("blank", POSTS[:2], POSTS[2:3], tmp_path / "out")
-    assert err.value.code == "E406" and "blank_ner.cfg" in str(err.value)
+    assert err.value.code == "N406" and "blank_ner.cfg" in str(err.value)
     assert not (tmp_path / "out").exists()
 
 
@@ -205,6 +239,7 @@ def _fake_training(monkeypatch, calls=None, fail=False):
         (staging.path / "config.cfg").write_text("new", encoding="utf-8")
         (staging.path / "meta.json").write_text("{}", encoding="utf-8")
         (staging.path / train_module.MARKER).write_text(train_module.MARKER_TEXT, encoding="utf-8")
+
     monkeypatch.setattr(train_module, "_train_into", fake)
 
 
@@ -219,7 +254,7 @@ def test_train_config_never_deletes_a_pipeline_folder_it_did_not_write(tmp_path,
     (sibling / "keep.txt").write_text("not the course's", encoding="utf-8")
     calls = []
     _fake_training(monkeypatch, calls)
-    with pytest.raises(TrainingError, match="E407"):
+    with pytest.raises(TrainingError, match="N407"):
         train_config("blank", POSTS, POSTS, project, epochs=1)
     assert not calls  # refused before training
     assert sorted(p.name for p in project.iterdir()) == ["config.cfg", "meta.json", "notes.md", "train.jsonl"]
@@ -244,8 +279,9 @@ def test_train_config_replaces_its_own_model_and_keeps_it_when_training_fails(tm
     assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no staging folder left behind
 
 
-@pytest.mark.parametrize("case,code", [("dot", "E470"), ("parent", "E470"), ("link", "E471"), ("file", "E473"),
-                                       ("under_a_file", "E472")])
+@pytest.mark.parametrize(
+    "case,code", [("dot", "N470"), ("parent", "N470"), ("link", "N471"), ("file", "N473"), ("under_a_file", "N472")]
+)
 def test_train_config_checks_the_output_path_before_training(tmp_path, monkeypatch, case, code):
     work = tmp_path / "work"
     (work / "real").mkdir(parents=True)
@@ -268,13 +304,13 @@ def test_cli_train_refuses_the_current_folder_before_training(cli, tmp_path):
     write_lines(tmp_path / "train.jsonl", *POSTS)
     result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "."], tmp_path)
     assert_clean_exit(result, 2)
-    assert "E470 output folder . is the current folder" in result.stderr
-    assert "training" not in result.stderr.split("E470")[0]
+    assert "N470 output folder . is the current folder" in result.stderr
+    assert "training" not in result.stderr.split("N470")[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
 
 
 def test_train_config_rejected_config_is_a_coded_error(tmp_path, capsys):
-    with pytest.raises(TrainingError, match="E410"):
+    with pytest.raises(TrainingError, match="N410"):
         train_config("blank", POSTS, POSTS, tmp_path / "out", epochs=1, overrides={"training.dropout": "lots"})
     assert not (tmp_path / "out").exists()
 
@@ -301,14 +337,46 @@ def processes(tmp_path_factory):
     texts = [p["text"] for p in POSTS] + [NEW_POST]
 
     def train_then_evaluate() -> tuple[Result, Result]:
-        trained = run_python(["-m", "course", "train", "--train", "train.jsonl", "--dev", "dev.jsonl", "--output", "cli_model",
-                       "--base", "blank", "--epochs", "1"], d)
+        trained = run_python(
+            [
+                "-m",
+                "course",
+                "train",
+                "--train",
+                "train.jsonl",
+                "--dev",
+                "dev.jsonl",
+                "--output",
+                "cli_model",
+                "--base",
+                "blank",
+                "--epochs",
+                "1",
+            ],
+            d,
+        )
         return trained, run_python(["-m", "course", "evaluate", "cli_model", "dev.jsonl", "--json"], d)
 
-    jobs = {"fresh": lambda: run_python(["-c", LOAD_AND_PREDICT, str(model), json.dumps(texts)], d),
-            "cli": train_then_evaluate,
-            "bad": lambda: run_python(["-m", "course", "train", "--train", "bad.jsonl", "--dev", "dev.jsonl",
-                                "--output", "never", "--epochs", "1"], d)}
+    jobs = {
+        "fresh": lambda: run_python(["-c", LOAD_AND_PREDICT, str(model), json.dumps(texts)], d),
+        "cli": train_then_evaluate,
+        "bad": lambda: run_python(
+            [
+                "-m",
+                "course",
+                "train",
+                "--train",
+                "bad.jsonl",
+                "--dev",
+                "dev.jsonl",
+                "--output",
+                "never",
+                "--epochs",
+                "1",
+            ],
+            d,
+        ),
+    }
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {name: pool.submit(job) for name, job in jobs.items()}
     return d, model, texts, {name: future.result() for name, future in futures.items()}
@@ -348,12 +416,13 @@ def test_cli_invalid_training_data_exits_1_and_writes_nothing(processes):
     result = results["bad"]
     assert_clean_exit(result, 1)
     lines = result.stdout.splitlines()
-    assert [line.split(" ")[:2] for line in lines] == [["bad.jsonl:2:", "E101"], ["bad.jsonl:3:", "E101"]]
+    assert [line.split(" ")[:2] for line in lines] == [["bad.jsonl:2:", "N101"], ["bad.jsonl:3:", "N101"]]
     assert "nothing trained" in result.stderr
     assert not (d / "never").exists()
 
 
 # --- CLI in-process -------------------------------------------------------------------------
+
 
 def test_cli_reports_problems_in_both_files(cli, tmp_path):
     write_lines(tmp_path / "train.jsonl", POSTS[0], MISALIGNED)
@@ -361,16 +430,30 @@ def test_cli_reports_problems_in_both_files(cli, tmp_path):
     result = cli(["train", "--train", "train.jsonl", "--dev", "dev.jsonl", "--output", "out"], tmp_path)
     assert_clean_exit(result, 1)
     assert [line.split(" ")[:2] for line in result.stdout.splitlines()] == [
-        ["train.jsonl:2:", "E101"], ["dev.jsonl:2:", "E203"]]
+        ["train.jsonl:2:", "N101"],
+        ["dev.jsonl:2:", "N203"],
+    ]
     assert not (tmp_path / "out").exists()
 
 
 def test_cli_labels_option_flags_unknown_labels(cli, tmp_path):
     write_lines(tmp_path / "train.jsonl", *POSTS[:2])
-    result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "out",
-                  "--labels", "PRODUCT,PRICE,LOCATION,CONDITION"], tmp_path)
+    result = cli(
+        [
+            "train",
+            "--train",
+            "train.jsonl",
+            "--dev",
+            "train.jsonl",
+            "--output",
+            "out",
+            "--labels",
+            "PRODUCT,PRICE,LOCATION,CONDITION",
+        ],
+        tmp_path,
+    )
     assert_clean_exit(result, 1)
-    assert "E107 unknown label 'ZIP'" in result.stdout
+    assert "N107 unknown label 'ZIP'" in result.stdout
     assert not (tmp_path / "out").exists()
 
 
@@ -378,12 +461,13 @@ def test_cli_missing_file_exits_2(cli, tmp_path):
     write_lines(tmp_path / "dev.jsonl", *POSTS)
     result = cli(["train", "--train", "nope.jsonl", "--dev", "dev.jsonl", "--output", "out"], tmp_path)
     assert_clean_exit(result, 2)
-    assert result.stderr.startswith("error: E201 file not found: nope.jsonl")
+    assert result.stderr.startswith("error: N201 file not found: nope.jsonl")
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("args,message", [(["--base", "bert"], "invalid choice: 'bert'"),
-                                          (["--epochs", "0"], "must be at least 1")])
+@pytest.mark.parametrize(
+    "args,message", [(["--base", "bert"], "invalid choice: 'bert'"), (["--epochs", "0"], "must be at least 1")]
+)
 def test_cli_usage_errors_exit_2(cli, tmp_path, args, message):
     write_lines(tmp_path / "train.jsonl", *POSTS)
     result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "out", *args], tmp_path)
@@ -397,10 +481,10 @@ def test_cli_empty_training_file_and_foreign_output_folder_exit_2(cli, tmp_path)
     (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
     result = cli(["train", "--train", "empty.jsonl", "--dev", "train.jsonl", "--output", "out"], tmp_path)
     assert_clean_exit(result, 2)
-    assert "E403 no training examples in empty.jsonl" in result.stderr
+    assert "N403 no training examples in empty.jsonl" in result.stderr
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "thesis.txt").write_text("do not delete", encoding="utf-8")
     result = cli(["train", "--train", "train.jsonl", "--dev", "train.jsonl", "--output", "docs"], tmp_path)
     assert_clean_exit(result, 2)
-    assert "E407 output folder docs already exists and is not a model the course trained" in result.stderr
+    assert "N407 output folder docs already exists and is not a model the course trained" in result.stderr
     assert (tmp_path / "docs" / "thesis.txt").exists()

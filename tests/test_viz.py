@@ -1,4 +1,5 @@
 """course/viz.py: displaCy markup and the matplotlib plots (Agg backend, no windows)."""
+
 from __future__ import annotations
 
 import html
@@ -29,10 +30,14 @@ from course.viz import (
 )
 
 RECORDS = [
-    {"text": "Selling my RTX 3080 for 500 EUR in Berlin", "entities": [[11, 19, "PRODUCT"], [24, 31, "PRICE"],
-                                                                     [35, 41, "LOCATION"]]},
-    {"text": "GTX 1080 Ti, used, pickup 10115", "entities": [[0, 11, "PRODUCT"], [13, 17, "CONDITION"],
-                                                          [26, 31, "ZIP"]]},
+    {
+        "text": "Selling my RTX 3080 for 500 EUR in Berlin",
+        "entities": [[11, 19, "PRODUCT"], [24, 31, "PRICE"], [35, 41, "LOCATION"]],
+    },
+    {
+        "text": "GTX 1080 Ti, used, pickup 10115",
+        "entities": [[0, 11, "PRODUCT"], [13, 17, "CONDITION"], [26, 31, "ZIP"]],
+    },
     {"text": "Nothing to see here", "entities": []},
 ]
 
@@ -43,8 +48,14 @@ def ruler(patterns: list[dict]):
     return nlp
 
 
-GOOD = ruler([{"label": "PRODUCT", "pattern": "RTX 3080"}, {"label": "PRICE", "pattern": "500"},
-              {"label": "ZIP", "pattern": "10115"}, {"label": "PRICE", "pattern": "used"}])
+GOOD = ruler(
+    [
+        {"label": "PRODUCT", "pattern": "RTX 3080"},
+        {"label": "PRICE", "pattern": "500"},
+        {"label": "ZIP", "pattern": "10115"},
+        {"label": "PRICE", "pattern": "used"},
+    ]
+)
 RESULT = evaluate(GOOD, RECORDS)
 
 
@@ -87,9 +98,10 @@ def test_plot_per_label_bars_in_label_colours():
 def test_plot_per_label_from_table_and_metric():
     fig = plot_per_label(RESULT.table(), metric="recall")
     assert [p.get_height() for p in fig.axes[0].patches] == pytest.approx(
-        RESULT.table().drop(index="micro")["recall"].tolist())
+        RESULT.table().drop(index="micro")["recall"].tolist()
+    )
     assert fig.axes[0].get_ylabel() == "recall"
-    with pytest.raises(TrainingError, match="E420"):
+    with pytest.raises(TrainingError, match="N420"):
         plot_per_label(RESULT, metric="accuracy")
 
 
@@ -121,7 +133,7 @@ def test_plot_learning_curve_lines():
     assert [l.get_label() for l in lines] == list(scores)
     assert to_hex(lines[0].get_color()) == LABEL_COLORS["PRODUCT"]
     assert lines[-1].get_linewidth() > lines[0].get_linewidth()
-    with pytest.raises(TrainingError, match="E421"):
+    with pytest.raises(TrainingError, match="N421"):
         plot_learning_curve([10, 50], {"PRODUCT": [0.1]})
 
 
@@ -170,15 +182,16 @@ def test_escaping_leaves_ordinary_markup_unchanged():
 
 def test_plot_learning_curve_draws_a_band_per_label_given():
     scores = {"PRODUCT": [0.2, 0.5, 0.7], "micro": [0.15, 0.45, 0.75]}
-    fig = plot_learning_curve([10, 50, 100], scores, bands={"PRODUCT": ([0.1, 0.4, 0.6], [0.3, 0.6, 0.8])},
-                              xlabel="training posts")
+    fig = plot_learning_curve(
+        [10, 50, 100], scores, bands={"PRODUCT": ([0.1, 0.4, 0.6], [0.3, 0.6, 0.8])}, xlabel="training posts"
+    )
     ax = fig.axes[0]
     assert len(ax.collections) == 1  # one shaded band, for PRODUCT only
     (path,) = ax.collections[0].get_paths()
     ys = path.vertices[:, 1]
     assert ys.min() == pytest.approx(0.1) and ys.max() == pytest.approx(0.8)
     assert ax.get_xlabel() == "training posts" and ax.get_ylim()[0] == 0
-    with pytest.raises(TrainingError, match="E421"):
+    with pytest.raises(TrainingError, match="N421"):
         plot_learning_curve([10, 50], {"PRODUCT": [0.1, 0.2]}, bands={"PRODUCT": ([0.1], [0.2])})
 
 

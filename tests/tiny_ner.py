@@ -3,6 +3,7 @@
 Thirty template posts ("Selling my RTX 3080 for $450 in Austin") are enough for a blank
 `ner` to be sure of posts shaped like them, and unsure of a scrambled one.
 """
+
 from __future__ import annotations
 
 import itertools

@@ -10,6 +10,7 @@ evaluate). The library modules never import this package. A command imports what
 it needs when it runs, so `validate` does not pay for training or evaluation code,
 and a broken import fails that command loudly instead of hiding it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,18 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI. RETURNS (int): the exit code."""
     try:
-        # inside the try: a module that fails to import is reported (E999), never skipped
+        # inside the try: a module that fails to import is reported (N999), never skipped
         args = build_parser().parse_args(argv)
         return args.func(args)
     except CourseError as err:
         print(f"error: {err.line()}", file=sys.stderr)
-        return UNUSABLE if err.code.startswith(("E2", "E3", "E4")) else PROBLEMS
+        return UNUSABLE if err.code.startswith(("N2", "N3", "N4")) else PROBLEMS
     except KeyboardInterrupt:  # outputs are written atomically: nothing is half-written
-        print(f"error: {CourseError('E480').line()}", file=sys.stderr)
+        print(f"error: {CourseError('N480').line()}", file=sys.stderr)
         return 130
-    except Exception as err:  # a bug in the course: say so plainly, without a traceback
+    except Exception as err:  # noqa: BLE001 - a bug in the course: say so plainly, without a traceback
         if os.environ.get("COURSE_DEBUG"):
             traceback.print_exc()
-        print(f"error: E999 unexpected {type(err).__name__}: {err} — this is a bug in the course "
-              "helpers; rerun with COURSE_DEBUG=1 and report the output", file=sys.stderr)
+        print(
+            f"error: N999 unexpected {type(err).__name__}: {err} — this is a bug in the course "
+            "helpers; rerun with COURSE_DEBUG=1 and report the output",
+            file=sys.stderr,
+        )
         return UNUSABLE

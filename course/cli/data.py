@@ -1,4 +1,5 @@
 """`validate`, `convert` and `stats`: commands that only read annotated data (and tokenize it)."""
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(change.format())
         atomic_write_text(args.fix, "".join(jsonl_lines(fixed.records, args.file, loaded.lines)))
         left = len(fixed.remaining)
-        print(f"wrote {len(fixed.records)} record(s) to {args.fix}: {len(fixed.changes)} change(s), "
-              f"{left} problem(s) still need a decision", file=sys.stderr)
+        print(
+            f"wrote {len(fixed.records)} record(s) to {args.fix}: {len(fixed.changes)} change(s), "
+            f"{left} problem(s) still need a decision",
+            file=sys.stderr,
+        )
         return PROBLEMS if left else OK
     n = len(loaded.records) + len(loaded.problems)
     status = "✓ no problems" if not problems else f"✗ {len(problems)} problem(s)"
@@ -55,15 +59,17 @@ def cmd_convert(args: argparse.Namespace) -> int:
     out_format = args.to_format or guess_format(args.output, reading=False)
     in_format = args.from_format or guess_format(args.input, reading=True)
     options = reader_options(args)
-    result = convert_file(lambda: iter_records(args.input, in_format, nlp, **options), args.output, out_format,
-                          nlp, source=args.input)
+    result = convert_file(
+        lambda: iter_records(args.input, in_format, nlp, **options), args.output, out_format, nlp, source=args.input
+    )
     report_side_notes(args.input, result, result.warnings)
     if result.problems:
-        return refuse(sorted(result.problems, key=lambda p: p.line), f"nothing written to {args.output}",
-                      args.input)
+        return refuse(sorted(result.problems, key=lambda p: p.line), f"nothing written to {args.output}", args.input)
     skipped = f", {len(result.skipped)} skipped (listed above)" if result.skipped else ""
-    print(f"wrote {result.written} record(s) to {args.output} ({out_format}): {result.entities} entities"
-          f"{skipped}", file=sys.stderr)
+    print(
+        f"wrote {result.written} record(s) to {args.output} ({out_format}): {result.entities} entities{skipped}",
+        file=sys.stderr,
+    )
     return OK
 
 
@@ -72,26 +78,33 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     nlp = blank()
     loaded, problems = load_checked(args.file, args.format, nlp, **reader_options(args))
-    bad = {p.index for p in problems if p.source == args.file and p.code.startswith("E1")}
+    bad = {p.index for p in problems if p.source == args.file and p.code.startswith("N1")}
     records = [r for r in loaded.records if isinstance(r, dict) and isinstance(r.get("text"), str)]
     # tokens only of records that tokenize (a 2M-character text or broken "words" is reported instead)
-    n_tokens = sum(len(make_doc(nlp, r)) for i, r in enumerate(loaded.records)
-                   if isinstance(r, dict) and isinstance(r.get("text"), str) and i not in bad)
-    ents = [r["entities"] if isinstance(r.get("entities"), list) else [] for r in records]  # E110 is reported
-    labels = Counter(e[2] for es in ents for e in es
-                     if isinstance(e, (list, tuple)) and len(e) == 3 and isinstance(e[2], str))
+    n_tokens = sum(
+        len(make_doc(nlp, r))
+        for i, r in enumerate(loaded.records)
+        if isinstance(r, dict) and isinstance(r.get("text"), str) and i not in bad
+    )
+    ents = [r["entities"] if isinstance(r.get("entities"), list) else [] for r in records]  # N110 is reported
+    labels = Counter(
+        e[2] for es in ents for e in es if isinstance(e, (list, tuple)) and len(e) == 3 and isinstance(e[2], str)
+    )
     n_ents = sum(labels.values())
-    rows = [("docs", str(len(records))), ("tokens", str(n_tokens)), ("entities", str(n_ents)),
-            ("entities/doc", f"{n_ents / max(len(records), 1):.2f}"),
-            ("docs without entities", str(sum(1 for es in ents if not es)))]
+    rows = [
+        ("docs", str(len(records))),
+        ("tokens", str(n_tokens)),
+        ("entities", str(n_ents)),
+        ("entities/doc", f"{n_ents / max(len(records), 1):.2f}"),
+        ("docs without entities", str(sum(1 for es in ents if not es))),
+    ]
     rows += [(f"  {label}", str(count)) for label, count in sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))]
     width = max(len(k) for k, _ in rows)
     print(f"{'':{width}}  {os.path.basename(args.file)}")
     for key, value in rows:
         print(f"{key:<{width}}  {value:>8}")
     if problems:
-        print(f"✗ {len(problems)} problem(s): run `python -m course validate {args.file}` to see them",
-              file=sys.stderr)
+        print(f"✗ {len(problems)} problem(s): run `python -m course validate {args.file}` to see them", file=sys.stderr)
     return PROBLEMS if problems else OK
 
 

@@ -1,4 +1,5 @@
 """`train` and `evaluate`: commands that build, load and score pipelines."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,15 +30,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         path = getattr(args, name)
         loaded, found = load_checked(path, args.format, nlp, labels, **reader_options(args))
         if not loaded.records and not loaded.problems:
-            raise TrainingError("E403" if name == "train" else "E409", path=path)
+            raise TrainingError("N403" if name == "train" else "N409", path=path)
         data[name], problems = loaded.records, problems + found
     if problems:
         return refuse(problems, "nothing trained")
     check_output(Path(args.output))
-    print(f"training '{args.base}' on {len(data['train'])} record(s) for {args.epochs} epoch(s); "
-          f"model-best is chosen on {len(data['dev'])} dev record(s)", file=sys.stderr)
-    out = train_config(args.base, data["train"], data["dev"], args.output, epochs=args.epochs,
-                       seed=args.seed, progress=True)
+    print(
+        f"training '{args.base}' on {len(data['train'])} record(s) for {args.epochs} epoch(s); "
+        f"model-best is chosen on {len(data['dev'])} dev record(s)",
+        file=sys.stderr,
+    )
+    out = train_config(
+        args.base, data["train"], data["dev"], args.output, epochs=args.epochs, seed=args.seed, progress=True
+    )
     print(f"✓ saved the best model to {out} — load it with spacy.load({str(out)!r})", file=sys.stderr)
     return OK
 
@@ -55,16 +60,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     keep = [i for i in range(len(loaded.records)) if i not in bad]
     skipped = len(bad) + len(loaded.problems)
     if problems and (not args.skip_invalid or not keep):
-        why = "no valid record is left" if args.skip_invalid else \
-            f"or pass --skip-invalid to score the {len(keep)} valid record(s)"
+        why = (
+            "no valid record is left"
+            if args.skip_invalid
+            else f"or pass --skip-invalid to score the {len(keep)} valid record(s)"
+        )
         return refuse(problems, f"nothing evaluated on {args.file} ({why})", args.file, stream=sys.stderr)
     for problem in problems:
         print(problem.format(), file=sys.stderr)
     records, lines = [loaded.records[i] for i in keep], [loaded.lines[i] for i in keep]
     result = evaluate(nlp, records, labels, source=args.file, lines=lines)
     if skipped:
-        print(f"✗ skipped {skipped} invalid record(s) of {args.file} ({len(problems)} problem(s) above); "
-              f"scored the other {len(records)}", file=sys.stderr)
+        print(
+            f"✗ skipped {skipped} invalid record(s) of {args.file} ({len(problems)} problem(s) above); "
+            f"scored the other {len(records)}",
+            file=sys.stderr,
+        )
     if args.json:
         extra = {"skipped": skipped} if args.skip_invalid else {}  # plain --json stays EvalResult.to_json()
         print(json.dumps({**result.to_json(), **extra}, ensure_ascii=False))
@@ -94,6 +105,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--labels", help="comma-separated labels to evaluate, e.g. PRODUCT,PRICE")
     add_input_options(p)
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="score the valid records and report the invalid ones (exit 1) instead of refusing")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="score the valid records and report the invalid ones (exit 1) instead of refusing",
+    )
     p.set_defaults(func=cmd_evaluate)

@@ -130,8 +130,11 @@ def run_safely(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any
     except Exception as err:  # noqa: BLE001 - the learner's code may raise anything
         if "____" in str(err) or "_Blank" in str(err):
             return None, CheckResult(False, BLANK_MESSAGE)
-        return None, CheckResult(False, f"your code raised {type(err).__name__}: {str(err)[:200]}",
-                                 "Read the last line of the error: it names the call that failed.")
+        return None, CheckResult(
+            False,
+            f"your code raised {type(err).__name__}: {str(err)[:200]}",
+            "Read the last line of the error: it names the call that failed.",
+        )
     if contains_blank(value):
         return None, CheckResult(False, BLANK_MESSAGE)
     return value, None
@@ -190,8 +193,12 @@ def _solution_button(exercise: Exercise) -> Any:
         with out:
             from IPython.display import Markdown, display
 
-            display(Markdown(f"```python\n{exercise.solution.strip()}\n```\n"
-                             "Type it into your cell (or copy it) and run the cell and the check again."))
+            display(
+                Markdown(
+                    f"```python\n{exercise.solution.strip()}\n```\n"
+                    "Type it into your cell (or copy it) and run the cell and the check again."
+                )
+            )
 
     button.on_click(reveal)
     return widgets.VBox([button, out])
@@ -210,6 +217,9 @@ def check(exercise_id: str, answer: Any) -> Shown:
     try:
         result = exercise.judge(answer)
     except Exception as err:  # noqa: BLE001 - a check must answer, not crash
-        result = CheckResult(False, f"the check could not run your answer ({type(err).__name__}: {str(err)[:200]})",
-                             "Compare your code with the instructions above the cell.")
+        result = CheckResult(
+            False,
+            f"the check could not run your answer ({type(err).__name__}: {str(err)[:200]})",
+            "Compare your code with the instructions above the cell.",
+        )
     return Shown(exercise, result)

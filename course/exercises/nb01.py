@@ -37,6 +37,7 @@ def _blank_doc(text: str, ents: list[tuple[str, str]]) -> Any:
 
 # 01.1 ----------------------------------------------------------------------------------------
 
+
 def _setup_list() -> dict[str, Any]:
     return {"sm": _sm()}
 
@@ -51,33 +52,55 @@ def _judge_list(list_ents: Any) -> CheckResult:
     if got == want:
         return CheckResult(True, f"{len(want)} entities, each as (text, label): {want}.")
     if isinstance(got, list) and got and all(isinstance(p[1], int) for p in got if len(p) == 2):
-        return CheckResult(False, "your labels are numbers, such as " + repr(got[0][1]) + ".",
-                           "ent.label is the label's hash in the string store; ent.label_ (with the "
-                           "underscore) is the readable name, as for token.text versus token.orth.")
+        return CheckResult(
+            False,
+            "your labels are numbers, such as " + repr(got[0][1]) + ".",
+            "ent.label is the label's hash in the string store; ent.label_ (with the "
+            "underscore) is the readable name, as for token.text versus token.orth.",
+        )
     n_tokens = len(sm.make_doc(POST))
     if isinstance(got, list) and len(got) == n_tokens:
-        return CheckResult(False, f"you returned {len(got)} pairs, one per token, not one per entity.",
-                           "doc.ents holds the entity spans; 'RTX 3080' is one entity of two tokens. "
-                           "Loop over nlp(text).ents, not over the doc's tokens.")
-    return CheckResult(False, f"expected {want}, got {got!r}.",
-                       "Run the pipeline on the text, then list (ent.text, ent.label_) for ent in doc.ents.")
+        return CheckResult(
+            False,
+            f"you returned {len(got)} pairs, one per token, not one per entity.",
+            "doc.ents holds the entity spans; 'RTX 3080' is one entity of two tokens. "
+            "Loop over nlp(text).ents, not over the doc's tokens.",
+        )
+    return CheckResult(
+        False,
+        f"expected {want}, got {got!r}.",
+        "Run the pipeline on the text, then list (ent.text, ent.label_) for ent in doc.ents.",
+    )
 
 
-register(Exercise(
-    id="01.1", notebook=NOTEBOOK, title="Run a pretrained pipeline and list its entities",
-    answer="list_ents", judge=_judge_list, setup=_setup_list,
-    solution='''def list_ents(nlp, text):
+register(
+    Exercise(
+        id="01.1",
+        notebook=NOTEBOOK,
+        title="Run a pretrained pipeline and list its entities",
+        answer="list_ents",
+        judge=_judge_list,
+        setup=_setup_list,
+        solution='''def list_ents(nlp, text):
     """The entities `nlp` finds in `text`, as (text, label) pairs."""
     doc = nlp(text)
     return [(ent.text, ent.label_) for ent in doc.ents]''',
-    wrong=(
-        WrongAnswer('''def list_ents(nlp, text):
-    return [(ent.text, ent.label) for ent in nlp(text).ents]''', "ent.label_", "hash instead of name"),
-        WrongAnswer('''def list_ents(nlp, text):
-    return [(token.text, token.ent_type_) for token in nlp(text)]''', "one per token",
-                    "tokens instead of entity spans"),
-    ),
-))
+        wrong=(
+            WrongAnswer(
+                """def list_ents(nlp, text):
+    return [(ent.text, ent.label) for ent in nlp(text).ents]""",
+                "ent.label_",
+                "hash instead of name",
+            ),
+            WrongAnswer(
+                """def list_ents(nlp, text):
+    return [(token.text, token.ent_type_) for token in nlp(text)]""",
+                "one per token",
+                "tokens instead of entity spans",
+            ),
+        ),
+    )
+)
 
 
 # 01.2 ----------------------------------------------------------------------------------------
@@ -95,51 +118,80 @@ def _judge_map(to_our_labels: Any) -> CheckResult:
     got, failed = run_safely(to_our_labels, doc, dict(MAPPING))
     if failed is not None:
         if "KeyError" in failed.message:
-            return CheckResult(False, failed.message,
-                               "mapping only has MONEY and GPE; keep an entity only when its label is in "
-                               "the mapping (`if ent.label_ in mapping`), and drop the rest.")
+            return CheckResult(
+                False,
+                failed.message,
+                "mapping only has MONEY and GPE; keep an entity only when its label is in "
+                "the mapping (`if ent.label_ in mapping`), and drop the rest.",
+            )
         return failed
     want = [("Austin", "LOCATION"), ("$450", "PRICE")]
     got = [tuple(pair) for pair in got] if isinstance(got, (list, tuple)) else got
     if got == want:
         return CheckResult(True, f"{want}: ORG and DATE have no counterpart among our labels and are dropped.")
     if isinstance(got, list) and any(pair[1] is None for pair in got):
-        return CheckResult(False, f"some labels came out as None: {got}.",
-                           "mapping.get(label) is None for a label without a counterpart; such an entity "
-                           "is not one of ours, so leave it out instead of keeping it with None.")
+        return CheckResult(
+            False,
+            f"some labels came out as None: {got}.",
+            "mapping.get(label) is None for a label without a counterpart; such an entity "
+            "is not one of ours, so leave it out instead of keeping it with None.",
+        )
     if isinstance(got, list) and any(pair[1] in {"ORG", "DATE"} for pair in got):
-        return CheckResult(False, f"you kept OntoNotes labels: {got}.",
-                           "ORG and DATE are not among our seven labels; an entity whose label is not in "
-                           "the mapping should be dropped, not kept under its old name.")
-    return CheckResult(False, f"expected {want}, got {got!r}.",
-                       "Return (ent.text, mapping[ent.label_]) for every entity whose label is in mapping.")
+        return CheckResult(
+            False,
+            f"you kept OntoNotes labels: {got}.",
+            "ORG and DATE are not among our seven labels; an entity whose label is not in "
+            "the mapping should be dropped, not kept under its old name.",
+        )
+    return CheckResult(
+        False,
+        f"expected {want}, got {got!r}.",
+        "Return (ent.text, mapping[ent.label_]) for every entity whose label is in mapping.",
+    )
 
 
-register(Exercise(
-    id="01.2", notebook=NOTEBOOK, title="Map the pretrained labels to ours",
-    answer="to_our_labels", judge=_judge_map, setup=_setup_map,
-    solution='''def to_our_labels(doc, mapping):
+register(
+    Exercise(
+        id="01.2",
+        notebook=NOTEBOOK,
+        title="Map the pretrained labels to ours",
+        answer="to_our_labels",
+        judge=_judge_map,
+        setup=_setup_map,
+        solution='''def to_our_labels(doc, mapping):
     """(text, our label) for each entity whose label has a counterpart in `mapping`."""
     return [(ent.text, mapping[ent.label_]) for ent in doc.ents if ent.label_ in mapping]''',
-    wrong=(
-        WrongAnswer('''def to_our_labels(doc, mapping):
-    return [(ent.text, mapping[ent.label_]) for ent in doc.ents]''', "keep an entity only when",
-                    "KeyError on ORG"),
-        WrongAnswer('''def to_our_labels(doc, mapping):
-    return [(ent.text, mapping.get(ent.label_)) for ent in doc.ents]''', "instead of keeping it with None",
-                    "None labels kept"),
-        WrongAnswer('''def to_our_labels(doc, mapping):
-    return [(ent.text, mapping.get(ent.label_, ent.label_)) for ent in doc.ents]''', "kept under its old name",
-                    "OntoNotes labels kept"),
-    ),
-))
+        wrong=(
+            WrongAnswer(
+                """def to_our_labels(doc, mapping):
+    return [(ent.text, mapping[ent.label_]) for ent in doc.ents]""",
+                "keep an entity only when",
+                "KeyError on ORG",
+            ),
+            WrongAnswer(
+                """def to_our_labels(doc, mapping):
+    return [(ent.text, mapping.get(ent.label_)) for ent in doc.ents]""",
+                "instead of keeping it with None",
+                "None labels kept",
+            ),
+            WrongAnswer(
+                """def to_our_labels(doc, mapping):
+    return [(ent.text, mapping.get(ent.label_, ent.label_)) for ent in doc.ents]""",
+                "kept under its old name",
+                "OntoNotes labels kept",
+            ),
+        ),
+    )
+)
 
 
 # 01.4 ----------------------------------------------------------------------------------------
 
-ZIP_CASES = [("Selling RTX 3080 in Austin, TX 78701", ["78701"]),
-             ("[USA-CA] [H] Ryzen 5 5600X [W] $90, zip 94110", ["94110"]),
-             ("asking 180 shipped for the 4070, 2 left", [])]
+ZIP_CASES = [
+    ("Selling RTX 3080 in Austin, TX 78701", ["78701"]),
+    ("[USA-CA] [H] Ryzen 5 5600X [W] $90, zip 94110", ["94110"]),
+    ("asking 180 shipped for the 4070, 2 left", []),
+]
 
 
 def _setup_zip() -> dict[str, Any]:
@@ -157,67 +209,109 @@ def _judge_zip(add_zip_rule: Any) -> CheckResult:
         return failed
     nlp = got if got is not None else nlp
     if "entity_ruler" not in nlp.pipe_names:
-        return CheckResult(False, f"the pipeline has no entity_ruler (pipes: {nlp.pipe_names}).",
-                           'Add it with nlp.add_pipe("entity_ruler") and return nlp.')
+        return CheckResult(
+            False,
+            f"the pipeline has no entity_ruler (pipes: {nlp.pipe_names}).",
+            'Add it with nlp.add_pipe("entity_ruler") and return nlp.',
+        )
     missed, extra = [], []
     for text, zips in ZIP_CASES:
         try:
             found = [ent.text for ent in nlp(text).ents if ent.label_ == "ZIP"]
         except Exception as err:  # noqa: BLE001 - a malformed pattern raises when the ruler runs
-            return CheckResult(False, f"the ruler raised {type(err).__name__}: {str(err)[:160]}",
-                               'A pattern is a list of token dicts, e.g. [{"SHAPE": "dddd"}].')
+            return CheckResult(
+                False,
+                f"the ruler raised {type(err).__name__}: {str(err)[:160]}",
+                'A pattern is a list of token dicts, e.g. [{"SHAPE": "dddd"}].',
+            )
         missed += [z for z in zips if z not in found]
         extra += [t for t in found if t not in zips]
     if not missed and not extra:
         return CheckResult(True, "78701 and 94110 are ZIPs; 3080, 4070 and 180 are left alone.")
     if extra and any(len(t) != 4 for t in extra):
-        return CheckResult(False, f"your rule also matched {extra}.",
-                           "IS_DIGIT (or LIKE_NUM) accepts any run of digits, like the price '180'; a US ZIP "
-                           "has exactly five, so constrain LENGTH (and SHAPE) too.")
+        return CheckResult(
+            False,
+            f"your rule also matched {extra}.",
+            "IS_DIGIT (or LIKE_NUM) accepts any run of digits, like the price '180'; a US ZIP "
+            "has exactly five, so constrain LENGTH (and SHAPE) too.",
+        )
     if extra:
-        return CheckResult(False, f"your rule also matched the model numbers {extra}.",
-                           "'3080' and '78701' share the SHAPE 'dddd': add LENGTH to tell four digits from five.")
+        return CheckResult(
+            False,
+            f"your rule also matched the model numbers {extra}.",
+            "'3080' and '78701' share the SHAPE 'dddd': add LENGTH to tell four digits from five.",
+        )
     if len(missed) == 2:
-        return CheckResult(False, "your rule matched no ZIP code at all.",
-                           "SHAPE caps runs of the same kind of character at four: the shape of '78701' is "
-                           "'dddd', not 'ddddd'. Print [t.shape_ for t in nlp('TX 78701')] to see it.")
-    return CheckResult(False, f"missed {missed}, matched {extra}.",
-                       'Use a one-token pattern: [{"SHAPE": ..., "LENGTH": ...}] with label "ZIP".')
+        return CheckResult(
+            False,
+            "your rule matched no ZIP code at all.",
+            "SHAPE caps runs of the same kind of character at four: the shape of '78701' is "
+            "'dddd', not 'ddddd'. Print [t.shape_ for t in nlp('TX 78701')] to see it.",
+        )
+    return CheckResult(
+        False,
+        f"missed {missed}, matched {extra}.",
+        'Use a one-token pattern: [{"SHAPE": ..., "LENGTH": ...}] with label "ZIP".',
+    )
 
 
-register(Exercise(
-    id="01.4", notebook=NOTEBOOK, title="A ZIP rule with an entity_ruler",
-    answer="add_zip_rule", judge=_judge_zip, setup=_setup_zip,
-    solution='''def add_zip_rule(nlp):
+register(
+    Exercise(
+        id="01.4",
+        notebook=NOTEBOOK,
+        title="A ZIP rule with an entity_ruler",
+        answer="add_zip_rule",
+        judge=_judge_zip,
+        setup=_setup_zip,
+        solution='''def add_zip_rule(nlp):
     """Add an entity_ruler to `nlp` that labels five-digit numbers as ZIP."""
     ruler = nlp.add_pipe("entity_ruler")
     # SHAPE caps runs at four characters, so '78701' and '3080' both have shape 'dddd';
     # LENGTH tells them apart.
     ruler.add_patterns([{"label": "ZIP", "pattern": [{"SHAPE": "dddd", "LENGTH": 5}]}])
     return nlp''',
-    wrong=(
-        WrongAnswer('''def add_zip_rule(nlp):
+        wrong=(
+            WrongAnswer(
+                """def add_zip_rule(nlp):
     ruler = nlp.add_pipe("entity_ruler")
     ruler.add_patterns([{"label": "ZIP", "pattern": [{"SHAPE": "ddddd"}]}])
-    return nlp''', "SHAPE caps runs", "shape of five d's never occurs"),
-        WrongAnswer('''def add_zip_rule(nlp):
+    return nlp""",
+                "SHAPE caps runs",
+                "shape of five d's never occurs",
+            ),
+            WrongAnswer(
+                """def add_zip_rule(nlp):
     ruler = nlp.add_pipe("entity_ruler")
     ruler.add_patterns([{"label": "ZIP", "pattern": [{"SHAPE": "dddd"}]}])
-    return nlp''', "add LENGTH", "matches 3080"),
-        WrongAnswer('''def add_zip_rule(nlp):
+    return nlp""",
+                "add LENGTH",
+                "matches 3080",
+            ),
+            WrongAnswer(
+                """def add_zip_rule(nlp):
     ruler = nlp.add_pipe("entity_ruler")
     ruler.add_patterns([{"label": "ZIP", "pattern": [{"IS_DIGIT": True}]}])
-    return nlp''', "IS_DIGIT", "matches every number"),
-    ),
-))
+    return nlp""",
+                "IS_DIGIT",
+                "matches every number",
+            ),
+        ),
+    )
+)
 
 
 # 01.3 ----------------------------------------------------------------------------------------
 
-COUNT_DOCS = [("EVGA RTX 3080 FTW3 for $450 in Austin", [("EVGA RTX 3080 FTW3", "PRODUCT"), ("$450", "PRICE"),
-                                                         ("Austin", "LOCATION")]),
-              ("Ryzen 7 5800X3D and Samsung 980 Pro, $300", [("Ryzen 7 5800X3D", "PRODUCT"),
-                                                              ("Samsung 980 Pro", "PRODUCT"), ("$300", "PRICE")])]
+COUNT_DOCS = [
+    (
+        "EVGA RTX 3080 FTW3 for $450 in Austin",
+        [("EVGA RTX 3080 FTW3", "PRODUCT"), ("$450", "PRICE"), ("Austin", "LOCATION")],
+    ),
+    (
+        "Ryzen 7 5800X3D and Samsung 980 Pro, $300",
+        [("Ryzen 7 5800X3D", "PRODUCT"), ("Samsung 980 Pro", "PRODUCT"), ("$300", "PRICE")],
+    ),
+]
 
 
 def _docs() -> list[Any]:
@@ -237,27 +331,49 @@ def _judge_count(count_labels: Any) -> CheckResult:
     if got_dict == want:
         return CheckResult(True, f"{want}: one count per entity, however many tokens it has.")
     if got_dict and got_dict.get("PRODUCT", 0) > 3:
-        return CheckResult(False, f"you got {got_dict}: PRODUCT is counted {got_dict['PRODUCT']} times.",
-                           "You counted tokens: 'EVGA RTX 3080 FTW3' is one entity of four tokens. "
-                           "Count ent.label_ over doc.ents instead of token.ent_type_ over tokens.")
+        return CheckResult(
+            False,
+            f"you got {got_dict}: PRODUCT is counted {got_dict['PRODUCT']} times.",
+            "You counted tokens: 'EVGA RTX 3080 FTW3' is one entity of four tokens. "
+            "Count ent.label_ over doc.ents instead of token.ent_type_ over tokens.",
+        )
     if got_dict and "$450" in got_dict:
-        return CheckResult(False, f"your keys are entity texts: {sorted(got_dict)[:3]} ...",
-                           "Count ent.label_ (the type), not ent.text (the words).")
-    return CheckResult(False, f"expected {want}, got {got!r}.",
-                       "Counter(ent.label_ for doc in docs for ent in doc.ents) counts every entity once.")
+        return CheckResult(
+            False,
+            f"your keys are entity texts: {sorted(got_dict)[:3]} ...",
+            "Count ent.label_ (the type), not ent.text (the words).",
+        )
+    return CheckResult(
+        False,
+        f"expected {want}, got {got!r}.",
+        "Counter(ent.label_ for doc in docs for ent in doc.ents) counts every entity once.",
+    )
 
 
-register(Exercise(
-    id="01.3", notebook=NOTEBOOK, title="Count labels over doc.ents",
-    answer="count_labels", judge=_judge_count, setup=_setup_count,
-    solution='''def count_labels(docs):
+register(
+    Exercise(
+        id="01.3",
+        notebook=NOTEBOOK,
+        title="Count labels over doc.ents",
+        answer="count_labels",
+        judge=_judge_count,
+        setup=_setup_count,
+        solution='''def count_labels(docs):
     """How many entities of each label `docs` hold, as a Counter."""
     return Counter(ent.label_ for doc in docs for ent in doc.ents)''',
-    wrong=(
-        WrongAnswer('''def count_labels(docs):
-    return Counter(token.ent_type_ for doc in docs for token in doc if token.ent_type_)''', "You counted tokens",
-                    "tokens instead of entities"),
-        WrongAnswer('''def count_labels(docs):
-    return Counter(ent.text for doc in docs for ent in doc.ents)''', "not ent.text", "texts instead of labels"),
-    ),
-))
+        wrong=(
+            WrongAnswer(
+                """def count_labels(docs):
+    return Counter(token.ent_type_ for doc in docs for token in doc if token.ent_type_)""",
+                "You counted tokens",
+                "tokens instead of entities",
+            ),
+            WrongAnswer(
+                """def count_labels(docs):
+    return Counter(ent.text for doc in docs for ent in doc.ents)""",
+                "not ent.text",
+                "texts instead of labels",
+            ),
+        ),
+    )
+)

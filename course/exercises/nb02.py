@@ -24,42 +24,72 @@ def _judge_snap(snap: Any) -> CheckResult:
     if failed is not None:
         return failed
     if span is None:
-        return CheckResult(False, "your function returned None for [13, 36), which cuts 'Ultra'.",
-                           "That is what the default alignment_mode='strict' does with a misaligned span: "
-                           "choose the mode that grows the span to whole tokens.")
+        return CheckResult(
+            False,
+            "your function returned None for [13, 36), which cuts 'Ultra'.",
+            "That is what the default alignment_mode='strict' does with a misaligned span: "
+            "choose the mode that grows the span to whole tokens.",
+        )
     text = getattr(span, "text", None)
     if text == "EVGA RTX 3080 FTW3":
-        return CheckResult(False, f"you got '{text}': the cut token 'Ultra' was dropped.",
-                           "alignment_mode='contract' keeps only tokens completely inside the span; "
-                           "the product needs the token the span cuts, so expand instead.")
+        return CheckResult(
+            False,
+            f"you got '{text}': the cut token 'Ultra' was dropped.",
+            "alignment_mode='contract' keeps only tokens completely inside the span; "
+            "the product needs the token the span cuts, so expand instead.",
+        )
     if text != "EVGA RTX 3080 FTW3 Ultra":
-        return CheckResult(False, f"you got {text!r}, expected 'EVGA RTX 3080 FTW3 Ultra'.",
-                           "Pass start, end and label through unchanged to doc.char_span.")
+        return CheckResult(
+            False,
+            f"you got {text!r}, expected 'EVGA RTX 3080 FTW3 Ultra'.",
+            "Pass start, end and label through unchanged to doc.char_span.",
+        )
     if getattr(span, "label_", "") != "PRODUCT":
-        return CheckResult(False, f"the span has label {getattr(span, 'label_', '')!r}, not 'PRODUCT'.",
-                           "doc.char_span takes the label too: doc.char_span(start, end, label=label, ...).")
+        return CheckResult(
+            False,
+            f"the span has label {getattr(span, 'label_', '')!r}, not 'PRODUCT'.",
+            "doc.char_span takes the label too: doc.char_span(start, end, label=label, ...).",
+        )
     return CheckResult(True, "[13, 36) grows to the whole token 'Ultra': 'EVGA RTX 3080 FTW3 Ultra' (PRODUCT).")
 
 
-register(Exercise(
-    id="02.1", notebook="02_annotation_and_validation", title="Snap a misaligned span to whole tokens",
-    answer="snap", judge=_judge_snap, setup=_setup,
-    solution='''def snap(doc, start, end, label):
+register(
+    Exercise(
+        id="02.1",
+        notebook="02_annotation_and_validation",
+        title="Snap a misaligned span to whole tokens",
+        answer="snap",
+        judge=_judge_snap,
+        setup=_setup,
+        solution='''def snap(doc, start, end, label):
     """The Span for [start, end), grown to whole tokens."""
     return doc.char_span(start, end, label=label, alignment_mode="expand")''',
-    wrong=(
-        WrongAnswer('''def snap(doc, start, end, label):
-    return doc.char_span(start, end, label=label)''', "alignment_mode='strict'", "the default mode"),
-        WrongAnswer('''def snap(doc, start, end, label):
-    return doc.char_span(start, end, label=label, alignment_mode="contract")''', "'contract'",
-                    "contract drops the cut token"),
-        WrongAnswer('''def snap(doc, start, end, label):
-    return doc.char_span(start, end, alignment_mode="expand")''', "takes the label too", "label forgotten"),
-    ),
-))
+        wrong=(
+            WrongAnswer(
+                """def snap(doc, start, end, label):
+    return doc.char_span(start, end, label=label)""",
+                "alignment_mode='strict'",
+                "the default mode",
+            ),
+            WrongAnswer(
+                """def snap(doc, start, end, label):
+    return doc.char_span(start, end, label=label, alignment_mode="contract")""",
+                "'contract'",
+                "contract drops the cut token",
+            ),
+            WrongAnswer(
+                """def snap(doc, start, end, label):
+    return doc.char_span(start, end, alignment_mode="expand")""",
+                "takes the label too",
+                "label forgotten",
+            ),
+        ),
+    )
+)
 
 
 # 02.2 ----------------------------------------------------------------------------------------
+
 
 def _setup_trainable() -> dict[str, Any]:
     import spacy
@@ -85,45 +115,74 @@ def _judge_trainable(trainable: Any) -> CheckResult:
         if failed is not None:
             return failed
     if on_good is True and on_bad is False:
-        return CheckResult(True, "aligned spans pass; [13, 36) cuts 'Ultra', so its tokens are tagged '-' and it fails.")
+        return CheckResult(
+            True, "aligned spans pass; [13, 36) cuts 'Ultra', so its tokens are tagged '-' and it fails."
+        )
     if on_good is True and on_bad is True:
-        return CheckResult(False, "your function says True for [13, 36), which cuts 'Ultra'.",
-                           "offsets_to_biluo_tags returns one tag per token even when a span is misaligned; "
-                           "the sign of trouble is the tag '-' (missing), so look for it.")
+        return CheckResult(
+            False,
+            "your function says True for [13, 36), which cuts 'Ultra'.",
+            "offsets_to_biluo_tags returns one tag per token even when a span is misaligned; "
+            "the sign of trouble is the tag '-' (missing), so look for it.",
+        )
     if on_good is False:
-        return CheckResult(False, "your function says False for spans that all align.",
-                           "'O' is a real tag: the token is outside every entity, which is information the "
-                           "model learns from. Only '-' means spaCy could not place a span.")
-    return CheckResult(False, f"your function returned {on_good!r} and {on_bad!r}; expected True and False.",
-                       "Return a bool: whether '-' is absent from the tags.")
+        return CheckResult(
+            False,
+            "your function says False for spans that all align.",
+            "'O' is a real tag: the token is outside every entity, which is information the "
+            "model learns from. Only '-' means spaCy could not place a span.",
+        )
+    return CheckResult(
+        False,
+        f"your function returned {on_good!r} and {on_bad!r}; expected True and False.",
+        "Return a bool: whether '-' is absent from the tags.",
+    )
 
 
-register(Exercise(
-    id="02.2", notebook="02_annotation_and_validation", title="Would spaCy train on these offsets?",
-    answer="trainable", judge=_judge_trainable, setup=_setup_trainable,
-    solution='''def trainable(doc, entities):
+register(
+    Exercise(
+        id="02.2",
+        notebook="02_annotation_and_validation",
+        title="Would spaCy train on these offsets?",
+        answer="trainable",
+        judge=_judge_trainable,
+        setup=_setup_trainable,
+        solution='''def trainable(doc, entities):
     """Whether every (start, end, label) in `entities` can be turned into BILUO tags."""
     tags = offsets_to_biluo_tags(doc, entities)
     return "-" not in tags''',
-    wrong=(
-        WrongAnswer('''def trainable(doc, entities):
+        wrong=(
+            WrongAnswer(
+                """def trainable(doc, entities):
     tags = offsets_to_biluo_tags(doc, entities)
-    return len(tags) == len(doc)''', "look for it", "always True"),
-        WrongAnswer('''def trainable(doc, entities):
+    return len(tags) == len(doc)""",
+                "look for it",
+                "always True",
+            ),
+            WrongAnswer(
+                """def trainable(doc, entities):
     tags = offsets_to_biluo_tags(doc, entities)
-    return "O" not in tags''', "'O' is a real tag", "confuses outside with missing"),
-    ),
-))
+    return "O" not in tags""",
+                "'O' is a real tag",
+                "confuses outside with missing",
+            ),
+        ),
+    )
+)
 
 
 # 02.3 ----------------------------------------------------------------------------------------
 
-RECORD = {"text": "WTB Ryzen 7 5800X3D, paying $260 shipped to 10001",
-          "entities": [[4, 19, "PRODUCT"], [28, 32, "PRICE"], [44, 49, "ZIP"]]}
+RECORD = {
+    "text": "WTB Ryzen 7 5800X3D, paying $260 shipped to 10001",
+    "entities": [[4, 19, "PRODUCT"], [28, 32, "PRICE"], [44, 49, "ZIP"]],
+}
 
 
-_TOKENS_HINT = ("Span(doc, start, end) and doc[start:end] count tokens, but the record counts characters: "
-                "use doc.char_span(start, end, label=label) to turn character offsets into a Span.")
+_TOKENS_HINT = (
+    "Span(doc, start, end) and doc[start:end] count tokens, but the record counts characters: "
+    "use doc.char_span(start, end, label=label) to turn character offsets into a Span."
+)
 
 
 def _judge_to_doc(to_doc: Any) -> CheckResult:
@@ -141,38 +200,59 @@ def _judge_to_doc(to_doc: Any) -> CheckResult:
     if ents == want:
         return CheckResult(True, f"doc.ents = {want}.")
     if not ents:
-        return CheckResult(False, "doc.ents came out empty.",
-                           "A span without a label is not an entity, so doc.ents leaves it out: "
-                           "doc.char_span(start, end, label=label) gives the span its label.")
+        return CheckResult(
+            False,
+            "doc.ents came out empty.",
+            "A span without a label is not an entity, so doc.ents leaves it out: "
+            "doc.char_span(start, end, label=label) gives the span its label.",
+        )
     if ents and [t for t, _ in ents] != [t for t, _ in want]:
         return CheckResult(False, f"your spans are {[t for t, _ in ents]}.", _TOKENS_HINT)
-    return CheckResult(False, f"expected {want}, got {ents}.",
-                       "Make the doc with nlp.make_doc(text), build one char_span per entity, assign doc.ents.")
+    return CheckResult(
+        False,
+        f"expected {want}, got {ents}.",
+        "Make the doc with nlp.make_doc(text), build one char_span per entity, assign doc.ents.",
+    )
 
 
-register(Exercise(
-    id="02.3", notebook="02_annotation_and_validation", title="A record becomes a Doc with doc.ents",
-    answer="to_doc", judge=_judge_to_doc, setup=lambda: {"nlp": __import__("spacy").blank("en")},
-    solution='''def to_doc(nlp, record):
+register(
+    Exercise(
+        id="02.3",
+        notebook="02_annotation_and_validation",
+        title="A record becomes a Doc with doc.ents",
+        answer="to_doc",
+        judge=_judge_to_doc,
+        setup=lambda: {"nlp": __import__("spacy").blank("en")},
+        solution='''def to_doc(nlp, record):
     """A Doc of record["text"] with doc.ents set from its [start, end, label] offsets."""
     doc = nlp.make_doc(record["text"])
     doc.ents = [doc.char_span(start, end, label=label) for start, end, label in record["entities"]]
     return doc''',
-    wrong=(
-        WrongAnswer('''def to_doc(nlp, record):
+        wrong=(
+            WrongAnswer(
+                """def to_doc(nlp, record):
     doc = nlp.make_doc(record["text"])
     doc.ents = [doc.char_span(start, end) for start, end, label in record["entities"]]
-    return doc''', "gives the span its label", "label forgotten"),
-        WrongAnswer('''def to_doc(nlp, record):
+    return doc""",
+                "gives the span its label",
+                "label forgotten",
+            ),
+            WrongAnswer(
+                """def to_doc(nlp, record):
     from spacy.tokens import Span
     doc = nlp.make_doc(record["text"])
     doc.ents = [Span(doc, start, end, label=label) for start, end, label in record["entities"]]
-    return doc''', "count tokens, but the record counts characters", "token indices instead of characters"),
-    ),
-))
+    return doc""",
+                "count tokens, but the record counts characters",
+                "token indices instead of characters",
+            ),
+        ),
+    )
+)
 
 
 # 02.4 ----------------------------------------------------------------------------------------
+
 
 def _judge_span_of(span_of: Any) -> CheckResult:
     text = "WTB Ryzen 7 5800X3D, paying $260 shipped to 10001"
@@ -189,28 +269,51 @@ def _judge_span_of(span_of: Any) -> CheckResult:
         if tuple(other) == (44, 49, "ZIP"):
             return CheckResult(True, "text[28:32] == '$260' and text[44:49] == '10001'.")
     if (start, end) == (28, 31):
-        return CheckResult(False, f"text[{start}:{end}] is {text[start:end]!r}: the last character is missing.",
-                           "The end offset is exclusive, like a Python slice: start + len(piece), without - 1.")
+        return CheckResult(
+            False,
+            f"text[{start}:{end}] is {text[start:end]!r}: the last character is missing.",
+            "The end offset is exclusive, like a Python slice: start + len(piece), without - 1.",
+        )
     if (start, end) == (28, 4):
-        return CheckResult(False, f"your end offset is {end}, the length of the piece.",
-                           "Offsets count from the start of the whole text: the end is start + len(piece).")
-    return CheckResult(False, f"expected (28, 32, 'PRICE') for '$260', got {tuple(got)!r}.",
-                       "text.index(piece) is where the piece starts.")
+        return CheckResult(
+            False,
+            f"your end offset is {end}, the length of the piece.",
+            "Offsets count from the start of the whole text: the end is start + len(piece).",
+        )
+    return CheckResult(
+        False,
+        f"expected (28, 32, 'PRICE') for '$260', got {tuple(got)!r}.",
+        "text.index(piece) is where the piece starts.",
+    )
 
 
-register(Exercise(
-    id="02.4", notebook="02_annotation_and_validation", title="Let Python count the offsets",
-    answer="span_of", judge=_judge_span_of, setup=lambda: {},
-    solution='''def span_of(text, piece, label):
+register(
+    Exercise(
+        id="02.4",
+        notebook="02_annotation_and_validation",
+        title="Let Python count the offsets",
+        answer="span_of",
+        judge=_judge_span_of,
+        setup=lambda: {},
+        solution='''def span_of(text, piece, label):
     """The (start, end, label) of the first occurrence of `piece` in `text`, end exclusive."""
     start = text.index(piece)
     return (start, start + len(piece), label)''',
-    wrong=(
-        WrongAnswer('''def span_of(text, piece, label):
+        wrong=(
+            WrongAnswer(
+                """def span_of(text, piece, label):
     start = text.index(piece)
-    return (start, start + len(piece) - 1, label)''', "exclusive", "inclusive end"),
-        WrongAnswer('''def span_of(text, piece, label):
+    return (start, start + len(piece) - 1, label)""",
+                "exclusive",
+                "inclusive end",
+            ),
+            WrongAnswer(
+                """def span_of(text, piece, label):
     start = text.index(piece)
-    return (start, len(piece), label)''', "start of the whole text", "length instead of end"),
-    ),
-))
+    return (start, len(piece), label)""",
+                "start of the whole text",
+                "length instead of end",
+            ),
+        ),
+    )
+)

@@ -12,11 +12,20 @@ from . import Exercise, WrongAnswer, register, run_safely
 
 NOTEBOOK = "03_training"
 RECORDS = [
-    {"text": "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450 shipped",
-     "entities": [[1, 7, "LOCATION"], [13, 37, "PRODUCT"], [39, 47, "CONDITION"], [52, 56, "PRICE"]]},
-    {"text": "Selling my Samsung 980 Pro 2TB, brand new, $120 shipped from Chicago 60601",
-     "entities": [[11, 30, "PRODUCT"], [32, 41, "CONDITION"], [43, 47, "PRICE"], [61, 68, "LOCATION"],
-                  [69, 74, "ZIP"]]},
+    {
+        "text": "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450 shipped",
+        "entities": [[1, 7, "LOCATION"], [13, 37, "PRODUCT"], [39, 47, "CONDITION"], [52, 56, "PRICE"]],
+    },
+    {
+        "text": "Selling my Samsung 980 Pro 2TB, brand new, $120 shipped from Chicago 60601",
+        "entities": [
+            [11, 30, "PRODUCT"],
+            [32, 41, "CONDITION"],
+            [43, 47, "PRICE"],
+            [61, 68, "LOCATION"],
+            [69, 74, "ZIP"],
+        ],
+    },
 ]
 
 
@@ -41,60 +50,92 @@ def _gold(record: dict) -> list[tuple[int, int, str]]:
 
 # 03.1 ----------------------------------------------------------------------------------------
 
+
 def _judge_examples(make_examples: Any) -> CheckResult:
     import spacy
 
     nlp = spacy.blank("en")
     got, failed = run_safely(make_examples, nlp, _records())
     if failed is not None and "incorrect type" in failed.message:
-        return CheckResult(False, failed.message,
-                           "Example.from_dict wants a Doc as its first argument, not a string: "
-                           "nlp.make_doc(text) tokenizes without running any component.")
+        return CheckResult(
+            False,
+            failed.message,
+            "Example.from_dict wants a Doc as its first argument, not a string: "
+            "nlp.make_doc(text) tokenizes without running any component.",
+        )
     if failed is not None and "E983" in failed.message:
-        return CheckResult(False, "spaCy did not recognise a key of your annotation dict (E983).",
-                           'The key for character-offset entities is "entities", not "ents".')
+        return CheckResult(
+            False,
+            "spaCy did not recognise a key of your annotation dict (E983).",
+            'The key for character-offset entities is "entities", not "ents".',
+        )
     if failed is not None:
         return failed
     got = list(got) if isinstance(got, (list, tuple)) else got
     if not isinstance(got, list) or len(got) != len(RECORDS):
-        return CheckResult(False, f"expected a list of {len(RECORDS)} Examples, got {got!r:.120}.",
-                           "Return one Example per record.")
+        return CheckResult(
+            False, f"expected a list of {len(RECORDS)} Examples, got {got!r:.120}.", "Return one Example per record."
+        )
     for example, record in zip(got, RECORDS):
         if not hasattr(example, "reference"):
-            return CheckResult(False, f"an item is a {type(example).__name__}, not an Example.",
-                               "Build each item with Example.from_dict(doc, {'entities': ...}).")
+            return CheckResult(
+                False,
+                f"an item is a {type(example).__name__}, not an Example.",
+                "Build each item with Example.from_dict(doc, {'entities': ...}).",
+            )
         ref = [(e.start_char, e.end_char, e.label_) for e in example.reference.ents]
         if ref != _gold(record):
-            return CheckResult(False, f"the reference of {record['text'][:30]!r}... holds {ref}.",
-                               "Pass the record's entities unchanged: {'entities': record['entities']}.")
+            return CheckResult(
+                False,
+                f"the reference of {record['text'][:30]!r}... holds {ref}.",
+                "Pass the record's entities unchanged: {'entities': record['entities']}.",
+            )
         if example.predicted.ents:
-            return CheckResult(False, "the predicted side already has entities.",
-                               "The predicted doc is the raw text (nlp.make_doc); the gold goes in the dict.")
-    return CheckResult(True, f"{len(got)} Examples; the reference docs hold the gold entities, the predicted docs none.")
+            return CheckResult(
+                False,
+                "the predicted side already has entities.",
+                "The predicted doc is the raw text (nlp.make_doc); the gold goes in the dict.",
+            )
+    return CheckResult(
+        True, f"{len(got)} Examples; the reference docs hold the gold entities, the predicted docs none."
+    )
 
 
-register(Exercise(
-    id="03.1", notebook=NOTEBOOK, title="Examples from character offsets",
-    answer="make_examples", judge=_judge_examples, setup=lambda: {**_modules(), "records": _records()},
-    solution='''def make_examples(nlp, records):
+register(
+    Exercise(
+        id="03.1",
+        notebook=NOTEBOOK,
+        title="Examples from character offsets",
+        answer="make_examples",
+        judge=_judge_examples,
+        setup=lambda: {**_modules(), "records": _records()},
+        solution='''def make_examples(nlp, records):
     """One Example per record: the raw text to predict on, and the gold entities."""
     examples = []
     for record in records:
         doc = nlp.make_doc(record["text"])
         examples.append(Example.from_dict(doc, {"entities": record["entities"]}))
     return examples''',
-    wrong=(
-        WrongAnswer('''def make_examples(nlp, records):
-    return [Example.from_dict(r["text"], {"entities": r["entities"]}) for r in records]''', "not a string",
-                    "text instead of a Doc"),
-        WrongAnswer('''def make_examples(nlp, records):
-    return [Example.from_dict(nlp.make_doc(r["text"]), {"ents": r["entities"]}) for r in records]''',
-                    'not "ents"', "wrong key"),
-    ),
-))
+        wrong=(
+            WrongAnswer(
+                """def make_examples(nlp, records):
+    return [Example.from_dict(r["text"], {"entities": r["entities"]}) for r in records]""",
+                "not a string",
+                "text instead of a Doc",
+            ),
+            WrongAnswer(
+                """def make_examples(nlp, records):
+    return [Example.from_dict(nlp.make_doc(r["text"]), {"ents": r["entities"]}) for r in records]""",
+                'not "ents"',
+                "wrong key",
+            ),
+        ),
+    )
+)
 
 
 # 03.2 ----------------------------------------------------------------------------------------
+
 
 def _train_setup() -> tuple[Any, list[Any]]:
     import spacy
@@ -113,8 +154,11 @@ def _judge_loop(train_ner: Any) -> CheckResult:
     n_iter = 8
     got, failed = run_safely(train_ner, nlp, examples, n_iter)
     if failed is not None and "KeyError" in failed.message and "ner" in failed.message:
-        return CheckResult(False, "losses has no 'ner' entry after the epoch (KeyError: 'ner').",
-                           "nlp.update only reports its loss into a dict you hand it: pass losses=losses.")
+        return CheckResult(
+            False,
+            "losses has no 'ner' entry after the epoch (KeyError: 'ner').",
+            "nlp.update only reports its loss into a dict you hand it: pass losses=losses.",
+        )
     if failed is not None:
         return failed
     if not isinstance(got, tuple) or len(got) != 2:
@@ -123,25 +167,42 @@ def _judge_loop(train_ner: Any) -> CheckResult:
     if "ner" not in getattr(trained, "pipe_names", []):
         return CheckResult(False, "the returned pipeline has no ner.", 'nlp.add_pipe("ner") adds one.')
     if history and all(isinstance(h, dict) for h in history):
-        return CheckResult(False, f"history holds dicts such as {history[0]}.",
-                           "Append the number, losses['ner'], so that history is a list of floats you can plot.")
+        return CheckResult(
+            False,
+            f"history holds dicts such as {history[0]}.",
+            "Append the number, losses['ner'], so that history is a list of floats you can plot.",
+        )
     if len(history) != n_iter:
-        return CheckResult(False, f"history has {len(history)} entries for {n_iter} epochs.",
-                           "Append one loss per epoch, after the loop over batches.")
+        return CheckResult(
+            False,
+            f"history has {len(history)} entries for {n_iter} epochs.",
+            "Append one loss per epoch, after the loop over batches.",
+        )
     if len({round(float(h), 4) for h in history}) == 1:
-        return CheckResult(False, f"the loss was {history[0]:.1f} in every one of the {n_iter} epochs: the model "
-                                  "never got past its starting point.",
-                           "nlp.initialize() creates new random weights: call it once, before the loop. Called in "
-                           "the loop, it throws away what every earlier epoch learned.")
-    return CheckResult(True, f"{n_iter} epochs, loss {history[0]:.1f} in the first and {history[-1]:.1f} in the last: "
-                             "the weights are changing. With this few updates the loss is still noisy; the "
-                             "notebook's models get hundreds of updates.")
+        return CheckResult(
+            False,
+            f"the loss was {history[0]:.1f} in every one of the {n_iter} epochs: the model "
+            "never got past its starting point.",
+            "nlp.initialize() creates new random weights: call it once, before the loop. Called in "
+            "the loop, it throws away what every earlier epoch learned.",
+        )
+    return CheckResult(
+        True,
+        f"{n_iter} epochs, loss {history[0]:.1f} in the first and {history[-1]:.1f} in the last: "
+        "the weights are changing. With this few updates the loss is still noisy; the "
+        "notebook's models get hundreds of updates.",
+    )
 
 
-register(Exercise(
-    id="03.2", notebook=NOTEBOOK, title="Write the training loop",
-    answer="train_ner", judge=_judge_loop, setup=lambda: {**_modules(), "nlp": _train_setup()[0]},
-    solution='''def train_ner(nlp, examples, n_iter=20):
+register(
+    Exercise(
+        id="03.2",
+        notebook=NOTEBOOK,
+        title="Write the training loop",
+        answer="train_ner",
+        judge=_judge_loop,
+        setup=lambda: {**_modules(), "nlp": _train_setup()[0]},
+        solution='''def train_ner(nlp, examples, n_iter=20):
     """Add an ner to the blank `nlp`, train it on `examples`; RETURNS (nlp, loss per epoch)."""
     nlp.add_pipe("ner")
     optimizer = nlp.initialize(lambda: examples)  # once: creates the weights
@@ -153,8 +214,9 @@ register(Exercise(
             nlp.update(batch, drop=0.2, sgd=optimizer, losses=losses)
         history.append(losses["ner"])
     return nlp, history''',
-    wrong=(
-        WrongAnswer('''def train_ner(nlp, examples, n_iter=20):
+        wrong=(
+            WrongAnswer(
+                """def train_ner(nlp, examples, n_iter=20):
     nlp.add_pipe("ner")
     history = []
     for epoch in range(n_iter):
@@ -164,8 +226,12 @@ register(Exercise(
         for batch in minibatch(examples, size=8):
             nlp.update(batch, drop=0.2, sgd=optimizer, losses=losses)
         history.append(losses["ner"])
-    return nlp, history''', "call it once", "initialize in the loop"),
-        WrongAnswer('''def train_ner(nlp, examples, n_iter=20):
+    return nlp, history""",
+                "call it once",
+                "initialize in the loop",
+            ),
+            WrongAnswer(
+                """def train_ner(nlp, examples, n_iter=20):
     nlp.add_pipe("ner")
     optimizer = nlp.initialize(lambda: examples)
     history = []
@@ -175,8 +241,12 @@ register(Exercise(
         for batch in minibatch(examples, size=8):
             nlp.update(batch, drop=0.2, sgd=optimizer)
         history.append(losses["ner"])
-    return nlp, history''', "pass losses=losses", "losses dict never handed to update"),
-        WrongAnswer('''def train_ner(nlp, examples, n_iter=20):
+    return nlp, history""",
+                "pass losses=losses",
+                "losses dict never handed to update",
+            ),
+            WrongAnswer(
+                """def train_ner(nlp, examples, n_iter=20):
     nlp.add_pipe("ner")
     optimizer = nlp.initialize(lambda: examples)
     history = []
@@ -186,12 +256,17 @@ register(Exercise(
         for batch in minibatch(examples, size=8):
             nlp.update(batch, drop=0.2, sgd=optimizer, losses=losses)
         history.append(losses)
-    return nlp, history''', "Append the number", "dict appended"),
-    ),
-))
+    return nlp, history""",
+                "Append the number",
+                "dict appended",
+            ),
+        ),
+    )
+)
 
 
 # 03.3 ----------------------------------------------------------------------------------------
+
 
 def _tiny_trained() -> Any:
     from spacy.util import fix_random_seed
@@ -213,41 +288,65 @@ def _judge_round_trip(round_trip: Any) -> CheckResult:
         if failed is not None:
             return failed
         if got is nlp:
-            return CheckResult(False, "you returned the pipeline you were given, not one loaded from disk.",
-                               "Return spacy.load(path): only a pipeline read back from the folder proves it was saved.")
+            return CheckResult(
+                False,
+                "you returned the pipeline you were given, not one loaded from disk.",
+                "Return spacy.load(path): only a pipeline read back from the folder proves it was saved.",
+            )
         if not path.is_dir() or not (path / "config.cfg").is_file():
             return CheckResult(False, f"nothing was saved in {path.name}/.", "nlp.to_disk(path) writes the folder.")
         if "ner" not in getattr(got, "pipe_names", []):
-            return CheckResult(False, f"the loaded pipeline has the pipes {getattr(got, 'pipe_names', None)}.",
-                               "spacy.blank('en').from_disk(path) reads the files into a pipeline without a ner; "
-                               "spacy.load(path) builds the pipeline from the saved config first.")
+            return CheckResult(
+                False,
+                f"the loaded pipeline has the pipes {getattr(got, 'pipe_names', None)}.",
+                "spacy.blank('en').from_disk(path) reads the files into a pipeline without a ner; "
+                "spacy.load(path) builds the pipeline from the saved config first.",
+            )
         text = RECORDS[0]["text"]
         same = [(e.text, e.label_) for e in got(text).ents] == [(e.text, e.label_) for e in nlp(text).ents]
     if not same:
-        return CheckResult(False, "the loaded pipeline predicts differently from the saved one.",
-                           "Save the pipeline you were given, then load that same folder.")
+        return CheckResult(
+            False,
+            "the loaded pipeline predicts differently from the saved one.",
+            "Save the pipeline you were given, then load that same folder.",
+        )
     return CheckResult(True, "saved with nlp.to_disk, loaded with spacy.load: same pipes, same predictions.")
 
 
-register(Exercise(
-    id="03.3", notebook=NOTEBOOK, title="Save and load a pipeline",
-    answer="round_trip", judge=_judge_round_trip, setup=_modules,
-    solution='''def round_trip(nlp, path):
+register(
+    Exercise(
+        id="03.3",
+        notebook=NOTEBOOK,
+        title="Save and load a pipeline",
+        answer="round_trip",
+        judge=_judge_round_trip,
+        setup=_modules,
+        solution='''def round_trip(nlp, path):
     """Save `nlp` to the folder `path` and RETURN the pipeline loaded back from it."""
     nlp.to_disk(path)
     return spacy.load(path)''',
-    wrong=(
-        WrongAnswer('''def round_trip(nlp, path):
+        wrong=(
+            WrongAnswer(
+                """def round_trip(nlp, path):
     nlp.to_disk(path)
-    return nlp''', "Return spacy.load(path)", "returns the original"),
-        WrongAnswer('''def round_trip(nlp, path):
+    return nlp""",
+                "Return spacy.load(path)",
+                "returns the original",
+            ),
+            WrongAnswer(
+                """def round_trip(nlp, path):
     nlp.to_disk(path)
-    return spacy.blank("en").from_disk(path)''', "without a ner", "from_disk on a blank pipeline"),
-    ),
-))
+    return spacy.blank("en").from_disk(path)""",
+                "without a ner",
+                "from_disk on a blank pipeline",
+            ),
+        ),
+    )
+)
 
 
 # 03.4 ----------------------------------------------------------------------------------------
+
 
 def _judge_docbin(write_spacy: Any) -> CheckResult:
     import spacy
@@ -266,18 +365,26 @@ def _judge_docbin(write_spacy: Any) -> CheckResult:
         return CheckResult(False, f"the file holds {len(docs)} docs for {len(RECORDS)} records.", "Add every doc.")
     ents = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs]
     if not any(ents):
-        return CheckResult(False, "the docs in your file have no entities.",
-                           "DocBin stores what the Doc holds: set doc.ents (with doc.char_span) before adding it, "
-                           "or spacy train sees posts without a single entity.")
+        return CheckResult(
+            False,
+            "the docs in your file have no entities.",
+            "DocBin stores what the Doc holds: set doc.ents (with doc.char_span) before adding it, "
+            "or spacy train sees posts without a single entity.",
+        )
     if ents != [_gold(r) for r in RECORDS]:
         return CheckResult(False, f"the first doc holds {ents[0]}.", "Set doc.ents from the record's offsets.")
     return CheckResult(True, f"{len(docs)} docs with their entities, ready for --paths.dev.")
 
 
-register(Exercise(
-    id="03.4", notebook=NOTEBOOK, title="Write the .spacy file spacy train reads",
-    answer="write_spacy", judge=_judge_docbin, setup=_modules,
-    solution='''def write_spacy(nlp, records, path):
+register(
+    Exercise(
+        id="03.4",
+        notebook=NOTEBOOK,
+        title="Write the .spacy file spacy train reads",
+        answer="write_spacy",
+        judge=_judge_docbin,
+        setup=_modules,
+        solution='''def write_spacy(nlp, records, path):
     """Save `records` as a DocBin at `path`: one Doc per record, with doc.ents set."""
     docs = []
     for record in records:
@@ -285,16 +392,24 @@ register(Exercise(
         doc.ents = [doc.char_span(start, end, label=label) for start, end, label in record["entities"]]
         docs.append(doc)
     DocBin(docs=docs).to_disk(path)''',
-    wrong=(
-        WrongAnswer('''def write_spacy(nlp, records, path):
-    DocBin(docs=[nlp.make_doc(r["text"]) for r in records]).to_disk(path)''', "set doc.ents",
-                    "docs without entities"),
-        WrongAnswer('''def write_spacy(nlp, records, path):
+        wrong=(
+            WrongAnswer(
+                """def write_spacy(nlp, records, path):
+    DocBin(docs=[nlp.make_doc(r["text"]) for r in records]).to_disk(path)""",
+                "set doc.ents",
+                "docs without entities",
+            ),
+            WrongAnswer(
+                """def write_spacy(nlp, records, path):
     docs = []
     for record in records:
         doc = nlp.make_doc(record["text"])
         doc.ents = [doc.char_span(start, end, label=label) for start, end, label in record["entities"]]
         docs.append(doc)
-    DocBin(docs=docs)''', "to_disk(path)", "never written"),
-    ),
-))
+    DocBin(docs=docs)""",
+                "to_disk(path)",
+                "never written",
+            ),
+        ),
+    )
+)

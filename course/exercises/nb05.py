@@ -10,8 +10,10 @@ from . import Exercise, WrongAnswer, register, run_safely
 
 NOTEBOOK = "05_evaluation"
 # A "model" that needs no training: a ruler that finds $-prices and five-digit numbers (as ZIP).
-_PATTERNS = [{"label": "PRICE", "pattern": [{"ORTH": "$"}, {"LIKE_NUM": True}]},
-             {"label": "ZIP", "pattern": [{"IS_DIGIT": True, "LENGTH": 5}]}]
+_PATTERNS = [
+    {"label": "PRICE", "pattern": [{"ORTH": "$"}, {"LIKE_NUM": True}]},
+    {"label": "ZIP", "pattern": [{"IS_DIGIT": True, "LENGTH": 5}]},
+]
 # Gold: 3 PRICE (the ruler finds 2 of them exactly), 2 ZIP (it finds 1) and one number it calls a ZIP.
 _RECORDS = [
     {"text": "Selling a Ryzen 5 5600X for $110 in Seattle 98101", "entities": [[28, 32, "PRICE"], [44, 49, "ZIP"]]},
@@ -48,49 +50,86 @@ def _judge_score(score: Any) -> CheckResult:
     if failed is not None:
         return failed
     if isinstance(got, float):
-        return CheckResult(False, f"your function returned one number ({got:.3f}).",
-                           "Return the whole dict that nlp.evaluate gives: it holds ents_p, ents_r, ents_f "
-                           "and ents_per_type, and the cells below read them.")
+        return CheckResult(
+            False,
+            f"your function returned one number ({got:.3f}).",
+            "Return the whole dict that nlp.evaluate gives: it holds ents_p, ents_r, ents_f "
+            "and ents_per_type, and the cells below read them.",
+        )
     if not isinstance(got, dict) or "ents_f" not in got:
-        return CheckResult(False, f"your function returned {type(got).__name__}, not the dict of nlp.evaluate.",
-                           "Return nlp.evaluate(examples).")
+        return CheckResult(
+            False,
+            f"your function returned {type(got).__name__}, not the dict of nlp.evaluate.",
+            "Return nlp.evaluate(examples).",
+        )
     want = _expected_scores(nlp)
     if got.get("ents_p") == 1.0 and got.get("ents_r") == 1.0 and want["ents_f"] < 1.0:
-        return CheckResult(False, "every score is 1.0, but this ruler misses a price and a ZIP code.",
-                           "You compared the model with itself: the reference side of each Example must come "
-                           "from the annotations (Example.from_dict with the record's entities), not from nlp(text).")
+        return CheckResult(
+            False,
+            "every score is 1.0, but this ruler misses a price and a ZIP code.",
+            "You compared the model with itself: the reference side of each Example must come "
+            "from the annotations (Example.from_dict with the record's entities), not from nlp(text).",
+        )
     if not got.get("ents_f") and not got.get("ents_r"):
-        return CheckResult(False, "every score is 0: the reference docs seem to have no entities.",
-                           "The reference needs the annotated entities: {'entities': rec['entities']}.")
+        return CheckResult(
+            False,
+            "every score is 0: the reference docs seem to have no entities.",
+            "The reference needs the annotated entities: {'entities': rec['entities']}.",
+        )
     keys = ("ents_p", "ents_r", "ents_f")
     if any(abs(float(got.get(k) or 0.0) - float(want[k])) > 1e-9 for k in keys):
-        return CheckResult(False, "your scores differ from spaCy's: " + ", ".join(
-            f"{k} {float(got.get(k) or 0.0):.3f} (expected {float(want[k]):.3f})" for k in keys) + ".",
+        return CheckResult(
+            False,
+            "your scores differ from spaCy's: "
+            + ", ".join(f"{k} {float(got.get(k) or 0.0):.3f} (expected {float(want[k]):.3f})" for k in keys)
+            + ".",
             "Build one Example per record from nlp.make_doc(text) and the record's entities, "
-            "and pass the list to nlp.evaluate.")
-    return CheckResult(True, f"precision {want['ents_p']:.3f}, recall {want['ents_r']:.3f}, F1 {want['ents_f']:.3f} "
-                       "on the check's four posts, exactly spaCy's numbers.")
+            "and pass the list to nlp.evaluate.",
+        )
+    return CheckResult(
+        True,
+        f"precision {want['ents_p']:.3f}, recall {want['ents_r']:.3f}, F1 {want['ents_f']:.3f} "
+        "on the check's four posts, exactly spaCy's numbers.",
+    )
 
 
-register(Exercise(
-    id="05.3", notebook=NOTEBOOK, title="Score a pipeline with nlp.evaluate", answer="score",
-    judge=_judge_score, setup=_setup_score,
-    solution='''def score(nlp, records):
+register(
+    Exercise(
+        id="05.3",
+        notebook=NOTEBOOK,
+        title="Score a pipeline with nlp.evaluate",
+        answer="score",
+        judge=_judge_score,
+        setup=_setup_score,
+        solution='''def score(nlp, records):
     """spaCy's scores of `nlp` on annotated records: the dict that nlp.evaluate returns."""
     examples = [Example.from_dict(nlp.make_doc(rec["text"]), {"entities": rec["entities"]}) for rec in records]
     return nlp.evaluate(examples)''',
-    wrong=(
-        WrongAnswer('''def score(nlp, records):
+        wrong=(
+            WrongAnswer(
+                """def score(nlp, records):
     examples = [Example(nlp(rec["text"]), nlp(rec["text"])) for rec in records]
-    return nlp.evaluate(examples)''', "compared the model with itself", "the prediction used as the reference"),
-        WrongAnswer('''def score(nlp, records):
+    return nlp.evaluate(examples)""",
+                "compared the model with itself",
+                "the prediction used as the reference",
+            ),
+            WrongAnswer(
+                """def score(nlp, records):
     examples = [Example.from_dict(nlp.make_doc(rec["text"]), {"entities": []}) for rec in records]
-    return nlp.evaluate(examples)''', "needs the annotated entities", "reference without entities"),
-        WrongAnswer('''def score(nlp, records):
+    return nlp.evaluate(examples)""",
+                "needs the annotated entities",
+                "reference without entities",
+            ),
+            WrongAnswer(
+                """def score(nlp, records):
     examples = [Example.from_dict(nlp.make_doc(rec["text"]), {"entities": rec["entities"]}) for rec in records]
-    return nlp.evaluate(examples)["ents_f"]''', "Return the whole dict", "only F1 returned"),
-    ),
-))
+    return nlp.evaluate(examples)["ents_f"]""",
+                "Return the whole dict",
+                "only F1 returned",
+            ),
+        ),
+    )
+)
 
 
 # --- 05.2 precision, recall and F1 by hand --------------------------------------------
@@ -114,42 +153,65 @@ def _judge_prf(precision_recall_f1: Any) -> CheckResult:
     if failed is not None:
         return failed
     if not (isinstance(got, tuple) and len(got) == 3):
-        return CheckResult(False, f"your function returned {got!r}, not (precision, recall, f1).",
-                           "Return the three numbers as a tuple: return precision, recall, f1.")
+        return CheckResult(
+            False,
+            f"your function returned {got!r}, not (precision, recall, f1).",
+            "Return the three numbers as a tuple: return precision, recall, f1.",
+        )
     p, r, f = (float(x) for x in got)
     close = lambda a, b: abs(a - b) < 1e-6  # noqa: E731
     if close(p, tp / (tp + fn)) and close(r, tp / (tp + fp)):
-        return CheckResult(False, f"for TP={tp}, FP={fp}, FN={fn} you got precision {p:.3f} and recall {r:.3f}: "
-                           "the two are swapped.",
-                           "Precision looks at the predictions (TP + FP), recall at the gold spans (TP + FN).")
+        return CheckResult(
+            False,
+            f"for TP={tp}, FP={fp}, FN={fn} you got precision {p:.3f} and recall {r:.3f}: the two are swapped.",
+            "Precision looks at the predictions (TP + FP), recall at the gold spans (TP + FN).",
+        )
     for name, value, right in (("precision", p, tp / (tp + fp)), ("recall", r, tp / (tp + fn))):
         if close(value, tp / (tp + fp + fn)):
-            return CheckResult(False, f"your {name} is TP / (TP + FP + FN) = {value:.3f}.",
-                               f"Each count belongs in only one of the two: {name} leaves "
-                               f"{'FN' if name == 'precision' else 'FP'} out.")
+            return CheckResult(
+                False,
+                f"your {name} is TP / (TP + FP + FN) = {value:.3f}.",
+                f"Each count belongs in only one of the two: {name} leaves "
+                f"{'FN' if name == 'precision' else 'FP'} out.",
+            )
         if not close(value, right):
-            return CheckResult(False, f"for TP={tp}, FP={fp}, FN={fn} your {name} is {value:.3f}, expected {right:.3f}.",
-                               "Precision = TP / (TP + FP), recall = TP / (TP + FN).")
+            return CheckResult(
+                False,
+                f"for TP={tp}, FP={fp}, FN={fn} your {name} is {value:.3f}, expected {right:.3f}.",
+                "Precision = TP / (TP + FP), recall = TP / (TP + FN).",
+            )
     if close(f, (p + r) / 2):
-        return CheckResult(False, f"your F1 is {f:.3f}, the arithmetic mean of precision and recall.",
-                           "F1 is the harmonic mean: 2 · P · R / (P + R), which stays low if either is low.")
+        return CheckResult(
+            False,
+            f"your F1 is {f:.3f}, the arithmetic mean of precision and recall.",
+            "F1 is the harmonic mean: 2 · P · R / (P + R), which stays low if either is low.",
+        )
     for case in _CASES:
         got, failed = run_safely(precision_recall_f1, *case)
         if failed is not None:
             return failed
         if not all(close(float(a), b) for a, b in zip(got, _reference_prf(*case))):
-            return CheckResult(False, f"for TP, FP, FN = {case} you got {tuple(round(float(x), 3) for x in got)}.",
-                               "F1 = 2 · P · R / (P + R).")
+            return CheckResult(
+                False,
+                f"for TP, FP, FN = {case} you got {tuple(round(float(x), 3) for x in got)}.",
+                "F1 = 2 · P · R / (P + R).",
+            )
     try:
         zero = precision_recall_f1(0, 0, 3)
     except ZeroDivisionError:
-        return CheckResult(False, "with TP=0, FP=0, FN=3 (a label the model never predicts) your code divides by zero.",
-                           "When there is nothing to divide by (0 / 0), return 0.0, as spaCy does: "
-                           "e.g. tp / (tp + fp) if tp + fp else 0.0, and the same for F1.")
+        return CheckResult(
+            False,
+            "with TP=0, FP=0, FN=3 (a label the model never predicts) your code divides by zero.",
+            "When there is nothing to divide by (0 / 0), return 0.0, as spaCy does: "
+            "e.g. tp / (tp + fp) if tp + fp else 0.0, and the same for F1.",
+        )
     if tuple(float(x) for x in zero) != (0.0, 0.0, 0.0):
         return CheckResult(False, f"with TP=0, FP=0, FN=3 you got {zero!r}.", "Nothing right means 0.0 for all three.")
-    return CheckResult(True, f"for PRODUCT (TP={tp}, FP={fp}, FN={fn}): precision {tp / (tp + fp):.3f}, "
-                       f"recall {tp / (tp + fn):.3f}, F1 {_reference_prf(*PRODUCT_COUNTS)[2]:.3f}; and 0 / 0 gives 0.")
+    return CheckResult(
+        True,
+        f"for PRODUCT (TP={tp}, FP={fp}, FN={fn}): precision {tp / (tp + fp):.3f}, "
+        f"recall {tp / (tp + fn):.3f}, F1 {_reference_prf(*PRODUCT_COUNTS)[2]:.3f}; and 0 / 0 gives 0.",
+    )
 
 
 _PRF_SOLUTION = '''def precision_recall_f1(tp, fp, fn):
@@ -159,24 +221,45 @@ _PRF_SOLUTION = '''def precision_recall_f1(tp, fp, fn):
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1'''
 
-register(Exercise(
-    id="05.2", notebook=NOTEBOOK, title="Precision, recall and F1 by hand", answer="precision_recall_f1",
-    judge=_judge_prf, solution=_PRF_SOLUTION,
-    wrong=(
-        WrongAnswer(_PRF_SOLUTION.replace("tp / (tp + fp) if tp + fp", "tp / (tp + fn) if tp + fn", 1)
-                    .replace("recall = tp / (tp + fn) if tp + fn", "recall = tp / (tp + fp) if tp + fp"),
-                    "the two are swapped", "precision and recall swapped"),
-        WrongAnswer(_PRF_SOLUTION.replace("recall = tp / (tp + fn) if tp + fn", "recall = tp / (tp + fp + fn) if tp + fp + fn"),
-                    "recall leaves FP out", "FP counted in recall"),
-        WrongAnswer(_PRF_SOLUTION.replace("2 * precision * recall / (precision + recall)", "(precision + recall) / 2"),
-                    "harmonic mean", "arithmetic mean instead of F1"),
-        WrongAnswer('''def precision_recall_f1(tp, fp, fn):
+register(
+    Exercise(
+        id="05.2",
+        notebook=NOTEBOOK,
+        title="Precision, recall and F1 by hand",
+        answer="precision_recall_f1",
+        judge=_judge_prf,
+        solution=_PRF_SOLUTION,
+        wrong=(
+            WrongAnswer(
+                _PRF_SOLUTION.replace("tp / (tp + fp) if tp + fp", "tp / (tp + fn) if tp + fn", 1).replace(
+                    "recall = tp / (tp + fn) if tp + fn", "recall = tp / (tp + fp) if tp + fp"
+                ),
+                "the two are swapped",
+                "precision and recall swapped",
+            ),
+            WrongAnswer(
+                _PRF_SOLUTION.replace(
+                    "recall = tp / (tp + fn) if tp + fn", "recall = tp / (tp + fp + fn) if tp + fp + fn"
+                ),
+                "recall leaves FP out",
+                "FP counted in recall",
+            ),
+            WrongAnswer(
+                _PRF_SOLUTION.replace("2 * precision * recall / (precision + recall)", "(precision + recall) / 2"),
+                "harmonic mean",
+                "arithmetic mean instead of F1",
+            ),
+            WrongAnswer(
+                """def precision_recall_f1(tp, fp, fn):
     precision = tp / (tp + fp)
     recall = tp / (tp + fn)
-    return precision, recall, 2 * precision * recall / (precision + recall)''', "nothing to divide by",
-                    "no zero-division rule"),
-    ),
-))
+    return precision, recall, 2 * precision * recall / (precision + recall)""",
+                "nothing to divide by",
+                "no zero-division rule",
+            ),
+        ),
+    )
+)
 
 
 # --- 05.1 displaCy: gold vs predicted ----------------------------------------------------
@@ -206,48 +289,83 @@ def _judge_display(gold_vs_predicted: Any) -> CheckResult:
     if failed is not None:
         return failed
     if markup is None:
-        return CheckResult(False, "your function returned None: displaCy displayed the markup instead of returning it.",
-                           "Pass jupyter=False to displacy.render to get the HTML back as a string.")
+        return CheckResult(
+            False,
+            "your function returned None: displaCy displayed the markup instead of returning it.",
+            "Pass jupyter=False to displacy.render to get the HTML back as a string.",
+        )
     if not isinstance(markup, str):
-        return CheckResult(False, f"your function returned {type(markup).__name__}, not the HTML string.",
-                           "Return what displacy.render(..., jupyter=False) gives.")
+        return CheckResult(
+            False,
+            f"your function returned {type(markup).__name__}, not the HTML string.",
+            "Return what displacy.render(..., jupyter=False) gives.",
+        )
     if "<svg" in markup or "<mark" not in markup:
-        return CheckResult(False, "the markup is a dependency tree (an <svg>), not highlighted entities.",
-                           "displacy.render draws dependencies by default: pass style='ent'.")
+        return CheckResult(
+            False,
+            "the markup is a dependency tree (an <svg>), not highlighted entities.",
+            "displacy.render draws dependencies by default: pass style='ent'.",
+        )
     if "gold" not in markup or "predicted" not in markup:
-        return CheckResult(False, "the markup shows only one of the two docs.",
-                           "Render both docs at once, in a list: [gold_doc, pred_doc].")
+        return CheckResult(
+            False,
+            "the markup shows only one of the two docs.",
+            "Render both docs at once, in a list: [gold_doc, pred_doc].",
+        )
     if markup.index("predicted") < markup.index("gold"):
-        return CheckResult(False, "the prediction comes first.", "Put the gold doc first, as the notebook does: [gold_doc, pred_doc].")
+        return CheckResult(
+            False, "the prediction comes first.", "Put the gold doc first, as the notebook does: [gold_doc, pred_doc]."
+        )
     if markup.count("<mark") != len(gold.ents) + len(pred.ents):
-        return CheckResult(False, f"the markup highlights {markup.count('<mark')} entities, expected "
-                           f"{len(gold.ents) + len(pred.ents)}.", "Render the docs as they are, with style='ent'.")
+        return CheckResult(
+            False,
+            f"the markup highlights {markup.count('<mark')} entities, expected {len(gold.ents) + len(pred.ents)}.",
+            "Render the docs as they are, with style='ent'.",
+        )
     return CheckResult(True, "gold first, then the prediction: the missed ZIP and the short product stand out.")
 
 
-register(Exercise(
-    id="05.1", notebook=NOTEBOOK, title="displaCy: gold vs predicted", answer="gold_vs_predicted",
-    judge=_judge_display, setup=_setup_display,
-    solution='''def gold_vs_predicted(gold_doc, pred_doc):
+register(
+    Exercise(
+        id="05.1",
+        notebook=NOTEBOOK,
+        title="displaCy: gold vs predicted",
+        answer="gold_vs_predicted",
+        judge=_judge_display,
+        setup=_setup_display,
+        solution='''def gold_vs_predicted(gold_doc, pred_doc):
     """displaCy entity markup (HTML) of the gold doc, then of the predicted doc."""
     gold_doc.user_data["title"] = "gold"
     pred_doc.user_data["title"] = "predicted"
     return displacy.render([gold_doc, pred_doc], style="ent", jupyter=False)''',
-    wrong=(
-        WrongAnswer('''def gold_vs_predicted(gold_doc, pred_doc):
+        wrong=(
+            WrongAnswer(
+                """def gold_vs_predicted(gold_doc, pred_doc):
     gold_doc.user_data["title"] = "gold"
     pred_doc.user_data["title"] = "predicted"
-    return displacy.render([gold_doc, pred_doc], jupyter=False)''', "style='ent'", "default style is dep"),
-        WrongAnswer('''def gold_vs_predicted(gold_doc, pred_doc):
+    return displacy.render([gold_doc, pred_doc], jupyter=False)""",
+                "style='ent'",
+                "default style is dep",
+            ),
+            WrongAnswer(
+                """def gold_vs_predicted(gold_doc, pred_doc):
     gold_doc.user_data["title"] = "gold"
     pred_doc.user_data["title"] = "predicted"
-    return displacy.render(pred_doc, style="ent", jupyter=False)''', "both docs at once", "only one doc"),
-        WrongAnswer('''def gold_vs_predicted(gold_doc, pred_doc):
+    return displacy.render(pred_doc, style="ent", jupyter=False)""",
+                "both docs at once",
+                "only one doc",
+            ),
+            WrongAnswer(
+                """def gold_vs_predicted(gold_doc, pred_doc):
     gold_doc.user_data["title"] = "gold"
     pred_doc.user_data["title"] = "predicted"
-    return displacy.render([pred_doc, gold_doc], style="ent", jupyter=False)''', "gold doc first", "order swapped"),
-    ),
-))
+    return displacy.render([pred_doc, gold_doc], style="ent", jupyter=False)""",
+                "gold doc first",
+                "order swapped",
+            ),
+        ),
+    )
+)
 
 
 # --- 05.4 an error analysis: missed gold spans by label ------------------------------------
@@ -257,12 +375,21 @@ def _analysis_examples():
 
     nlp = spacy.blank("en")
     posts = [  # (text, gold, predicted)
-        ("[H] EVGA RTX 3080 FTW3 [W] $450", [(4, 22, "PRODUCT"), (27, 31, "PRICE")],
-         [(9, 22, "PRODUCT"), (27, 31, "PRICE")]),                              # boundary: PRODUCT missed
-        ("Ryzen 5 5600X, pickup Seattle 98101", [(0, 13, "PRODUCT"), (22, 29, "LOCATION"), (30, 35, "ZIP")],
-         [(0, 13, "PRODUCT"), (22, 29, "LOCATION"), (30, 35, "PRICE")]),       # wrong label: ZIP missed
-        ("Bump, 90 bucks, heatware.com/u/12044", [(6, 14, "PRICE"), (16, 36, "URL")],
-         [(0, 4, "PRODUCT"), (6, 14, "PRICE")]),                                # URL missed, PRODUCT spurious
+        (
+            "[H] EVGA RTX 3080 FTW3 [W] $450",
+            [(4, 22, "PRODUCT"), (27, 31, "PRICE")],
+            [(9, 22, "PRODUCT"), (27, 31, "PRICE")],
+        ),  # boundary: PRODUCT missed
+        (
+            "Ryzen 5 5600X, pickup Seattle 98101",
+            [(0, 13, "PRODUCT"), (22, 29, "LOCATION"), (30, 35, "ZIP")],
+            [(0, 13, "PRODUCT"), (22, 29, "LOCATION"), (30, 35, "PRICE")],
+        ),  # wrong label: ZIP missed
+        (
+            "Bump, 90 bucks, heatware.com/u/12044",
+            [(6, 14, "PRICE"), (16, 36, "URL")],
+            [(0, 4, "PRODUCT"), (6, 14, "PRICE")],
+        ),  # URL missed, PRODUCT spurious
     ]
     examples = []
     for text, gold, pred in posts:
@@ -287,28 +414,47 @@ def _judge_analysis(missed_by_label: Any) -> CheckResult:
         return CheckResult(True, "1 PRODUCT (boundary), 1 ZIP (labelled PRICE) and 1 URL (not found) were missed.")
     spurious = {"PRODUCT": 2, "PRICE": 1}
     if got == spurious:
-        return CheckResult(False, f"you counted {got}: those are the predictions that are wrong.",
-                           "Loop over the gold entities (eg.reference.ents) and count those not among the predictions; "
-                           "wrong predictions are false positives, not misses.")
+        return CheckResult(
+            False,
+            f"you counted {got}: those are the predictions that are wrong.",
+            "Loop over the gold entities (eg.reference.ents) and count those not among the predictions; "
+            "wrong predictions are false positives, not misses.",
+        )
     if any(k not in ("PRODUCT", "PRICE", "LOCATION", "ZIP", "URL") for k in got):
-        return CheckResult(False, f"your counter's keys are {sorted(got)[:3]}…, not labels.",
-                           "Count by label: missed[ent.label_] += 1.")
+        return CheckResult(
+            False,
+            f"your counter's keys are {sorted(got)[:3]}…, not labels.",
+            "Count by label: missed[ent.label_] += 1.",
+        )
     if got == {"URL": 1}:
-        return CheckResult(False, "you counted only the URL: the PRODUCT with a wrong boundary and the ZIP called "
-                           "PRICE are misses too.",
-                           "Compare exact (start_char, end_char, label) triples: a gold span counts as found only "
-                           "if the prediction has the same start, end and label.")
+        return CheckResult(
+            False,
+            "you counted only the URL: the PRODUCT with a wrong boundary and the ZIP called PRICE are misses too.",
+            "Compare exact (start_char, end_char, label) triples: a gold span counts as found only "
+            "if the prediction has the same start, end and label.",
+        )
     if not got:
-        return CheckResult(False, "your counter is empty.", "Add 1 for each gold entity whose (start_char, end_char, "
-                           "label_) is not in the set of predicted triples.")
-    return CheckResult(False, f"you counted {got}, expected {want}.",
-                       "For each gold entity, check (ent.start_char, ent.end_char, ent.label_) in the predicted set.")
+        return CheckResult(
+            False,
+            "your counter is empty.",
+            "Add 1 for each gold entity whose (start_char, end_char, label_) is not in the set of predicted triples.",
+        )
+    return CheckResult(
+        False,
+        f"you counted {got}, expected {want}.",
+        "For each gold entity, check (ent.start_char, ent.end_char, ent.label_) in the predicted set.",
+    )
 
 
-register(Exercise(
-    id="05.4", notebook=NOTEBOOK, title="Error analysis: missed gold spans by label", answer="missed_by_label",
-    judge=_judge_analysis, setup=_setup_analysis,
-    solution='''def missed_by_label(examples):
+register(
+    Exercise(
+        id="05.4",
+        notebook=NOTEBOOK,
+        title="Error analysis: missed gold spans by label",
+        answer="missed_by_label",
+        judge=_judge_analysis,
+        setup=_setup_analysis,
+        solution='''def missed_by_label(examples):
     """Count, per label, the gold entities that the prediction did not get exactly right."""
     missed = Counter()
     for eg in examples:
@@ -317,30 +463,43 @@ register(Exercise(
             if (ent.start_char, ent.end_char, ent.label_) not in predicted:
                 missed[ent.label_] += 1
     return missed''',
-    wrong=(
-        WrongAnswer('''def missed_by_label(examples):
+        wrong=(
+            WrongAnswer(
+                """def missed_by_label(examples):
     missed = Counter()
     for eg in examples:
         gold = {(e.start_char, e.end_char, e.label_) for e in eg.reference.ents}
         for ent in eg.predicted.ents:
             if (ent.start_char, ent.end_char, ent.label_) not in gold:
                 missed[ent.label_] += 1
-    return missed''', "false positives, not misses", "counted the spurious predictions"),
-        WrongAnswer('''def missed_by_label(examples):
+    return missed""",
+                "false positives, not misses",
+                "counted the spurious predictions",
+            ),
+            WrongAnswer(
+                """def missed_by_label(examples):
     missed = Counter()
     for eg in examples:
         predicted = {(e.start_char, e.end_char, e.label_) for e in eg.predicted.ents}
         for ent in eg.reference.ents:
             if (ent.start_char, ent.end_char, ent.label_) not in predicted:
                 missed[ent.text] += 1
-    return missed''', "Count by label", "counted by text"),
-        WrongAnswer('''def missed_by_label(examples):
+    return missed""",
+                "Count by label",
+                "counted by text",
+            ),
+            WrongAnswer(
+                """def missed_by_label(examples):
     missed = Counter()
     for eg in examples:
         predicted = [e for e in eg.predicted.ents]
         for ent in eg.reference.ents:
             if not any(p.start_char < ent.end_char and ent.start_char < p.end_char for p in predicted):
                 missed[ent.label_] += 1
-    return missed''', "Compare exact", "any overlap counted as found"),
-    ),
-))
+    return missed""",
+                "Compare exact",
+                "any overlap counted as found",
+            ),
+        ),
+    )
+)

@@ -6,11 +6,13 @@ its line and reading goes on. Every writer validates first and writes atomically
 a failure never leaves a half-written file behind. `iter_records` and `convert`
 stream, for files too large to hold in memory.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import DocBin
@@ -26,12 +28,31 @@ from .labelstudio import iter_labelstudio, to_labelstudio
 from .prodigy import iter_prodigy, to_prodigy
 from .stream import DOCBIN_ATTRS
 
-__all__ = ["FORMATS", "SCHEMES", "Loaded", "Item", "guess_format", "load", "iter_records", "read_jsonl",
-           "dump", "write_jsonl", "detect_scheme", "stream_jsonl"]
+__all__ = [
+    "FORMATS",
+    "SCHEMES",
+    "Loaded",
+    "Item",
+    "guess_format",
+    "load",
+    "iter_records",
+    "read_jsonl",
+    "dump",
+    "write_jsonl",
+    "detect_scheme",
+    "stream_jsonl",
+]
 
 FORMATS = ("jsonl", "prodigy", "doccano", "labelstudio", "conll", "spacy")
-_EXTENSIONS = {".spacy": "spacy", ".conll": "conll", ".iob": "conll", ".iob2": "conll", ".bio": "conll",
-               ".bioes": "conll", ".json": "labelstudio"}
+_EXTENSIONS = {
+    ".spacy": "spacy",
+    ".conll": "conll",
+    ".iob": "conll",
+    ".iob2": "conll",
+    ".bio": "conll",
+    ".bioes": "conll",
+    ".json": "labelstudio",
+}
 SNIFF_LINES = 2000  # how many objects of a .jsonl file `guess_format` looks at
 
 
@@ -58,7 +79,7 @@ def guess_format(path: str | os.PathLike, *, reading: bool) -> str:
 
     Up to SNIFF_LINES objects vote (a Prodigy export whose first task has no spans is
     still Prodigy); a file of bare texts counts as canonical JSONL.
-    RAISES FormatError: E205 if the name does not tell.
+    RAISES FormatError: N205 if the name does not tell.
     """
     suffix = Path(path).suffix.lower()
     if suffix in _EXTENSIONS:
@@ -74,27 +95,34 @@ def guess_format(path: str | os.PathLike, *, reading: bool) -> str:
             if k >= SNIFF_LINES:
                 break
         return max(votes, key=lambda v: (votes[v], v == "jsonl")) if votes else "jsonl"
-    raise FormatError("E205", path=str(path), choices=", ".join(FORMATS))
+    raise FormatError("N205", path=str(path), choices=", ".join(FORMATS))
 
 
 def _from_docbin(path: str | os.PathLike, nlp: Language) -> Iterator[Item]:
     p = check_path(path)
     try:
         docs = list(DocBin().from_disk(p).get_docs(nlp.vocab))
-    except Exception as err:  # srsly/msgpack raise many types for a corrupt file
-        raise FormatError("E211", path=str(p), reason=type(err).__name__) from None
+    except Exception as err:  # noqa: BLE001 - srsly/msgpack raise many types for a corrupt file
+        raise FormatError("N211", path=str(p), reason=type(err).__name__) from None
     for n, doc in enumerate(docs, start=1):
         yield Item("record", n, from_doc(doc))
 
 
-def iter_records(path: str | os.PathLike, fmt: str | None = None, nlp: Language | None = None, *,
-                 scheme: str | None = None, tag_column: int = -1, accept_binary: bool = False) -> Iterator[Item]:
+def iter_records(
+    path: str | os.PathLike,
+    fmt: str | None = None,
+    nlp: Language | None = None,
+    *,
+    scheme: str | None = None,
+    tag_column: int = -1,
+    accept_binary: bool = False,
+) -> Iterator[Item]:
     """Stream a file as `Item`s (records, problems, skipped records, notes) without holding it.
 
     fmt (str | None): one of FORMATS; guessed from the name (and content) when None.
     scheme, tag_column: CoNLL only (see `conll.iter_conll`).
     accept_binary (bool): Prodigy only: import binary accept/reject tasks as gold.
-    RAISES FormatError: E201/E202/E220-E222 unreadable file, E204 unknown format.
+    RAISES FormatError: N201/N202/N220-N222 unreadable file, N204 unknown format.
     """
     fmt = fmt or guess_format(path, reading=True)
     if fmt == "jsonl":
@@ -109,11 +137,18 @@ def iter_records(path: str | os.PathLike, fmt: str | None = None, nlp: Language 
         return iter_conll(path, scheme=scheme, tag_column=tag_column)
     if fmt == "spacy":
         return _from_docbin(path, nlp or _blank())
-    raise FormatError("E204", fmt=fmt, choices=", ".join(FORMATS))
+    raise FormatError("N204", fmt=fmt, choices=", ".join(FORMATS))
 
 
-def load(path: str | os.PathLike, fmt: str | None = None, nlp: Language | None = None, *,
-         scheme: str | None = None, tag_column: int = -1, accept_binary: bool = False) -> Loaded:
+def load(
+    path: str | os.PathLike,
+    fmt: str | None = None,
+    nlp: Language | None = None,
+    *,
+    scheme: str | None = None,
+    tag_column: int = -1,
+    accept_binary: bool = False,
+) -> Loaded:
     """Read annotations from `path` in format `fmt` (guessed when None).
 
     nlp (Language | None): vocab for DocBin files (a blank English pipeline if None).
@@ -121,8 +156,9 @@ def load(path: str | os.PathLike, fmt: str | None = None, nlp: Language | None =
         skipped record and note.
     RAISES FormatError: if the file cannot be read at all (a bad record is a problem instead).
     """
-    return collect(iter_records(path, fmt, nlp, scheme=scheme, tag_column=tag_column,
-                                accept_binary=accept_binary), str(path))
+    return collect(
+        iter_records(path, fmt, nlp, scheme=scheme, tag_column=tag_column, accept_binary=accept_binary), str(path)
+    )
 
 
 def read_jsonl(path: str | os.PathLike) -> list[Record]:
@@ -130,7 +166,7 @@ def read_jsonl(path: str | os.PathLike) -> list[Record]:
     loaded = collect(iter_jsonl(path), str(path))
     if loaded.problems:
         first = loaded.problems[0]
-        raise FormatError("E203", where=f"{path}:{first.line}", reason=first.message)
+        raise FormatError("N203", where=f"{path}:{first.line}", reason=first.message)
     return loaded.records
 
 
@@ -138,9 +174,8 @@ def stream_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, Any]]:
     """(line, object) for each line of a JSONL file, streaming. RAISES FormatError on a bad line."""
     for n, obj, reason in iter_json_lines(path):
         if reason is not None:
-            raise FormatError("E203", where=f"{path}:{n}", reason=reason)
+            raise FormatError("N203", where=f"{path}:{n}", reason=reason)
         yield n, obj
-
 
 
 def _rows(records: list[Record], fmt: str, nlp: Language) -> Iterable[Any]:
@@ -151,12 +186,11 @@ def _rows(records: list[Record], fmt: str, nlp: Language) -> Iterable[Any]:
     return [to_prodigy(r, nlp) for r in records]
 
 
-def dump(records: list[Record], path: str | os.PathLike, fmt: str | None = None,
-         nlp: Language | None = None) -> Path:
+def dump(records: list[Record], path: str | os.PathLike, fmt: str | None = None, nlp: Language | None = None) -> Path:
     """Write records atomically in `fmt` (guessed from the name when None).
 
     Records are validated against `nlp`'s tokenizer first (or their own "words"), so
-    nothing invalid is written. RAISES AnnotationError or FormatError (E230: NaN/Infinity).
+    nothing invalid is written. RAISES AnnotationError or FormatError (N230: NaN/Infinity).
     """
     fmt = fmt or guess_format(path, reading=False)
     nlp = nlp or _blank()
@@ -172,7 +206,7 @@ def dump(records: list[Record], path: str | os.PathLike, fmt: str | None = None,
     if fmt == "spacy":
         docbin = DocBin(attrs=DOCBIN_ATTRS, docs=to_docs(nlp, records), store_user_data=False)
         return atomic_write_bytes(path, docbin.to_bytes())
-    raise FormatError("E204", fmt=fmt, choices=", ".join(FORMATS))
+    raise FormatError("N204", fmt=fmt, choices=", ".join(FORMATS))
 
 
 def write_jsonl(records: list[Record], path: str | os.PathLike, nlp: Language | None = None) -> Path:

@@ -3,15 +3,17 @@
 Readers are generators of `Item`s, so a file can be checked and converted in one
 streaming pass; `collect` turns them into the `Loaded` bundle most callers want.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import os
 import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from ..errors import FormatError, Problem
 
@@ -71,24 +73,24 @@ def problem(code: str, index: int, line: int, source: str, **fields: object) -> 
 def check_path(path: str | os.PathLike) -> Path:
     """The path as a readable regular file, or a FormatError that says what it really is.
 
-    RAISES FormatError: E201 missing, E220 a directory, E221 not a regular file (FIFO,
-    device, socket), E222 permission denied.
+    RAISES FormatError: N201 missing, N220 a directory, N221 not a regular file (FIFO,
+    device, socket), N222 permission denied.
     """
     p = Path(path)
     try:
         mode = p.stat().st_mode
     except FileNotFoundError:
-        raise FormatError("E201", path=str(p), cwd=os.getcwd()) from None
+        raise FormatError("N201", path=str(p), cwd=os.getcwd()) from None
     except PermissionError:
-        raise FormatError("E222", path=str(p)) from None
+        raise FormatError("N222", path=str(p)) from None
     except OSError as err:
-        raise FormatError("E202", path=str(p), reason=err.strerror or str(err)) from None
+        raise FormatError("N202", path=str(p), reason=err.strerror or str(err)) from None
     if stat.S_ISDIR(mode):
-        raise FormatError("E220", path=str(p))
+        raise FormatError("N220", path=str(p))
     if not stat.S_ISREG(mode):
-        raise FormatError("E221", path=str(p))
+        raise FormatError("N221", path=str(p))
     if not os.access(p, os.R_OK):
-        raise FormatError("E222", path=str(p))
+        raise FormatError("N222", path=str(p))
     return p
 
 
@@ -96,7 +98,7 @@ def _decode(raw: bytes, path: Path, n: int) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise FormatError("E202", where=f"{path}:{n}", path=str(path), reason="not UTF-8 text") from None
+        raise FormatError("N202", where=f"{path}:{n}", path=str(path), reason="not UTF-8 text") from None
 
 
 def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
@@ -104,7 +106,7 @@ def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
 
     Lines end only at '\\n' (a trailing '\\r' is dropped), so U+2028, U+2029 and U+0085
     inside a text never split a record. A UTF-8 byte-order mark is accepted.
-    RAISES FormatError: E201/E202/E220-E222 if the file cannot be read.
+    RAISES FormatError: N201/N202/N220-N222 if the file cannot be read.
     """
     p = check_path(path)
     try:
@@ -114,9 +116,9 @@ def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
                     raw = raw[3:]
                 yield n, _decode(raw.rstrip(b"\n").rstrip(b"\r"), p, n)
     except PermissionError:
-        raise FormatError("E222", path=str(p)) from None
+        raise FormatError("N222", path=str(p)) from None
     except OSError as err:
-        raise FormatError("E202", path=str(p), reason=err.strerror or str(err)) from None
+        raise FormatError("N202", path=str(p), reason=err.strerror or str(err)) from None
 
 
 def read_text(path: str | os.PathLike) -> str:
@@ -125,9 +127,9 @@ def read_text(path: str | os.PathLike) -> str:
     try:
         data = p.read_bytes()
     except PermissionError:
-        raise FormatError("E222", path=str(p)) from None
+        raise FormatError("N222", path=str(p)) from None
     except OSError as err:
-        raise FormatError("E202", path=str(p), reason=err.strerror or str(err)) from None
+        raise FormatError("N202", path=str(p), reason=err.strerror or str(err)) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     return _decode(data, p, 1).replace("\r\n", "\n")
@@ -187,14 +189,14 @@ def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, Any, str | N
 def dumps(value: Any, where: str, **kwargs: Any) -> str:
     """json.dumps that never writes NaN/Infinity or a lone surrogate.
 
-    RAISES FormatError: E230 naming `where` (file and line of the record).
+    RAISES FormatError: N230 naming `where` (file and line of the record).
     """
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False, **kwargs)
         text.encode("utf-8")
     except ValueError as err:  # UnicodeEncodeError is a ValueError too
         what = "a lone surrogate" if isinstance(err, UnicodeEncodeError) else "NaN or Infinity"
-        raise FormatError("E230", where=where, what=what) from None
+        raise FormatError("N230", where=where, what=what) from None
     return text
 
 
@@ -204,6 +206,13 @@ def is_finite_number(value: Any) -> bool:
 
 def kind_of(value: Any) -> str:
     """A JSON-ish name for the type of `value`, for messages."""
-    names = {list: "a list", dict: "an object", str: "a string", int: "a number", float: "a number",
-             bool: "a boolean", type(None): "null"}
+    names = {
+        list: "a list",
+        dict: "an object",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)

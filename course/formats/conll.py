@@ -3,10 +3,11 @@
 Reads IOB1 (the original CoNLL-2003 tags), IOB2 and BIOES (BILOU too), detected from
 the whole file or given; keeps the file's own tokens, so nothing is re-tokenized.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 from spacy.language import Language
 
@@ -63,31 +64,44 @@ def _parse(rows, scheme: str, tag_column: int, source: str, index: int):
     for i, (n, parts) in enumerate(rows):
         at = dict(index=index, line=n, source=source)
         if len(parts) < 2:
-            return None, None, problem("E207", **at, line_text=" ".join(parts)[:60])
+            return None, None, problem("N207", **at, line_text=" ".join(parts)[:60])
         if not -len(parts) <= tag_column < len(parts):
-            return None, None, problem("E233", **at, n=len(parts), column=tag_column)
+            return None, None, problem("N233", **at, n=len(parts), column=tag_column)
         tag = parts[tag_column]
         words.append(parts[1] if tag_column in (0, -len(parts)) else parts[0])
         prefix, label = _split(tag)
         if tag != "O" and not (label and prefix in prefixes):
-            return None, None, problem("E208", **at, tag=tag[:40], scheme=scheme, column=_column(tag_column))
+            return None, None, problem("N208", **at, tag=tag[:40], scheme=scheme, column=_column(tag_column))
         prefix = {"L": "E", "U": "S"}.get(prefix, prefix)
         continues = open_ is not None and open_[2] == label
         if scheme == "BIOES" and open_ is not None and not (prefix in "IE" and continues):
-            return None, None, problem("E229", **at, tag=tag, prev=rows[i - 1][1][tag_column], scheme=scheme,
-                                       label=label or open_[2])
+            return (
+                None,
+                None,
+                problem("N229", **at, tag=tag, prev=rows[i - 1][1][tag_column], scheme=scheme, label=label or open_[2]),
+            )
         if tag == "O":
             open_ = None
-        elif prefix == "I" and continues or prefix == "E":
+        elif (prefix == "I" and continues) or prefix == "E":
             if prefix == "E" and not continues:
-                return None, None, problem("E229", **at, tag=tag, prev="O" if i == 0 else rows[i - 1][1][tag_column],
-                                           scheme=scheme, label=label)
+                return (
+                    None,
+                    None,
+                    problem(
+                        "N229",
+                        **at,
+                        tag=tag,
+                        prev="O" if i == 0 else rows[i - 1][1][tag_column],
+                        scheme=scheme,
+                        label=label,
+                    ),
+                )
             open_[1] = i
             if prefix == "E":
                 open_ = None
         elif prefix == "I" and scheme in ("IOB2", "BIOES"):
             prev = "O" if i == 0 else rows[i - 1][1][tag_column]
-            code = "E209" if scheme == "IOB2" else "E229"
+            code = "N209" if scheme == "IOB2" else "N229"
             return None, None, problem(code, **at, tag=tag, prev=prev, scheme=scheme, label=label)
         else:  # B-, S-, or an IOB1 I- that starts a new entity
             open_ = [i, i, label, n]
@@ -96,8 +110,20 @@ def _parse(rows, scheme: str, tag_column: int, source: str, index: int):
                 open_ = None
     if scheme == "BIOES" and open_ is not None:
         n = rows[-1][0]
-        return None, None, problem("E229", index=index, line=n, source=source, tag="(end of sentence)",
-                                   prev=rows[-1][1][tag_column], scheme=scheme, label=open_[2])
+        return (
+            None,
+            None,
+            problem(
+                "N229",
+                index=index,
+                line=n,
+                source=source,
+                tag="(end of sentence)",
+                prev=rows[-1][1][tag_column],
+                scheme=scheme,
+                label=open_[2],
+            ),
+        )
     return words, spans, None
 
 
@@ -108,7 +134,7 @@ def iter_conll(path: str | os.PathLike, *, scheme: str | None = None, tag_column
     tag_column (int): the column that holds the tag, counted from 0 (-1: the last one).
     """
     if scheme is not None and scheme.upper() not in SCHEMES:
-        raise FormatError("E232", scheme=scheme, choices=", ".join(SCHEMES))
+        raise FormatError("N232", scheme=scheme, choices=", ".join(SCHEMES))
     scheme = scheme.upper() if scheme else detect_scheme(path, tag_column)
     source = str(path)
     yield Item("note", 0, f"{source}: read as CoNLL with {scheme} tags in {_column(tag_column)}")
@@ -121,9 +147,12 @@ def iter_conll(path: str | os.PathLike, *, scheme: str | None = None, tag_column
         for w in words:
             starts.append(pos)
             pos += len(w) + 1
-        record = {"text": " ".join(words),
-                  "entities": [[starts[a], starts[b] + len(words[b]), label] for a, b, label, _ in spans],
-                  "words": words, "spaces": [True] * (len(words) - 1) + [False]}
+        record = {
+            "text": " ".join(words),
+            "entities": [[starts[a], starts[b] + len(words[b]), label] for a, b, label, _ in spans],
+            "words": words,
+            "spaces": [True] * (len(words) - 1) + [False],
+        }
         yield Item("record", rows[0][0], record, [line for *_, line in spans])
 
 
@@ -131,7 +160,6 @@ def to_conll(records: list[Record], nlp: Language) -> str:
     """IOB2 tags, one 'TOKEN<TAB>TAG' line per token, a blank line between records."""
     blocks = []
     for doc in to_docs(nlp, records):
-        rows = [f"{t.text}\t{t.ent_iob_ + '-' + t.ent_type_ if t.ent_type_ else 'O'}"
-                for t in doc if not t.is_space]
+        rows = [f"{t.text}\t{t.ent_iob_ + '-' + t.ent_type_ if t.ent_type_ else 'O'}" for t in doc if not t.is_space]
         blocks.append("\n".join(rows))
     return "\n\n".join(blocks) + "\n"

@@ -1,8 +1,10 @@
 """doccano: sequence-labelling JSONL with "label" (or the older "labels"); 1.x keeps the text in "data"."""
+
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..annotations import Record
 from ._base import Item, iter_json_lines, kind_of, problem
@@ -26,31 +28,56 @@ def iter_doccano(path: str | os.PathLike) -> Iterator[Item]:
         index += 1
         at = dict(index=index - 1, line=n, source=source)
         if reason is not None:
-            yield problem("E203", **at, reason=reason)
+            yield problem("N203", **at, reason=reason)
             continue
         if not isinstance(obj, dict):
-            yield problem("E224", **at, fmt="doccano", key="record", expected="an object", got=kind_of(obj),
-                          hint="export the project as JSONL")
+            yield problem(
+                "N224",
+                **at,
+                fmt="doccano",
+                key="record",
+                expected="an object",
+                got=kind_of(obj),
+                hint="export the project as JSONL",
+            )
             continue
         text = obj.get("text", obj.get("data"))  # doccano 1.x: {"id", "data", "label"}
         if not isinstance(text, str):
-            yield problem("E206", **at, fmt="doccano", key="text",
-                          hint="each line needs the text under 'text' (or 'data' in doccano 1.x exports)")
+            yield problem(
+                "N206",
+                **at,
+                fmt="doccano",
+                key="text",
+                hint="each line needs the text under 'text' (or 'data' in doccano 1.x exports)",
+            )
             continue
         keys = [k for k in ("label", "labels") if k in obj] or (["entities"] if "entities" in obj else [])
         spans, bad = [], None
         for key in keys:
             value = obj[key]
             if not isinstance(value, list):
-                bad = problem("E224", **at, fmt="doccano", key=key, expected="a list of spans", got=kind_of(value),
-                              hint=_SPAN_HINT)
+                bad = problem(
+                    "N224",
+                    **at,
+                    fmt="doccano",
+                    key=key,
+                    expected="a list of spans",
+                    got=kind_of(value),
+                    hint=_SPAN_HINT,
+                )
                 break
             for k, s in enumerate(value):
                 span = _span(s)
                 if span is None:
-                    bad = problem("E224", **at, fmt="doccano", key=f"{key}[{k}]", expected="a span",
-                                  got=f"{kind_of(s)} {str(s)[:40]!r}",
-                                  hint=_SPAN_HINT + " (category labels mean a text-classification project)")
+                    bad = problem(
+                        "N224",
+                        **at,
+                        fmt="doccano",
+                        key=f"{key}[{k}]",
+                        expected="a span",
+                        got=f"{kind_of(s)} {str(s)[:40]!r}",
+                        hint=_SPAN_HINT + " (category labels mean a text-classification project)",
+                    )
                     break
                 if span not in spans:  # with both "label" and "labels", keep the union
                     spans.append(span)

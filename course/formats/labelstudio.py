@@ -1,9 +1,11 @@
 """Label Studio: the JSON export (a list of tasks; 0.x keeps the work under "completions")."""
+
 from __future__ import annotations
 
 import os
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..annotations import Record
 from ..errors import FormatError
@@ -15,15 +17,20 @@ _RESULT_HINT = "use a Labels control over a Text object in the labeling config"
 def _tasks(path: str | os.PathLike) -> list:
     value, reason, line = parse_json(read_text(path))
     if reason is not None:
-        raise FormatError("E203", where=f"{path}:{line}", reason=reason)
+        raise FormatError("N203", where=f"{path}:{line}", reason=reason)
     if isinstance(value, dict) and "data" in value:  # one task saved on its own (0.x completions/348.json)
         return [value]
     if not isinstance(value, list):
-        raise FormatError("E206", where=str(path), fmt="Label Studio export", key="[tasks]",
-                          hint="export the project as JSON (a list of tasks), not CSV or TSV")
+        raise FormatError(
+            "N206",
+            where=str(path),
+            fmt="Label Studio export",
+            key="[tasks]",
+            hint="export the project as JSON (a list of tasks), not CSV or TSV",
+        )
     first = next((t for t in value if isinstance(t, dict)), None)
     if first is not None and "data" not in first and "annotations" not in first and "completions" not in first:
-        raise FormatError("E226", where=str(path), keys=", ".join(sorted(map(str, first))[:8]))
+        raise FormatError("N226", where=str(path), keys=", ".join(sorted(map(str, first))[:8]))
     return value
 
 
@@ -63,19 +70,38 @@ def iter_labelstudio(path: str | os.PathLike) -> Iterator[Item]:
     for n, task in enumerate(_tasks(path), start=1):
         at = dict(index=n - 1, line=n, source=source)
         if not isinstance(task, dict):
-            yield problem("E224", **at, fmt="Label Studio", key=f"task {n}", expected="an object",
-                          got=kind_of(task), hint="export the project as JSON")
+            yield problem(
+                "N224",
+                **at,
+                fmt="Label Studio",
+                key=f"task {n}",
+                expected="an object",
+                got=kind_of(task),
+                hint="export the project as JSON",
+            )
             continue
         data = task.get("data")
         text = data.get("text") if isinstance(data, dict) else None
         if not isinstance(text, str):
-            yield problem("E206", **at, fmt="Label Studio task", key="data.text",
-                          hint="name the text field 'text' in the labeling config")
+            yield problem(
+                "N206",
+                **at,
+                fmt="Label Studio task",
+                key="data.text",
+                hint="name the text field 'text' in the labeling config",
+            )
             continue
         annotations = task.get("annotations") or task.get("completions") or []
         if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
-            yield problem("E224", **at, fmt="Label Studio task", key="annotations", expected="a list of objects",
-                          got=kind_of(annotations), hint="each annotation is an object with a 'result' list")
+            yield problem(
+                "N224",
+                **at,
+                fmt="Label Studio task",
+                key="annotations",
+                expected="a list of objects",
+                got=kind_of(annotations),
+                hint="each annotation is an object with a 'result' list",
+            )
             continue
         done = [a for a in annotations if not a.get("was_cancelled") and not a.get("skipped")]
         if not done:
@@ -84,14 +110,28 @@ def iter_labelstudio(path: str | os.PathLike) -> Iterator[Item]:
             continue
         result = _newest(done).get("result") or []
         if not isinstance(result, list):
-            yield problem("E224", **at, fmt="Label Studio annotation", key="result", expected="a list",
-                          got=kind_of(result), hint=_RESULT_HINT)
+            yield problem(
+                "N224",
+                **at,
+                fmt="Label Studio annotation",
+                key="result",
+                expected="a list",
+                got=kind_of(result),
+                hint=_RESULT_HINT,
+            )
             continue
         ents, bad, other, notes = [], None, Counter(), []
         for k, r in enumerate(result):
             if not isinstance(r, dict):
-                bad = problem("E224", **at, fmt="Label Studio", key=f"result[{k}]", expected="an object",
-                              got=kind_of(r), hint=_RESULT_HINT)
+                bad = problem(
+                    "N224",
+                    **at,
+                    fmt="Label Studio",
+                    key=f"result[{k}]",
+                    expected="an object",
+                    got=kind_of(r),
+                    hint=_RESULT_HINT,
+                )
                 break
             value = r.get("value")
             if r.get("type") == "relation":
@@ -103,26 +143,38 @@ def iter_labelstudio(path: str | os.PathLike) -> Iterator[Item]:
             labels = value.get("labels")
             labels = [labels] if isinstance(labels, str) else labels
             start, end = value.get("start"), value.get("end")
-            if not (isinstance(labels, list) and labels and all(isinstance(x, str) for x in labels)
-                    and isinstance(start, int) and isinstance(end, int)):
-                bad = problem("E206", **at, fmt="Label Studio result", key=f"result[{k}].value.start/end/labels",
-                              hint=_RESULT_HINT)
+            if not (
+                isinstance(labels, list)
+                and labels
+                and all(isinstance(x, str) for x in labels)
+                and isinstance(start, int)
+                and isinstance(end, int)
+            ):
+                bad = problem(
+                    "N206",
+                    **at,
+                    fmt="Label Studio result",
+                    key=f"result[{k}].value.start/end/labels",
+                    hint=_RESULT_HINT,
+                )
                 break
             want = value.get("text")
             if isinstance(want, str) and text[start:end] != want:
                 fixed = _repair(text, start, end, want)
                 if fixed is None:
-                    bad = problem("E228", **at, start=start, end=end, got=text[start:end][:40], want=want[:40])
+                    bad = problem("N228", **at, start=start, end=end, got=text[start:end][:40], want=want[:40])
                     break
-                notes.append(f"{source}: task {n}: repaired [{start}, {end}) → [{fixed[0]}, {fixed[1]}) "
-                             f"{want[:40]!r} ({fixed[2]})")
+                notes.append(
+                    f"{source}: task {n}: repaired [{start}, {end}) → [{fixed[0]}, {fixed[1]}) "
+                    f"{want[:40]!r} ({fixed[2]})"
+                )
                 start, end = fixed[0], fixed[1]
             ents.extend([start, end, label] for label in labels)  # several labels: validate reports the clash
         if bad is not None:
             yield bad
             continue
         if other and not ents:
-            yield problem("E227", **at, types=", ".join(sorted(other)))
+            yield problem("N227", **at, types=", ".join(sorted(other)))
             continue
         dropped.update(other)
         for note in notes:
@@ -137,9 +189,24 @@ def iter_labelstudio(path: str | os.PathLike) -> Iterator[Item]:
 
 def to_labelstudio(records: list[Record]) -> list[dict[str, Any]]:
     """The tasks of a Label Studio JSON export, one annotation each."""
-    return [{"id": i, "data": {"text": r["text"]},
-             "annotations": [{"result": [
-                 {"id": f"{i}-{k}", "from_name": "label", "to_name": "text", "type": "labels",
-                  "value": {"start": s, "end": e, "text": r["text"][s:e], "labels": [label]}}
-                 for k, (s, e, label) in enumerate(r["entities"])]}]}
-            for i, r in enumerate(records, start=1)]
+    return [
+        {
+            "id": i,
+            "data": {"text": r["text"]},
+            "annotations": [
+                {
+                    "result": [
+                        {
+                            "id": f"{i}-{k}",
+                            "from_name": "label",
+                            "to_name": "text",
+                            "type": "labels",
+                            "value": {"start": s, "end": e, "text": r["text"][s:e], "labels": [label]},
+                        }
+                        for k, (s, e, label) in enumerate(r["entities"])
+                    ]
+                }
+            ],
+        }
+        for i, r in enumerate(records, start=1)
+    ]

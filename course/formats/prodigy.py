@@ -1,8 +1,10 @@
 """Prodigy: `prodigy db-out` JSONL with "spans" (and "tokens", "answer", hashes)."""
+
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from spacy.language import Language
 
@@ -30,14 +32,21 @@ def iter_prodigy(path: str | os.PathLike, *, accept_binary: bool = False) -> Ite
         index += 1
         at = dict(index=index - 1, line=n, source=source)
         if reason is not None:
-            yield problem("E203", **at, reason=reason)
+            yield problem("N203", **at, reason=reason)
             continue
         if not isinstance(task, dict):
-            yield problem("E224", **at, fmt="Prodigy", key="task", expected="an object", got=kind_of(task),
-                          hint="export with `prodigy db-out DATASET > FILE.jsonl`")
+            yield problem(
+                "N224",
+                **at,
+                fmt="Prodigy",
+                key="task",
+                expected="an object",
+                got=kind_of(task),
+                hint="export with `prodigy db-out DATASET > FILE.jsonl`",
+            )
             continue
         if not isinstance(task.get("text"), str):
-            yield problem("E206", **at, fmt="Prodigy", key="text", hint="export with `prodigy db-out DATASET`")
+            yield problem("N206", **at, fmt="Prodigy", key="text", hint="export with `prodigy db-out DATASET`")
             continue
         answer = task.get("answer", "accept")
         if answer != "accept":
@@ -49,13 +58,26 @@ def iter_prodigy(path: str | os.PathLike, *, accept_binary: bool = False) -> Ite
         spans = task.get("spans")
         spans = [] if spans is None else spans
         if not isinstance(spans, list):
-            yield problem("E224", **at, fmt="Prodigy", key="spans", expected="a list of spans", got=kind_of(spans),
-                          hint=_SPAN_HINT)
+            yield problem(
+                "N224",
+                **at,
+                fmt="Prodigy",
+                key="spans",
+                expected="a list of spans",
+                got=kind_of(spans),
+                hint=_SPAN_HINT,
+            )
             continue
-        bad = next((k for k, s in enumerate(spans)
-                    if not (isinstance(s, dict) and all(key in s for key in ("start", "end", "label")))), None)
+        bad = next(
+            (
+                k
+                for k, s in enumerate(spans)
+                if not (isinstance(s, dict) and all(key in s for key in ("start", "end", "label")))
+            ),
+            None,
+        )
         if bad is not None:
-            yield problem("E206", **at, fmt="Prodigy span", key=f"spans[{bad}].start/end/label", hint=_SPAN_HINT)
+            yield problem("N206", **at, fmt="Prodigy span", key=f"spans[{bad}].start/end/label", hint=_SPAN_HINT)
             continue
         if task.get("relations"):
             relations += 1
@@ -65,22 +87,33 @@ def iter_prodigy(path: str | os.PathLike, *, accept_binary: bool = False) -> Ite
         record.update({key: task[key] for key in KEEP if key in task})
         yield Item("record", n, record)
     if binary:
-        yield problem("E225", index=0, line=binary[0], source=source, count=len(binary))
+        yield problem("N225", index=0, line=binary[0], source=source, count=len(binary))
     if relations:
-        yield Item("note", 0, f"{source}: {relations} task(s) carry relations; only their entity spans "
-                              "are imported, the relations are dropped")
+        yield Item(
+            "note",
+            0,
+            f"{source}: {relations} task(s) carry relations; only their entity spans "
+            "are imported, the relations are dropped",
+        )
     if choices:
-        yield Item("note", 0, f"{source}: {choices} task(s) carry a choice answer ('accept' with 'options', "
-                              "e.g. entity linking); only their spans are imported, the choice is dropped")
+        yield Item(
+            "note",
+            0,
+            f"{source}: {choices} task(s) carry a choice answer ('accept' with 'options', "
+            "e.g. entity linking); only their spans are imported, the choice is dropped",
+        )
 
 
 def to_prodigy(record: Record, nlp: Language) -> dict[str, Any]:
     """A Prodigy task with tokens and spans (token_end inclusive), keeping meta and hashes."""
     doc = to_docs(nlp, [record])[0]
-    tokens = [{"text": t.text, "start": t.idx, "end": t.idx + len(t), "id": t.i, "ws": bool(t.whitespace_)}
-              for t in doc]
-    spans = [{"start": e.start_char, "end": e.end_char, "label": e.label_,
-              "token_start": e.start, "token_end": e.end - 1} for e in doc.ents]
+    tokens = [
+        {"text": t.text, "start": t.idx, "end": t.idx + len(t), "id": t.i, "ws": bool(t.whitespace_)} for t in doc
+    ]
+    spans = [
+        {"start": e.start_char, "end": e.end_char, "label": e.label_, "token_start": e.start, "token_end": e.end - 1}
+        for e in doc.ents
+    ]
     task = {"text": record["text"], "tokens": tokens, "spans": spans, "answer": "accept"}
     task.update({key: record[key] for key in KEEP if key in record})
     return task

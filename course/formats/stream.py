@@ -6,14 +6,16 @@ chunk, writes it to a temporary file beside the output and keeps only the proble
 Memory stays flat (a DocBin output still grows with the data); the output appears,
 atomically, only if no record has a problem.
 """
+
 from __future__ import annotations
 
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import DocBin
@@ -73,8 +75,9 @@ def _docs(nlp: Language, records: list[dict]) -> list:
     return docs
 
 
-def _writer(fmt: str, handle, path: str, nlp: Language) -> tuple[Callable[[list[dict], list[int]], None],
-                                                                 Callable[[], None]]:
+def _writer(
+    fmt: str, handle, path: str, nlp: Language
+) -> tuple[Callable[[list[dict], list[int]], None], Callable[[], None]]:
     """(write a chunk, finish) for output format `fmt` into the open binary `handle`."""
     state: dict[str, Any] = {"first": True, "n": 0, "docbin": DocBin(attrs=DOCBIN_ATTRS, store_user_data=False)}
 
@@ -83,8 +86,13 @@ def _writer(fmt: str, handle, path: str, nlp: Language) -> tuple[Callable[[list[
 
     def chunk(records: list[dict], lines: list[int]) -> None:
         if fmt in ("jsonl", "doccano", "prodigy"):
-            rows = (records if fmt == "jsonl" else [to_doccano(r) for r in records] if fmt == "doccano"
-                    else [to_prodigy(r, nlp) for r in records])
+            rows = (
+                records
+                if fmt == "jsonl"
+                else [to_doccano(r) for r in records]
+                if fmt == "doccano"
+                else [to_prodigy(r, nlp) for r in records]
+            )
             text("".join(dumps(row, f"{path}:{line}") + "\n" for row, line in zip(rows, lines)))
         elif fmt == "labelstudio":
             tasks = to_labelstudio(records)
@@ -101,7 +109,7 @@ def _writer(fmt: str, handle, path: str, nlp: Language) -> tuple[Callable[[list[
             for doc in _docs(nlp, records):
                 state["docbin"].add(doc)
         else:
-            raise FormatError("E204", fmt=fmt, choices="jsonl, prodigy, doccano, labelstudio, conll, spacy")
+            raise FormatError("N204", fmt=fmt, choices="jsonl, prodigy, doccano, labelstudio, conll, spacy")
 
     def finish() -> None:
         if fmt == "labelstudio":
@@ -112,8 +120,15 @@ def _writer(fmt: str, handle, path: str, nlp: Language) -> tuple[Callable[[list[
     return chunk, finish
 
 
-def convert_file(read: Callable[[], Iterator[Item]], output: str | os.PathLike, fmt: str, nlp: Language, *,
-                 source: str, labels: list[str] | None = None) -> Converted:
+def convert_file(
+    read: Callable[[], Iterator[Item]],
+    output: str | os.PathLike,
+    fmt: str,
+    nlp: Language,
+    *,
+    source: str,
+    labels: list[str] | None = None,
+) -> Converted:
     """Validate everything `read()` yields and write it to `output` in `fmt`, streaming.
 
     read (Callable): returns a fresh iterator of Items each time (the input is read twice).
@@ -124,14 +139,17 @@ def convert_file(read: Callable[[], Iterator[Item]], output: str | os.PathLike, 
     seen: Counter = Counter()
     for item in read():  # pass 1: label spellings over the whole file
         if item.kind == "record" and isinstance(item.value, dict) and isinstance(item.value.get("entities"), list):
-            seen.update(e[2] for e in item.value["entities"]
-                        if isinstance(e, (list, tuple)) and len(e) == 3 and isinstance(e[2], str))
+            seen.update(
+                e[2]
+                for e in item.value["entities"]
+                if isinstance(e, (list, tuple)) and len(e) == 3 and isinstance(e[2], str)
+            )
     case_map = annotations.case_map_from_counts(seen, labels)
     target = Path(output)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     except OSError as err:
-        raise FormatError("E210", path=str(target), reason=err.strerror or str(err)) from None
+        raise FormatError("N210", path=str(target), reason=err.strerror or str(err)) from None
     out = Converted()
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -139,9 +157,16 @@ def convert_file(read: Callable[[], Iterator[Item]], output: str | os.PathLike, 
             for chunk in _chunks(read(), out):
                 records = [item.value for item in chunk]
                 lines = [item.line for item in chunk]
-                report = annotations.validate(records, nlp, labels, source=source, lines=lines,
-                                              entity_lines=[item.entity_lines for item in chunk],
-                                              case_map=case_map, first_index=out.n_records)
+                report = annotations.validate(
+                    records,
+                    nlp,
+                    labels,
+                    source=source,
+                    lines=lines,
+                    entity_lines=[item.entity_lines for item in chunk],
+                    case_map=case_map,
+                    first_index=out.n_records,
+                )
                 out.n_records += len(records)
                 out.problems.extend(report.problems)
                 out.warnings.extend(report.warnings)
@@ -164,7 +189,7 @@ def convert_file(read: Callable[[], Iterator[Item]], output: str | os.PathLike, 
         if os.path.exists(tmp):
             os.unlink(tmp)
         if isinstance(err, OSError):
-            raise FormatError("E210", path=str(target), reason=err.strerror or str(err)) from None
+            raise FormatError("N210", path=str(target), reason=err.strerror or str(err)) from None
         raise
 
 

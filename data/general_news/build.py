@@ -18,6 +18,7 @@ Usage:
     python data/general_news/build.py           # write eval.jsonl and the README counts
     python data/general_news/build.py --check   # validate and print the counts only
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,8 @@ import spacy
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))  # the course package of this checkout
 
-from course.annotations import validate  # noqa: E402  (one rule book: the same checks as the CLI)
-from course.settings import GENERAL_LABELS as LABELS  # noqa: E402
+from course.annotations import validate
+from course.settings import GENERAL_LABELS as LABELS
 
 MARKUP = re.compile(r"\{\{(.+?)\|([A-Z_]+)\}\}")
 START_MARK = "<!-- stats:start (written by data/general_news/build.py, do not edit) -->"
@@ -50,7 +51,7 @@ def parse(line: str) -> dict:
     """One markup line → {"text", "entities"} with character offsets (end exclusive)."""
     text, entities, cursor = "", [], 0
     for match in MARKUP.finditer(line):
-        text += line[cursor:match.start()]
+        text += line[cursor : match.start()]
         surface, label = match.group(1), match.group(2)
         entities.append([len(text), len(text) + len(surface), label])
         text += surface
@@ -61,8 +62,11 @@ def parse(line: str) -> dict:
 
 def problems(nlp, records: list[dict], rehearsal: list[str]) -> list[str]:
     """RETURNS (list[str]): every problem found; the build writes nothing unless it is empty."""
-    found = [f"sentence {i}: unparsed markup" for i, rec in enumerate(records, 1)
-             if "{{" in rec["text"] or "}}" in rec["text"]]
+    found = [
+        f"sentence {i}: unparsed markup"
+        for i, rec in enumerate(records, 1)
+        if "{{" in rec["text"] or "}}" in rec["text"]
+    ]
     found += validate(records, nlp, LABELS, source="sentence").lines()  # "sentence:N: CODE ..."
     seen = Counter(rec["text"] for rec in records)
     found += [f"sentence repeated: {text!r}" for text, n in seen.items() if n > 1]
@@ -76,8 +80,10 @@ def stats(records: list[dict], rehearsal: list[str]) -> str:
     counts = Counter(label for rec in records for _, _, label in rec["entities"])
     rows = [f"| {label} | {counts[label]} |" for label in LABELS if counts[label]]
     total = sum(counts.values())
-    summary = (f"{len(records)} annotated sentences, {sum(not r['entities'] for r in records)} without "
-               f"entities; {len(rehearsal)} unlabelled rehearsal sentences.")
+    summary = (
+        f"{len(records)} annotated sentences, {sum(not r['entities'] for r in records)} without "
+        f"entities; {len(rehearsal)} unlabelled rehearsal sentences."
+    )
     return "\n".join(["| Label | mentions |", "|---|---:|", *rows, f"| **all entities** | {total} |", "", summary])
 
 

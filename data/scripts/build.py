@@ -25,6 +25,7 @@ Usage:
     python data/scripts/build.py --check     # validate and print stats only
     python data/scripts/build.py --out DIR   # write the JSONL files to DIR
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,8 @@ import spacy
 SCRIPTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(SCRIPTS.parents[1]))  # the course package of this checkout
 
-from course.annotations import validate  # noqa: E402  (one rule book: the same checks as the CLI)
-from course.settings import LABELS  # noqa: E402
+from course.annotations import validate
+from course.settings import LABELS
 
 SPLITS = ("train", "dev", "test")
 SHUFFLE_SEED = {"train": 1301, "dev": 1302, "test": 1303}
@@ -109,8 +110,9 @@ def read_markup(path: Path) -> list[tuple[str, list[list], str]]:
 def span_problems(nlp, record: Record) -> list[str]:
     """RETURNS (list[str]): one 'FILE:LINE: CODE message — hint' line per annotation problem."""
     source, line = record["_where"].rsplit(":", 1)
-    report = validate([{"text": record["text"], "entities": record["entities"]}], nlp, LABELS,
-                      source=source, lines=[int(line)])
+    report = validate(
+        [{"text": record["text"], "entities": record["entities"]}], nlp, LABELS, source=source, lines=[int(line)]
+    )
     return report.lines()
 
 
@@ -123,8 +125,7 @@ def load_sources() -> dict[str, list[Record]]:
     splits: dict[str, list[Record]] = {}
     for split in SPLITS:
         records = [
-            {"text": t, "entities": e, "source": "hand", "_where": w}
-            for t, e, w in read_markup(HAND / f"{split}.md")
+            {"text": t, "entities": e, "source": "hand", "_where": w} for t, e, w in read_markup(HAND / f"{split}.md")
         ]
         if split == "train":
             records += [
@@ -173,12 +174,8 @@ def finalise(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
 
 def unseen_product_share(final: dict[str, list[Record]]) -> tuple[int, int]:
     """Count test PRODUCT mentions whose exact string is never a train PRODUCT."""
-    train_products = {
-        r["text"][s:e] for r in final["train"] for s, e, lab in r["entities"] if lab == "PRODUCT"
-    }
-    mentions = [
-        r["text"][s:e] for r in final["test"] for s, e, lab in r["entities"] if lab == "PRODUCT"
-    ]
+    train_products = {r["text"][s:e] for r in final["train"] for s, e, lab in r["entities"] if lab == "PRODUCT"}
+    mentions = [r["text"][s:e] for r in final["test"] for s, e, lab in r["entities"] if lab == "PRODUCT"]
     unseen = sum(1 for m in mentions if m not in train_products)
     return unseen, len(mentions)
 
@@ -191,17 +188,17 @@ def stats_markdown(final: dict[str, list[Record]]) -> str:
         lines.append(f"| {label} | " + " | ".join(str(counts[s][label]) for s in SPLITS) + " |")
     totals = " | ".join(str(sum(counts[s].values())) for s in SPLITS)
     lines.append(f"| **all entities** | {totals} |")
-    lines += ["", "| Split | posts | hand-written | generated | posts without entities |",
-              "|---|---:|---:|---:|---:|"]
+    lines += ["", "| Split | posts | hand-written | generated | posts without entities |", "|---|---:|---:|---:|---:|"]
     for split in SPLITS:
         src = Counter(r["source"] for r in final[split])
         empty = sum(1 for r in final[split] if not r["entities"])
-        lines.append(
-            f"| {split} | {len(final[split])} | {src['hand']} | {src['generated']} | {empty} |"
-        )
+        lines.append(f"| {split} | {len(final[split])} | {src['hand']} | {src['generated']} | {empty} |")
     unseen, total = unseen_product_share(final)
-    lines += ["", f"Unseen PRODUCT mentions in test: {unseen} of {total} "
-              f"({100 * unseen / total:.1f}%) never occur as a PRODUCT string in train."]
+    lines += [
+        "",
+        f"Unseen PRODUCT mentions in test: {unseen} of {total} "
+        f"({100 * unseen / total:.1f}%) never occur as a PRODUCT string in train.",
+    ]
     return "\n".join(lines)
 
 
@@ -217,8 +214,7 @@ def update_readme(block: str) -> None:
         raise BuildError(f"{README} lacks the stats markers")
     head, rest = text.split(START_MARK, 1)
     _, tail = rest.split(END_MARK, 1)
-    README.write_text(f"{head}{START_MARK}\n{block}\n{END_MARK}{tail}", encoding="utf-8",
-                      newline="\n")
+    README.write_text(f"{head}{START_MARK}\n{block}\n{END_MARK}{tail}", encoding="utf-8", newline="\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,8 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for split in SPLITS:
         write_jsonl(args.out / f"{split}.jsonl", final[split])
-    (args.out / "unlabeled.txt").write_text("\n".join(unlabeled) + "\n", encoding="utf-8",
-                                            newline="\n")
+    (args.out / "unlabeled.txt").write_text("\n".join(unlabeled) + "\n", encoding="utf-8", newline="\n")
     if args.out.resolve() == OUT.resolve():
         update_readme(block)
     return 0

@@ -13,6 +13,7 @@ Usage:
     python data/scripts/generate.py
     python data/scripts/generate.py --out /tmp/gen   # e.g. to compare with the repo
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,7 +66,7 @@ PRODUCTS: tuple[tuple[str, str, int], ...] = (
     ("Crucial P5 Plus 2TB", "", 120),
     ("Samsung 870 EVO 500GB", "", 40),
     ("Kingston NV2 2TB", "", 90),
-    ("Samsung Odyssey G7 32\"", "monitor", 420),
+    ('Samsung Odyssey G7 32"', "monitor", 420),
     ("LG 27GP850-B", "monitor", 280),
     ("Dell S2722DGM", "monitor", 220),
     ("Gigabyte M32U", "monitor", 550),
@@ -110,13 +111,29 @@ PRODUCTS: tuple[tuple[str, str, int], ...] = (
 )
 
 CONDITIONS: tuple[str, ...] = (
-    "brand new", "BNIB", "like new", "mint", "lightly used", "gently used", "used",
-    "open box", "refurbished", "good condition", "great condition",
-    "excellent condition", "mint condition", "barely used",
+    "brand new",
+    "BNIB",
+    "like new",
+    "mint",
+    "lightly used",
+    "gently used",
+    "used",
+    "open box",
+    "refurbished",
+    "good condition",
+    "great condition",
+    "excellent condition",
+    "mint condition",
+    "barely used",
 )
 PAYMENTS: tuple[str, ...] = (
-    "PayPal", "local cash", "PayPal, local cash", "PayPal G&S", "Venmo, Zelle",
-    "cash", "PayPal F&F",
+    "PayPal",
+    "local cash",
+    "PayPal, local cash",
+    "PayPal G&S",
+    "Venmo, Zelle",
+    "cash",
+    "PayPal F&F",
 )
 NO_ENTITY: tuple[str, ...] = (
     "Bump, prices lowered",
@@ -163,10 +180,40 @@ PLACES: tuple[tuple[str, str, str, str], ...] = (
 )
 RATE = {"USD": 1.0, "GBP": 0.8, "EUR": 0.92, "CAD": 1.35, "AUD": 1.5}
 
-USER_A = ("silent", "amber", "rusty", "cobalt", "lucky", "frozen", "turbo", "mellow",
-          "pocket", "static", "velvet", "orbit", "copper", "night", "pixel", "salty")
-USER_B = ("otter", "heatsink", "falcon", "capacitor", "badger", "sprocket", "lantern",
-          "gecko", "voltage", "walrus", "cactus", "thread", "raven", "bit")
+USER_A = (
+    "silent",
+    "amber",
+    "rusty",
+    "cobalt",
+    "lucky",
+    "frozen",
+    "turbo",
+    "mellow",
+    "pocket",
+    "static",
+    "velvet",
+    "orbit",
+    "copper",
+    "night",
+    "pixel",
+    "salty",
+)
+USER_B = (
+    "otter",
+    "heatsink",
+    "falcon",
+    "capacitor",
+    "badger",
+    "sprocket",
+    "lantern",
+    "gecko",
+    "voltage",
+    "walrus",
+    "cactus",
+    "thread",
+    "raven",
+    "bit",
+)
 
 GENERIC_CITY_FORMS = ("{city}", "{city} area")
 
@@ -222,8 +269,7 @@ def product(rng: random.Random, exclude: tuple[str, ...] = ()) -> tuple[str, str
             return item
 
 
-def product_segments(rng: random.Random, item: tuple[str, str, int],
-                     lower: bool = False) -> list[Segment]:
+def product_segments(rng: random.Random, item: tuple[str, str, int], lower: bool = False) -> list[Segment]:
     name, generic, _ = item
     segs: list[Segment] = [(name.lower() if lower else name, "PRODUCT")]
     if generic and rng.random() < 0.35:
@@ -264,12 +310,19 @@ def t_title_multi(rng: random.Random) -> list[Segment]:
 def t_title_wtb(rng: random.Random) -> list[Segment]:
     tag, _, _, cur = rng.choice(PLACES)
     item = product(rng)
-    segs: list[Segment] = [("[", None), (tag, "LOCATION"), ("] [H] ", None),
-                           (rng.choice(PAYMENTS), None), (" [W] ", None)]
+    segs: list[Segment] = [
+        ("[", None),
+        (tag, "LOCATION"),
+        ("] [H] ", None),
+        (rng.choice(PAYMENTS), None),
+        (" [W] ", None),
+    ]
     segs += product_segments(rng, item)
     if rng.random() < 0.7:
-        segs += [(rng.choice((", up to ", " up to ", ", budget ")), None),
-                 (money(rng, item[2], cur, bare_ok=True), "PRICE")]
+        segs += [
+            (rng.choice((", up to ", " up to ", ", budget ")), None),
+            (money(rng, item[2], cur, bare_ok=True), "PRICE"),
+        ]
     return segs
 
 
@@ -281,8 +334,13 @@ def t_body_timestamps(rng: random.Random) -> list[Segment]:
     segs: list[Segment] = [(opener, None)]
     segs += product_segments(rng, item)
     amount = draw_amount(rng, item[2], "USD")
-    segs += [(", ", None), (rng.choice(CONDITIONS), "CONDITION"), (". Asking ", None),
-             (fmt_money(rng, amount, "USD", bare_ok=True), "PRICE"), (" shipped", None)]
+    segs += [
+        (", ", None),
+        (rng.choice(CONDITIONS), "CONDITION"),
+        (". Asking ", None),
+        (fmt_money(rng, amount, "USD", bare_ok=True), "PRICE"),
+        (" shipped", None),
+    ]
     if rng.random() < 0.4:
         local = fmt_money(rng, amount - rng.choice((10, 15, 20)), "USD", bare_ok=False)
         segs += [(" or ", None), (local, "PRICE"), (" local", None)]
@@ -295,8 +353,7 @@ def t_body_local(rng: random.Random) -> list[Segment]:
     item = product(rng)
     segs: list[Segment] = [("Local pickup only: ", None)]
     segs += product_segments(rng, item)
-    segs += [(" for ", None), (money(rng, item[2], cur, bare_ok=False), "PRICE"),
-             (" in ", None), (city, "LOCATION")]
+    segs += [(" for ", None), (money(rng, item[2], cur, bare_ok=False), "PRICE"), (" in ", None), (city, "LOCATION")]
     if rng.random() < 0.7:
         word = ", zip " if cur == "USD" else ", postcode "
         segs += [(rng.choice((", ", " ", word)), None), (zipcode, "ZIP")]
@@ -309,37 +366,45 @@ def t_confirm(rng: random.Random) -> list[Segment]:
     pattern = rng.randrange(4)
     if pattern == 0:
         article = "an" if item[0][0] in "AEIOU" else "a"
-        segs: list[Segment] = [("Confirmed trade with ", None), (username(rng), "USERNAME"),
-                               (f" for {article} ", None)]
+        segs: list[Segment] = [("Confirmed trade with ", None), (username(rng), "USERNAME"), (f" for {article} ", None)]
         return segs + product_segments(rng, item)
     if pattern == 1:
         article = "an" if item[0][0] in "AEIOU" else "a"
         segs = [(f"Bought {article} ", None)] + product_segments(rng, item)
-        return segs + [(" from ", None), (username(rng), "USERNAME"),
-                       (", smooth transaction", None)]
+        return segs + [(" from ", None), (username(rng), "USERNAME"), (", smooth transaction", None)]
     if pattern == 2:
         segs = [("Sold ", None)] + product_segments(rng, item)
-        return segs + [(" to ", None), (username(rng), "USERNAME"), (" for ", None),
-                       (money(rng, item[2], "USD", bare_ok=False), "PRICE")]
+        return segs + [
+            (" to ", None),
+            (username(rng), "USERNAME"),
+            (" for ", None),
+            (money(rng, item[2], "USD", bare_ok=False), "PRICE"),
+        ]
     return [("Confirmed ", None), (username(rng), "USERNAME")]
 
 
 def t_price_drop(rng: random.Random) -> list[Segment]:
     first = product(rng)
     second = product(rng, exclude=(first[0],))
-    return ([("Price drop: ", None)] + product_segments(rng, first)
-            + [(" now ", None), (money(rng, first[2] * 0.9, "USD", bare_ok=False), "PRICE"),
-               (", ", None)] + product_segments(rng, second)
-            + [(" now ", None), (money(rng, second[2] * 0.9, "USD", bare_ok=False), "PRICE"),
-               (".", None)])
+    return (
+        [("Price drop: ", None)]
+        + product_segments(rng, first)
+        + [(" now ", None), (money(rng, first[2] * 0.9, "USD", bare_ok=False), "PRICE"), (", ", None)]
+        + product_segments(rng, second)
+        + [(" now ", None), (money(rng, second[2] * 0.9, "USD", bare_ok=False), "PRICE"), (".", None)]
+    )
 
 
 def t_heatware(rng: random.Random) -> list[Segment]:
     item = product(rng)
     segs = product_segments(rng, item)
-    segs += [(" - ", None), (money(rng, item[2], "USD", bare_ok=False), "PRICE"),
-             (rng.choice((" obo", " firm", " shipped", "")), None), (". Heatware: ", None),
-             (f"heatware.com/u/{rng.randrange(10000, 99999)}", "URL")]
+    segs += [
+        (" - ", None),
+        (money(rng, item[2], "USD", bare_ok=False), "PRICE"),
+        (rng.choice((" obo", " firm", " shipped", "")), None),
+        (". Heatware: ", None),
+        (f"heatware.com/u/{rng.randrange(10000, 99999)}", "URL"),
+    ]
     return segs
 
 
@@ -348,8 +413,13 @@ def t_informal(rng: random.Random) -> list[Segment]:
     item = product(rng)
     amount = max(10, round(item[2] * rng.uniform(0.8, 1.0) / 5.0) * 5)
     segs: list[Segment] = [("selling my ", None)] + product_segments(rng, item, lower=True)
-    segs += [(" for like ", None), (f"{amount} bucks", "PRICE"), (", ", None),
-             (city.lower(), "LOCATION"), (" area", None)]
+    segs += [
+        (" for like ", None),
+        (f"{amount} bucks", "PRICE"),
+        (", ", None),
+        (city.lower(), "LOCATION"),
+        (" area", None),
+    ]
     return segs
 
 
@@ -358,8 +428,13 @@ def t_wtb_body(rng: random.Random) -> list[Segment]:
     item = product(rng)
     article = "an" if item[0][0] in "AEIOU" else "a"
     segs: list[Segment] = [(f"Looking for {article} ", None)] + product_segments(rng, item)
-    segs += [(", paying up to ", None), (money(rng, item[2], "USD", bare_ok=True), "PRICE"),
-             (" shipped to ", None), (zipcode, "ZIP"), (".", None)]
+    segs += [
+        (", paying up to ", None),
+        (money(rng, item[2], "USD", bare_ok=True), "PRICE"),
+        (" shipped to ", None),
+        (zipcode, "ZIP"),
+        (".", None),
+    ]
     return segs
 
 
@@ -368,9 +443,17 @@ def t_no_entity(rng: random.Random) -> list[Segment]:
 
 
 TEMPLATES = (
-    (t_title_sell, 5), (t_title_multi, 3), (t_title_wtb, 3), (t_body_timestamps, 3),
-    (t_body_local, 3), (t_confirm, 3), (t_price_drop, 2), (t_heatware, 2),
-    (t_informal, 2), (t_wtb_body, 2), (t_no_entity, 1),
+    (t_title_sell, 5),
+    (t_title_multi, 3),
+    (t_title_wtb, 3),
+    (t_body_timestamps, 3),
+    (t_body_local, 3),
+    (t_confirm, 3),
+    (t_price_drop, 2),
+    (t_heatware, 2),
+    (t_informal, 2),
+    (t_wtb_body, 2),
+    (t_no_entity, 1),
 )
 
 

@@ -7,6 +7,7 @@ browser download). A SIGALRM deadline turns a stuck run into a failure, and a wa
 thread kills everything if even that does not get through.
 See tests/browser/README.md.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -32,16 +33,27 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 NOTEBOOKS = ["01_what_is_ner.ipynb"]  # copied into the server's folder
 SERVER_START_TIMEOUT = 60  # s until /api/status must answer
 DEADLINE = int(os.environ.get("COURSE_BROWSER_DEADLINE", "360"))  # s for the whole browser session
 # JupyterLab user settings: no news/update toasts or requests, every cell in the DOM
 # (windowing off, so off-screen outputs can be queried), no extension manager.
 LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+        "doNotDisturbMode": True,
+    },
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings": {"enabled": False},
 }
@@ -59,6 +71,7 @@ def _unavailable(reason: str) -> None:
 
 
 # --- deadline --------------------------------------------------------------------------
+
 
 class BrowserTestTimeout(Exception):
     """The browser test ran longer than COURSE_BROWSER_DEADLINE seconds."""
@@ -108,10 +121,13 @@ def _stop(proc: subprocess.Popen, shutdown_url: str | None = None) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def deadline() -> Iterator[None]:
     """Fail (not hang) after DEADLINE s; hard-exit 60 s later if the failure cannot get through."""
+
     def on_alarm(signum, frame):
         _EXPIRED.set()
-        raise BrowserTestTimeout(f"the browser test did not finish within {DEADLINE} s "
-                                 f"(COURSE_BROWSER_DEADLINE); see the traceback for the step that hung")
+        raise BrowserTestTimeout(
+            f"the browser test did not finish within {DEADLINE} s "
+            f"(COURSE_BROWSER_DEADLINE); see the traceback for the step that hung"
+        )
 
     def last_resort() -> None:
         sys.stderr.write(f"\nbrowser test: still stuck {DEADLINE + 60} s after start; killing it\n")
@@ -143,6 +159,7 @@ def within_deadline(deadline) -> None:
 
 
 # --- JupyterLab server -----------------------------------------------------------------
+
 
 @dataclass
 class Lab:
@@ -201,31 +218,53 @@ def _serve(base: Path) -> Iterator[Lab]:
         target = settings_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(value), encoding="utf-8")
-    env = {**os.environ, "COURSE_FAST": "1", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1",
-           "JUPYTER_CONFIG_DIR": str(home / "config"),      # ignore the user's ~/.jupyter
-           "JUPYTER_DATA_DIR": str(home / "data"),          # notebook-signing key, not in ~
-           "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(settings_dir),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab" / "workspaces"),
-           "COURSE_PROGRESS_FILE": str(base / "progress.json"),
-           "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    env = {
+        **os.environ,
+        "COURSE_FAST": "1",
+        "PYTHONHASHSEED": "0",
+        "OMP_NUM_THREADS": "1",
+        "JUPYTER_CONFIG_DIR": str(home / "config"),  # ignore the user's ~/.jupyter
+        "JUPYTER_DATA_DIR": str(home / "data"),  # notebook-signing key, not in ~
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings_dir),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab" / "workspaces"),
+        "COURSE_PROGRESS_FILE": str(base / "progress.json"),
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
     env.pop("COURSE_INSTRUCTOR", None)  # the learner's view, without the answer key
     token, log = secrets.token_hex(16), base / "jupyter-lab.log"
     for attempt in range(3):  # the free port can be taken before the server binds it
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-                   "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-                   f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-                   "--ServerApp.terminals_enabled=False",
-                   f"--LabApp.user_settings_dir={settings_dir}",
-                   f"--LabApp.workspaces_dir={home / 'lab' / 'workspaces'}",
-                   "--LabApp.news_url=None",
-                   "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                   "--LabApp.extension_manager=readonly"]
+        command = [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.terminals_enabled=False",
+            f"--LabApp.user_settings_dir={settings_dir}",
+            f"--LabApp.workspaces_dir={home / 'lab' / 'workspaces'}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+        ]
         with open(log, "wb") as sink:
-            proc = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=sink,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                command,
+                cwd=root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         _CHILDREN.append(proc)
         server = Lab(url, token, root, log, base / "progress.json")
         try:
@@ -233,8 +272,11 @@ def _serve(base: Path) -> Iterator[Lab]:
             if problem and "already in use" in server.log_tail() and attempt < 2:
                 continue  # finally: stops it; try another port
             if problem:
-                pytest.fail(f"jupyter lab {problem}. The end of its log (all of it: "
-                            f"{ARTIFACTS / 'jupyter-lab.log'}):\n{server.log_tail()}", pytrace=False)
+                pytest.fail(
+                    f"jupyter lab {problem}. The end of its log (all of it: "
+                    f"{ARTIFACTS / 'jupyter-lab.log'}):\n{server.log_tail()}",
+                    pytrace=False,
+                )
             yield server
             return
         finally:
@@ -257,6 +299,7 @@ def _wait_until_up(server: Lab, proc: subprocess.Popen) -> str | None:
 
 
 # --- browser ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def browser():

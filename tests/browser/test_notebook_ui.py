@@ -1,5 +1,6 @@
 """What a learner sees in JupyterLab: notebook 01 runs, its quiz answers, displaCy renders,
 and the annotator widget adds a span. See tests/browser/README.md for how to run it."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -43,7 +44,10 @@ def open_and_run_all(page, lab, notebook: str) -> None:
             const name = panel?.querySelector('.jp-Toolbar-kernelName')?.textContent ?? '';
             const status = panel?.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status;
             return status === 'idle' && name.trim() !== '' && !/no kernel/i.test(name);
-        }""", timeout=90_000, polling=250)
+        }""",
+        timeout=90_000,
+        polling=250,
+    )
     page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
     run_all = page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
     page.locator(".lm-Menu-item", has=run_all).click()
@@ -59,22 +63,28 @@ def open_and_run_all(page, lab, notebook: str) -> None:
             if (!texts.length || !ran.length || texts.some(t => t.includes('*'))) return false;
             const idle = panel.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle';
             return ran.length === texts.length || idle;
-        }""", timeout=RUN_TIMEOUT, polling=500)
+        }""",
+        timeout=RUN_TIMEOUT,
+        polling=500,
+    )
     prompts = [t.strip() for t in panel.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents()]
     unrun = [i for i, t in enumerate(prompts) if t and not re.search(r"\[\d+\]", t)]
     errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    assert not unrun, (f"{notebook}: code cells {unrun} did not run (prompts {prompts}). "
-                       f"Error output:\n" + "\n".join(errors.all_inner_texts())[-3000:])
+    assert not unrun, (
+        f"{notebook}: code cells {unrun} did not run (prompts {prompts}). "
+        f"Error output:\n" + "\n".join(errors.all_inner_texts())[-3000:]
+    )
     page.wait_for_function(
-        "() => document.querySelector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator')"
-        "?.dataset.status === 'idle'", timeout=60_000)
+        "() => document.querySelector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle'",
+        timeout=60_000,
+    )
 
 
 def assert_no_broken_widgets(page) -> None:
     text = page.evaluate("() => document.body.innerText")
     hit = BROKEN_WIDGET.search(text)
     if hit:
-        context = text[max(0, hit.start() - 200):hit.end() + 200]
+        context = text[max(0, hit.start() - 200) : hit.end() + 200]
         pytest.fail(f"the page shows {hit.group(0)!r}: a widget did not render. Around it: {context!r}")
 
 
@@ -130,8 +140,10 @@ def test_notebook_01_runs_quiz_answers_and_displacy_renders(page, lab) -> None:
 
 
 SPAN, LABEL = "Denver CO", "LOCATION"  # two tokens, and not the picker's default label
-ANNOTATOR_POSTS = ["[USA-CO] [H] EVGA RTX 3080 FTW3, pickup in Denver CO or shipped [W] $450",
-                   "WTB a used RX 6800, local to Austin TX 78701"]
+ANNOTATOR_POSTS = [
+    "[USA-CO] [H] EVGA RTX 3080 FTW3, pickup in Denver CO or shipped [W] $450",
+    "WTB a used RX 6800, local to Austin TX 78701",
+]
 
 
 def test_annotator_adds_one_span(page, lab) -> None:
@@ -147,9 +159,11 @@ def test_annotator_adds_one_span(page, lab) -> None:
     scratch = nbformat.v4.new_notebook()
     scratch.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     scratch.cells = [
-        nbformat.v4.new_code_cell("from course.annotator import Annotator\n"
-                                  f"posts = {ANNOTATOR_POSTS!r}\n"
-                                  f"ann = Annotator({jsonl.name!r}, posts=posts)"),
+        nbformat.v4.new_code_cell(
+            "from course.annotator import Annotator\n"
+            f"posts = {ANNOTATOR_POSTS!r}\n"
+            f"ann = Annotator({jsonl.name!r}, posts=posts)"
+        ),
         nbformat.v4.new_code_cell("ann"),
     ]
     nbformat.write(scratch, lab.root / "annotator_scratch.ipynb")
@@ -165,8 +179,7 @@ def test_annotator_adds_one_span(page, lab) -> None:
     doc = spacy.blank("en").make_doc(ANNOTATOR_POSTS[0])
     span = doc.char_span(ANNOTATOR_POSTS[0].index(SPAN), ANNOTATOR_POSTS[0].index(SPAN) + len(SPAN))
     assert span is not None, f"{SPAN!r} must align with tokens"
-    first, last = (widget.locator(f".course-annotator-token[title='token {i}']")
-                   for i in (span.start, span.end - 1))
+    first, last = (widget.locator(f".course-annotator-token[title='token {i}']") for i in (span.start, span.end - 1))
     expect(first).to_have_text(span[0].text)
     expect(last).to_have_text(span[-1].text)
     selected = re.compile(r"\bcourse-annotator-token-selected\b")
@@ -198,4 +211,3 @@ def test_annotator_adds_one_span(page, lab) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     widget.evaluate("el => el.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(ARTIFACTS / "annotator_span.png"), full_page=True)
-
