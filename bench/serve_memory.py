@@ -35,6 +35,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -114,7 +115,7 @@ def cpu_run(model_path: str | None) -> dict:
     ]
     longest = " ".join("$" * n for n in runs if n)  # MAX_TOKENS tokens in runs the limit accepts
     worst = {**WORST, f"{serve.MAX_TOKENS} tokens of $ (the worst accepted)": longest}
-    out = {"max_tokens": serve.MAX_TOKENS}
+    out: dict[str, Any] = {"max_tokens": serve.MAX_TOKENS}
     for label, kwargs in (("no_limit", {"max_tokens": None}), ("limit", {})):
         http = client(nlp, **kwargs)
         http.post("/entities", json={"text": "warm up"})
@@ -145,7 +146,7 @@ def main() -> int:
     if args.child:
         print(json.dumps(memory_run(args.n, args.child == "bounded", args.model)))
         return 0
-    result = {
+    result: dict[str, Any] = {
         "memory": [run_child(["--child", mode, "--n", str(args.n), *extra]) for mode in ("unbounded", "bounded")],
         "cpu": run_child(["--child", "cpu", *extra]),
     }

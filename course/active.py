@@ -139,8 +139,10 @@ def simulate(
     def pick(name: str, model: Language, pool: list[int], r: int) -> list[int]:
         if name != "random_hand":
             return [pool[j] for j in select(name, model, [labelled[i]["text"] for i in pool], k, seed=seed + r)]
+        assert origins is not None  # "random_hand" without origins was refused above (N562)
         hand_pool = [i for i in pool if origins[i] == "hand"]
-        return [hand_pool[j] for j in select("random", None, hand_pool, k, seed=seed + r)]
+        # "random" looks only at len(pool): positions in hand_pool stand in for its texts
+        return [hand_pool[j] for j in select("random", None, cast("list[str]", hand_pool), k, seed=seed + r)]
 
     base_model, base, secs = fit(order[:start])
     first = {**({"hand_picked": float("nan"), "hand_train": hand(order[:start])["hand_share"]} if origins else {})}

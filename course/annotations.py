@@ -12,12 +12,15 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from .errors import AnnotationError, Problem
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span as SpacySpan
 
 Span = tuple[int, int, str]
 Record = dict[str, Any]
@@ -434,7 +437,7 @@ def _check_spans(
                 entity=k,
                 text=short,
                 suggestion=hint,
-                fix=(near[0], near[1], label) if safe else None,
+                fix=(near[0], near[1], label) if near is not None and safe else None,
                 **fields,
             )
         )
@@ -529,6 +532,7 @@ def _check_record(
         )
     if problems:
         return problems, []
+    assert isinstance(text, str)  # otherwise N109 or N110 above returned
     if not text.strip():
         if not text:
             problems.append(Problem.make("N111", at))
@@ -615,6 +619,7 @@ def fix(
 
 def _apply_fixes(records: list[Any], report: ValidationReport, source: str) -> tuple[list[Any], list[Change]]:
     by_entity: dict[tuple[int, int], dict[str, Problem]] = {}
+    p: Problem | None
     for p in report.problems + report.warnings:
         if p.entity is not None:
             by_entity.setdefault((p.index, p.entity), {})[p.code] = p
@@ -673,7 +678,10 @@ def to_docs(
     docs = []
     for rec in records:
         doc = make_doc(nlp, rec)
-        doc.ents = [doc.char_span(s, e, label=label) for s, e, label in sorted(rec["entities"])]
+        # validated above: every span aligns to tokens, so char_span returns no None
+        doc.ents = cast(
+            "list[SpacySpan]", [doc.char_span(s, e, label=label) for s, e, label in sorted(rec["entities"])]
+        )
         docs.append(doc)
     return docs
 

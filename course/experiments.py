@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 import spacy
@@ -31,6 +32,10 @@ from spacy.language import Language
 from .annotations import Record
 from .errors import TrainingError
 from .settings import LABELS, seed_everything
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRecognizer
+    from spacy.training import Example
 
 AddOn = Callable[[Language], Language]  # trained model -> pipeline to score (e.g. with a ruler)
 
@@ -65,14 +70,15 @@ def train_updates(
         raise TrainingError("N403", path="the training records")
     seed_everything(seed)
     nlp = spacy.blank("en")
-    ner = nlp.add_pipe("ner")
+    ner = cast("EntityRecognizer", nlp.add_pipe("ner"))
     for label in labels:
         ner.add_label(label)
     examples = make_examples(nlp, records, labels)
     optimizer = nlp.initialize(lambda: examples)
+    queue: list[Example]
     rng, queue = random.Random(seed), []
     for _ in range(n_updates):
-        batch = []
+        batch: list[Example] = []
         while len(batch) < batch_size:
             if not queue:
                 queue = list(examples)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .evaluate import EvalResult
@@ -263,7 +263,7 @@ def with_second_ner(nlp: Language, ours: Language, *, first: bool, name: str = "
     name (str): the new component's name (two components cannot share one).
     RETURNS (Language): `nlp`.
     """
-    position = {"before": "ner"} if first else {"after": "ner"}
+    position: dict[str, Any] = {"before": "ner"} if first else {"after": "ner"}
     nlp.add_pipe("ner", name=name, source=ours, **position)
     return nlp
 

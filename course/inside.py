@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy
 import pandas as pd
@@ -31,6 +31,10 @@ from spacy.tokens import Doc
 
 from .errors import TrainingError
 from .settings import LABELS
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRecognizer, TrainablePipe
+    from thinc.types import Ints2d
 
 ATTRS = ("NORM", "PREFIX", "SUFFIX", "SHAPE")
 WIDTH = 96
@@ -116,7 +120,7 @@ def build_ner(tok2vec: dict[str, Any] | None = None, labels: Iterable[str] = LAB
     """
     nlp = spacy.blank("en")
     config = {"model": {"tok2vec": tok2vec}} if tok2vec is not None else {}
-    ner = nlp.add_pipe("ner", config=config)
+    ner = cast("EntityRecognizer", nlp.add_pipe("ner", config=config))
     for label in labels:
         ner.add_label(label)
     return nlp
@@ -137,7 +141,7 @@ def hash_tables(nlp: Language, pipe: str = "ner") -> list[dict[str, Any]]:
 
     RETURNS (list[dict]): per table: attr, rows (nV), width (nO), seed.
     """
-    model = nlp.get_pipe(pipe).model
+    model = cast("TrainablePipe", nlp.get_pipe(pipe)).model
     columns = next(n.attrs["columns"] for n in model.walk() if n.name == "extract_features")
     tables = [n for n in model.walk() if n.name == "hashembed"]
     return [
@@ -280,7 +284,7 @@ def walk(nlp: Language, text: str, pipe: str = "ner") -> list[Step]:
     """
     if pipe not in nlp.pipe_names:
         raise TrainingError("N405")
-    ner = nlp.get_pipe(pipe)
+    ner = cast("EntityRecognizer", nlp.get_pipe(pipe))
     doc = nlp.make_doc(text)
     for _, proc in nlp.pipeline[: nlp.pipe_names.index(pipe)]:
         doc = proc(doc)
@@ -500,7 +504,9 @@ def wordpiece_table(doc: Doc, tokenizer: Any) -> pd.DataFrame:
 
     encoding = tokenizer([doc.text], return_offsets_mapping=True)
     pieces = tokenizer.convert_ids_to_tokens(encoding["input_ids"][0])
-    align = get_alignment_via_offset_mapping([doc[:]], numpy.asarray(encoding["offset_mapping"], dtype="i"))
+    align = get_alignment_via_offset_mapping(
+        [doc[:]], cast("Ints2d", numpy.asarray(encoding["offset_mapping"], dtype="i"))
+    )
     rows, start = [], 0
     for token, length in zip(doc, align.lengths):
         ids = [int(i) for i in align.dataXd[start : start + int(length)]]

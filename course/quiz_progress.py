@@ -46,6 +46,7 @@ class Progress:
             self.results = results
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
             # RecursionError: json gives up on deeply nested input ([[[[...) instead of a ValueError
+            backup: Path | str
             try:
                 backup = _free_backup_name(self.path)
                 os.replace(self.path, backup)

@@ -109,7 +109,7 @@ def create_app(
     from fastapi import FastAPI, Request
     from fastapi.exception_handlers import http_exception_handler
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
+    from fastapi.responses import JSONResponse, Response
     from pydantic import BaseModel, Field, field_validator
     from starlette.exceptions import HTTPException
 
@@ -152,7 +152,7 @@ def create_app(
         return _invalid(problems)
 
     @app.exception_handler(HTTPException)
-    async def unparsable(request: Request, exc: HTTPException) -> JSONResponse:
+    async def unparsable(request: Request, exc: HTTPException) -> Response:
         if exc.status_code != 400:  # 404, 405 ...: FastAPI's own answer
             return await http_exception_handler(request, exc)
         # FastAPI answers 400 "error parsing the body" for bytes that are not UTF-8 and for

@@ -95,6 +95,7 @@ def find_problems(record: dict, labels=LABELS) -> list[tuple[str, str]]:
 def load_script(path: Path):
     """RETURNS (module): a data build script, imported without running it."""
     spec = importlib.util.spec_from_file_location(f"build_{path.parent.name}", path)
+    assert spec is not None and spec.loader is not None  # a .py path always has a source loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -27,6 +27,7 @@ def _killed_mid_save(path: Path, sig: int) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-c", HANG_IN_SAVE, str(path)], stdout=subprocess.PIPE, env=env, encoding="utf-8"
     )
+    assert proc.stdout is not None  # stdout=PIPE
     assert proc.stdout.readline().strip() == "writing"
     proc.send_signal(sig)
     proc.wait(timeout=30)

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from course import annotations, formats
-from course.annotations import to_docs, validate
+from course import formats
+from course.annotations import MAX_OVERLAPS, AnnotationError, to_docs, validate
 from course.errors import FormatError
 from course.formats import FORMATS, dump, guess_format, load
 
@@ -118,7 +118,7 @@ def test_lone_surrogates_and_huge_texts_are_coded_problems(nlp, tmp_path):
     loaded = load(path)
     report = validate(loaded.records, nlp, source=str(path), lines=loaded.lines)
     assert [(p.code, p.line) for p in report.problems] == [("N131", 1), ("N132", 2)]
-    with pytest.raises(annotations.AnnotationError):
+    with pytest.raises(AnnotationError):
         dump(loaded.records[:1], tmp_path / "out.jsonl", "jsonl", nlp)
 
 
@@ -433,7 +433,7 @@ def test_1500_nested_spans_validate_quickly_with_bounded_output(nlp):
     started = time.perf_counter()
     report = validate([{"text": text, "entities": spans}], nlp)
     elapsed = time.perf_counter() - started
-    assert report.counts()["N103"] == annotations.MAX_OVERLAPS and report.counts()["N133"] == 1
+    assert report.counts()["N103"] == MAX_OVERLAPS and report.counts()["N133"] == 1
     assert sum(len(p.message) + len(p.hint) for p in report.problems) < 20_000
     assert elapsed < 10, elapsed
 

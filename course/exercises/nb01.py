@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..check import CheckResult
 from . import Exercise, WrongAnswer, register, run_safely
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span
 
 NOTEBOOK = "01_what_is_ner"
 POST = "Selling my RTX 3080 in Austin, Texas for $450, paid $700 last year"
@@ -31,7 +34,7 @@ def _blank_doc(text: str, ents: list[tuple[str, str]]) -> Any:
     for piece, label in ents:
         start = text.index(piece)
         spans.append(doc.char_span(start, start + len(piece), label=label))
-    doc.ents = spans
+    doc.ents = cast("list[Span]", spans)  # each piece is a whole word of the text: no None
     return doc
 
 

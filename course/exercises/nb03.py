@@ -11,7 +11,7 @@ from ..check import CheckResult
 from . import Exercise, WrongAnswer, register, run_safely
 
 NOTEBOOK = "03_training"
-RECORDS = [
+RECORDS: list[dict[str, Any]] = [
     {
         "text": "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450 shipped",
         "entities": [[1, 7, "LOCATION"], [13, 37, "PRODUCT"], [39, 47, "CONDITION"], [52, 56, "PRICE"]],

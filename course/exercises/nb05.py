@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..check import CheckResult
 from . import Exercise, WrongAnswer, register, run_safely
 
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRuler
+    from spacy.tokens import Span
+
 NOTEBOOK = "05_evaluation"
 # A "model" that needs no training: a ruler that finds $-prices and five-digit numbers (as ZIP).
-_PATTERNS = [
+_PATTERNS: list[dict[str, Any]] = [
     {"label": "PRICE", "pattern": [{"ORTH": "$"}, {"LIKE_NUM": True}]},
     {"label": "ZIP", "pattern": [{"IS_DIGIT": True, "LENGTH": 5}]},
 ]
 # Gold: 3 PRICE (the ruler finds 2 of them exactly), 2 ZIP (it finds 1) and one number it calls a ZIP.
-_RECORDS = [
+_RECORDS: list[dict[str, Any]] = [
     {"text": "Selling a Ryzen 5 5600X for $110 in Seattle 98101", "entities": [[28, 32, "PRICE"], [44, 49, "ZIP"]]},
     {"text": "WTB Steam Deck, up to $300, local to 10001", "entities": [[22, 26, "PRICE"]]},
     {"text": "Price drop to 90 bucks, ships from 78701", "entities": [[14, 22, "PRICE"], [35, 40, "ZIP"]]},
@@ -27,7 +31,7 @@ def _ruler_model():
     import spacy
 
     nlp = spacy.blank("en")
-    nlp.add_pipe("entity_ruler").add_patterns(_PATTERNS)
+    cast("EntityRuler", nlp.add_pipe("entity_ruler")).add_patterns(_PATTERNS)
     return nlp
 
 
@@ -271,8 +275,11 @@ def _display_docs():
 
     nlp = spacy.blank("en")
     gold, pred = nlp.make_doc(_DISPLAY_TEXT), nlp.make_doc(_DISPLAY_TEXT)
-    gold.ents = [gold.char_span(*span) for span in ((4, 20, "PRODUCT"), (28, 32, "PRICE"), (43, 48, "ZIP"))]
-    pred.ents = [pred.char_span(*span) for span in ((4, 14, "PRODUCT"), (28, 32, "PRICE"))]
+    # offsets on token boundaries of this text: char_span returns no None
+    gold.ents = cast(
+        "list[Span]", [gold.char_span(*span) for span in ((4, 20, "PRODUCT"), (28, 32, "PRICE"), (43, 48, "ZIP"))]
+    )
+    pred.ents = cast("list[Span]", [pred.char_span(*span) for span in ((4, 14, "PRODUCT"), (28, 32, "PRICE"))])
     return gold, pred
 
 
@@ -394,7 +401,8 @@ def _analysis_examples():
     examples = []
     for text, gold, pred in posts:
         example = Example.from_dict(nlp.make_doc(text), {"entities": gold})
-        example.predicted.ents = [example.predicted.char_span(s, e, label=l) for s, e, l in pred]
+        # offsets on token boundaries: char_span returns no None
+        example.predicted.ents = cast("list[Span]", [example.predicted.char_span(s, e, label=l) for s, e, l in pred])
         examples.append(example)
     return examples
 

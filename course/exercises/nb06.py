@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..check import CheckResult, ruler_pattern
 from . import Exercise, WrongAnswer, register, run_safely
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRuler
 
 NOTEBOOK = "06_small_and_imbalanced_data"
 
@@ -95,7 +98,7 @@ def _judge_zip(pattern: Any) -> CheckResult:
     if result.passed or "SHAPE" in result.message or "rejected" in result.message:
         return result
     nlp = spacy.blank("en")
-    nlp.add_pipe("entity_ruler").add_patterns([{"label": "ZIP", "pattern": pattern}])
+    cast("EntityRuler", nlp.add_pipe("entity_ruler")).add_patterns([{"label": "ZIP", "pattern": pattern}])
     found = [e.text for e in nlp("RTX 3080 for $450, zip 78701").ents]
     if "450" in found:
         return CheckResult(

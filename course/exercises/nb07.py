@@ -3,10 +3,13 @@ choosing on dev, and batch inference with nlp.pipe."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..check import CheckResult
 from . import Exercise, WrongAnswer, register, run_safely
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRecognizer, EntityRuler
 
 NOTEBOOK = "07_fine_tuning"
 
@@ -98,7 +101,7 @@ def _ner_pipeline(labels: tuple[str, ...], name: str = "ner"):
     import spacy
 
     nlp = spacy.blank("en")
-    ner = nlp.add_pipe("ner", name=name)
+    ner = cast("EntityRecognizer", nlp.add_pipe("ner", name=name))
     for label in labels:
         ner.add_label(label)
     nlp.initialize()
@@ -109,7 +112,7 @@ def _ruler_pipeline(patterns: list[dict]):
     import spacy
 
     nlp = spacy.blank("en")
-    nlp.add_pipe("entity_ruler").add_patterns(patterns)
+    cast("EntityRuler", nlp.add_pipe("entity_ruler")).add_patterns(patterns)
     return nlp
 
 

@@ -4,10 +4,13 @@ DataFrame of entities, and a prediction function an API can return."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..check import CheckResult
 from . import Exercise, WrongAnswer, register, run_safely
+
+if TYPE_CHECKING:
+    from spacy.pipeline import EntityRuler
 
 NOTEBOOK = "08_capstone"
 POSTS = ["[USA-TX] [H] RTX 3080 [W] $450 in Austin", "WTB Steam Deck, paying $300", "nothing to see"]
@@ -17,7 +20,7 @@ def _model():
     import spacy
 
     nlp = spacy.blank("en")
-    nlp.add_pipe("entity_ruler").add_patterns(
+    cast("EntityRuler", nlp.add_pipe("entity_ruler")).add_patterns(
         [
             {"label": "PRODUCT", "pattern": "RTX 3080"},
             {"label": "PRODUCT", "pattern": "Steam Deck"},

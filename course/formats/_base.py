@@ -13,7 +13,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from ..errors import FormatError, Problem
 
@@ -63,6 +63,14 @@ def collect(items: Iterable[Item], source: str) -> Loaded:
         else:
             out.notes.append(item.value)
     return out
+
+
+class At(TypedDict):
+    """Where a record sits, as `problem(code, **at, ...)` takes it."""
+
+    index: int
+    line: int
+    source: str
 
 
 def problem(code: str, index: int, line: int, source: str, **fields: object) -> Item:

@@ -96,6 +96,7 @@ def _parse(rows, scheme: str, tag_column: int, source: str, index: int):
                         label=label,
                     ),
                 )
+            assert open_ is not None  # `continues` holds here, and it implies an open entity
             open_[1] = i
             if prefix == "E":
                 open_ = None

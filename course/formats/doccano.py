@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..annotations import Record
-from ._base import Item, iter_json_lines, kind_of, problem
+from ._base import At, Item, iter_json_lines, kind_of, problem
 
 KEEP = ("id", "meta")
 _SPAN_HINT = "spans are [start, end, label] lists or {start_offset, end_offset, label} objects"
@@ -26,7 +26,7 @@ def iter_doccano(path: str | os.PathLike) -> Iterator[Item]:
     source, index = str(path), 0
     for n, obj, reason in iter_json_lines(path):
         index += 1
-        at = dict(index=index - 1, line=n, source=source)
+        at = At(index=index - 1, line=n, source=source)
         if reason is not None:
             yield problem("N203", **at, reason=reason)
             continue

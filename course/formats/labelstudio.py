@@ -9,7 +9,7 @@ from typing import Any
 
 from ..annotations import Record
 from ..errors import FormatError
-from ._base import Item, kind_of, parse_json, problem, read_text
+from ._base import At, Item, kind_of, parse_json, problem, read_text
 
 _RESULT_HINT = "use a Labels control over a Text object in the labeling config"
 
@@ -66,9 +66,10 @@ def _newest(annotations: list[dict]) -> dict:
 
 def iter_labelstudio(path: str | os.PathLike) -> Iterator[Item]:
     """One record per task with a finished annotation; every bad task is a problem with its number."""
+    dropped: Counter[str]
     source, relations, dropped = str(path), 0, Counter()
     for n, task in enumerate(_tasks(path), start=1):
-        at = dict(index=n - 1, line=n, source=source)
+        at = At(index=n - 1, line=n, source=source)
         if not isinstance(task, dict):
             yield problem(
                 "N224",
@@ -120,6 +121,8 @@ def iter_labelstudio(path: str | os.PathLike) -> Iterator[Item]:
                 hint=_RESULT_HINT,
             )
             continue
+        ents: list[list[Any]]
+        other: Counter[str]
         ents, bad, other, notes = [], None, Counter(), []
         for k, r in enumerate(result):
             if not isinstance(r, dict):

@@ -9,7 +9,7 @@ from typing import Any
 from spacy.language import Language
 
 from ..annotations import Record, to_docs
-from ._base import Item, iter_json_lines, kind_of, problem
+from ._base import At, Item, iter_json_lines, kind_of, problem
 
 KEEP = ("meta", "_input_hash", "_task_hash")  # re-importing into Prodigy relies on the hashes
 _SPAN_HINT = "each span is an object with start, end and label"
@@ -30,7 +30,7 @@ def iter_prodigy(path: str | os.PathLike, *, accept_binary: bool = False) -> Ite
     binary: list[int] = []
     for n, task, reason in iter_json_lines(path):
         index += 1
-        at = dict(index=index - 1, line=n, source=source)
+        at = At(index=index - 1, line=n, source=source)
         if reason is not None:
             yield problem("N203", **at, reason=reason)
             continue

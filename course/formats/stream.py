@@ -15,12 +15,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from spacy.language import Language
-from spacy.tokens import DocBin
+from spacy.tokens import DocBin, Span
 
-from .. import annotations
+from .. import annotations as anno  # the module; `annotations` is taken by the __future__ import
 from ..errors import FormatError, Problem
 from ._base import Item, dumps
 from .conll import to_conll
@@ -69,8 +69,9 @@ def _docs(nlp: Language, records: list[dict]) -> list:
     """Docs of records already validated (no second validation)."""
     docs = []
     for rec in records:
-        doc = annotations.make_doc(nlp, rec)
-        doc.ents = [doc.char_span(s, e, label=label) for s, e, label in sorted(rec["entities"])]
+        doc = anno.make_doc(nlp, rec)
+        # validated: every span aligns to tokens, so char_span returns no None
+        doc.ents = cast("list[Span]", [doc.char_span(s, e, label=label) for s, e, label in sorted(rec["entities"])])
         docs.append(doc)
     return docs
 
@@ -144,7 +145,7 @@ def convert_file(
                 for e in item.value["entities"]
                 if isinstance(e, (list, tuple)) and len(e) == 3 and isinstance(e[2], str)
             )
-    case_map = annotations.case_map_from_counts(seen, labels)
+    case_map = anno.case_map_from_counts(seen, labels)
     target = Path(output)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
@@ -157,7 +158,7 @@ def convert_file(
             for chunk in _chunks(read(), out):
                 records = [item.value for item in chunk]
                 lines = [item.line for item in chunk]
-                report = annotations.validate(
+                report = anno.validate(
                     records,
                     nlp,
                     labels,
