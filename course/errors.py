@@ -180,10 +180,6 @@ class Errors:
         "the line has {n} column(s), so tag column {column} does not exist",
         "count columns from 0 (-1 is the last one) and pass the right one with --tag-column",
     )
-    N212 = (
-        "{count} record(s) have annotation problems; nothing was written",
-        "run `python -m course validate {path}` to see them, or use --fix",
-    )
 
     # --- N3xx: pretrained resources -------------------------------------------------
     N301 = ("the pretrained pipeline '{name}' is not installed", "install it (no download at run time): {command}")

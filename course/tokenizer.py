@@ -18,6 +18,7 @@ Anything that needs a real pipeline (components, training, `nlp.evaluate`) shoul
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import ClassVar
 
 from spacy.errors import Errors as SpacyErrors
 from spacy.lang.en import English
@@ -34,7 +35,7 @@ class BlankTokenizer:
 
     lang = "en"
     Defaults = English.Defaults
-    pipe_names: tuple[str, ...] = ()
+    pipe_names: ClassVar[list[str]] = []  # noqa: RUF012 - a Language stand-in: empty, never mutated
 
     def __init__(self, max_length: int = 10**6) -> None:
         self.vocab = create_vocab(self.lang, self.Defaults)

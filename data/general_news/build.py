@@ -67,7 +67,8 @@ def problems(nlp, records: list[dict], rehearsal: list[str]) -> list[str]:
         for i, rec in enumerate(records, 1)
         if "{{" in rec["text"] or "}}" in rec["text"]
     ]
-    found += validate(records, nlp, LABELS, source="sentence").lines()  # "sentence:N: CODE ..."
+    report = validate(records, nlp, LABELS, source="sentence")
+    found += report.lines() + [w.format() for w in report.warnings]  # "sentence:N: CODE ...", warnings too
     seen = Counter(rec["text"] for rec in records)
     found += [f"sentence repeated: {text!r}" for text, n in seen.items() if n > 1]
     found += [f"rehearsal sentence is also in the evaluation set: {t!r}" for t in rehearsal if t in seen]

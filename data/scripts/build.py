@@ -113,7 +113,7 @@ def span_problems(nlp, record: Record) -> list[str]:
     report = validate(
         [{"text": record["text"], "entities": record["entities"]}], nlp, LABELS, source=source, lines=[int(line)]
     )
-    return report.lines()
+    return report.lines() + [w.format() for w in report.warnings]  # course data carries no warnings either
 
 
 def normalise(text: str) -> str:
