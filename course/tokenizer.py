@@ -35,7 +35,7 @@ class BlankTokenizer:
 
     lang = "en"
     Defaults = English.Defaults
-    pipe_names: ClassVar[list[str]] = []  # noqa: RUF012 - a Language stand-in: empty, never mutated
+    pipe_names: ClassVar[list[str]] = []
 
     def __init__(self, max_length: int = 10**6) -> None:
         self.vocab = create_vocab(self.lang, self.Defaults)
