@@ -225,19 +225,6 @@ print(f"uncertainty minus random hand-written: {final['uncertainty'] - final['ra
 #   of them drifts away from typical posts. Practitioners mix in some random posts.
 
 # %% [markdown]
-# When we ran this (learner mode, seed 0), both strategies started at a dev F1 of 0.71
-# with 60 posts; after three rounds (180 posts) uncertainty sampling reached 0.869 and random
-# sampling 0.852. With seeds 1 and 2 the final gap was similar (+1.3 and +1.4 points), and at
-# 140 posts it was between +1.2 and +6 points; after the first round alone, random was ahead
-# once (seed 1). So the uncertain posts are worth more per annotation, but the gain is a few
-# points, not a miracle, and a single round can go either way. Two cautions:
-#
-# - Uncertain posts are often the odd ones (typos, unusual formats). A training set made only
-#   of them drifts away from typical posts. Practitioners mix in some random posts.
-# - The simulation is a *measurement*: repeat it on your own data before you trust it, with
-#   more than one seed.
-
-# %% [markdown]
 # ## 4 · Annotate in the notebook
 #
 # Now the real thing. Pre-annotation means: run the model over the posts and store what it
