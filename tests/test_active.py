@@ -83,6 +83,7 @@ def test_simulate_tiny_run_has_both_curves_and_is_reproducible():
     pd.testing.assert_frame_equal(frame.drop(columns="seconds"), again.drop(columns="seconds"))
     fig = active.plot_simulation(frame)
     assert len(fig.axes[0].lines) == 2
+    assert fig.axes[0].get_ylim()[0] == 0  # no zoomed axis that inflates a small gap
 
 
 def test_simulate_refuses_more_than_it_has():
