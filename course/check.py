@@ -12,7 +12,7 @@ import html
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,7 +31,6 @@ __all__ = [
     "ruler_pattern",
     "number",
     "predictions",
-    "review_filter",
     "spans",
 ]
 
@@ -537,71 +536,3 @@ def ruler_pattern(
             "Token attributes are upper case (SHAPE, LENGTH, LOWER, IS_DIGIT...).",
         )
     return predictions(nlp, examples)
-
-
-def review_filter(
-    fn: Callable[[Sequence[Mapping[str, Any]], float], Any], threshold: float | None = None
-) -> CheckResult:
-    """Exercise check: does `fn(entities, threshold)` pick the posts a person should see?
-
-    fn (Callable): the learner's filter; it gets a post's entities (dicts with "label",
-        "confidence" and "text") and the threshold, and returns True to send the post to review.
-    threshold (float | None): default: `course.monitor.DEFAULT_THRESHOLD`.
-    RETURNS (CheckResult): with a hint for the first case it gets wrong.
-    """
-    if threshold is None:
-        from .monitor import DEFAULT_THRESHOLD
-
-        threshold = DEFAULT_THRESHOLD
-    cases = [
-        (
-            [
-                {"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97},
-                {"text": "$450", "label": "PRICE", "confidence": 0.91},
-            ],
-            False,
-            "A post whose entities are all above the threshold should be accepted automatically.",
-        ),
-        (
-            [
-                {"text": "RTX 3080", "label": "PRODUCT", "confidence": 0.97},
-                {"text": "450", "label": "PRICE", "confidence": 0.42},
-            ],
-            True,
-            "One unsure entity is enough: check every entity, e.g. any(e['confidence'] < threshold for e in entities).",
-        ),
-        (
-            [],
-            True,
-            "When the model finds nothing, a person should look: any() of an empty list is False, "
-            "so add `or not entities`.",
-        ),
-        (
-            [{"text": "78701", "label": "ZIP", "confidence": threshold}],
-            False,
-            "An entity exactly at the threshold is trusted: compare with <, not <=.",
-        ),
-    ]
-    if fn is None or contains_blank(fn):
-        return _blank()
-    for entities, expected, hint in cases:
-        try:
-            got = fn(entities, threshold)
-        except Exception as err:  # noqa: BLE001 - a learner's bug becomes a hint
-            return CheckResult(
-                False,
-                f"needs_review raised {type(err).__name__}: {err}.",
-                "Each entity is a dict: use e['confidence'] and e['label'].",
-            )
-        if contains_blank(got):
-            return _blank()
-        if not isinstance(got, bool):
-            return CheckResult(
-                False,
-                f"needs_review returned {got!r}, not True or False.",
-                "Return a boolean, e.g. the result of any(...) or a comparison.",
-            )
-        if got != expected:
-            shown = ", ".join(f"{e['label']} {e['confidence']:.2f}" for e in entities) or "no entities"
-            return CheckResult(False, f"for a post with [{shown}] it returned {got}.", hint)
-    return CheckResult(True, f"the filter sends unsure and empty posts to review (threshold {threshold}).")

@@ -363,33 +363,3 @@ def test_ruler_pattern_explains_wrong_patterns(pattern, needle):
 def test_ruler_pattern_asks_for_blanks():
     result = check.ruler_pattern([{"SHAPE": check.____}], "ZIP", ZIP_EXAMPLES)
     assert not result.passed and "____" in result.message
-
-
-# --- review_filter (the review-queue exercise of 08_capstone) ----------------------------------
-
-
-def review_solution(entities, threshold):
-    return not entities or any(e["confidence"] < threshold for e in entities)
-
-
-@pytest.mark.parametrize(
-    "fn,words",
-    [
-        (lambda ents, t: any(e["confidence"] < t for e in ents), "`or not entities`"),
-        (lambda ents, t: not ents or any(e["confidence"] <= t for e in ents), "compare with <, not <="),
-        (lambda ents, t: not ents or all(e["confidence"] < t for e in ents), "One unsure entity is enough"),
-        (lambda ents, t: True, "all above the threshold"),
-        (lambda ents, t: 1, "not True or False"),
-        (lambda ents, t: ents[0].confidence < t, "raised AttributeError"),
-    ],
-)
-def test_review_filter_gives_a_hint_for_each_mistake(fn, words):
-    result = check.review_filter(fn)
-    assert not result.passed and words in repr(result)
-
-
-def test_review_filter_passes_the_solution_and_asks_for_blanks():
-    assert check.review_filter(review_solution).passed
-    assert "____" in repr(check.review_filter(lambda ents, t: ____))
-    assert check.review_filter(review_solution, 0.5).require()
-    assert "threshold 0.8" in repr(check.review_filter(review_solution))  # monitor.DEFAULT_THRESHOLD
