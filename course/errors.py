@@ -7,7 +7,7 @@ which are E and W followed by a number in brackets ([E103], [W030]).
 
 N1xx  annotation problems (one record)       N3xx  missing resources (models, weights)
 N2xx  file and format problems               N4xx  training, evaluation, the annotator, serving
-N51x/N52x  quizzes and exercise checks
+N51x/N52x  quizzes and exercise checks          N62x  listings (pairing entities)
 
 This is the only registry: every error class of the course is a `CourseError` with a
 code from `Errors`, and tests/test_errors.py fails when a code here is never used in
@@ -411,6 +411,40 @@ class Errors:
         "predict the gold posts' texts in the same order: active.predict(nlp, [r['text'] for r in gold])",
     )
 
+    # N620-N639: listings, pairing entities into products with prices (course/listings.py, pairing.py)
+    N620 = (
+        "record has no 'pairs' list",
+        'a gold pair record is {{"text": ..., "entities": [...], "pairs": [[product, attribute], ...]}} '
+        "(an empty list is fine); see data/listings/README.md",
+    )
+    N621 = (
+        "pair {pair} is not two entity positions",
+        "write each pair as [product position, attribute position], both counted from 0 in 'entities'",
+    )
+    N622 = (
+        "pair {pair} names entity {index}, but the record has {count} entities",
+        "positions count the 'entities' list from 0, so the largest is {last}",
+    )
+    N623 = (
+        "pair {pair}: entity {index} '{text}' is {label}, not {expected}",
+        "a pair is [position of a PRODUCT, position of a PRICE or CONDITION]; check the order and the positions",
+    )
+    N624 = ("pair {pair} is listed twice", "delete the duplicate")
+    N625 = (
+        "`listings` needs {what}",
+        "run `python -m course listings MODEL FILE` to find the entities with a model, or "
+        "`python -m course listings --from-annotations FILE` to pair the entities already in FILE",
+    )
+    N626 = ("unknown pairing method '{method}'", "choose one of: {choices}")
+    N627 = (
+        "the dependency method needs a parsed Doc, and '{text}' has no dependency parse",
+        "parse it first: course.pairing.parse(course.resources.load_pretrained('en_core_web_sm'), doc)",
+    )
+    N628 = (
+        "line has no post text ({what})",
+        "a .jsonl file needs {{\"text\": \"...\"}} on every line; any other file is read as one post per line",
+    )
+
 
 class CourseError(Exception):
     """Base class: an error the learner can fix. `str(err)` is one readable line."""
@@ -449,6 +483,10 @@ class ResourceError(CourseError, ImportError):
 
 class TrainingError(CourseError, RuntimeError):
     """A problem with a model, a config or training data."""
+
+
+class ListingError(CourseError, ValueError):
+    """A problem with pairing entities into listings (a method, a Doc, the command's input)."""
 
 
 @dataclass(frozen=True)
