@@ -20,12 +20,12 @@ import traceback
 from collections.abc import Sequence
 
 from ..errors import CourseError
-from . import data, models
+from . import data, listings, models
 from .common import OK, PROBLEMS, UNUSABLE, load_checked, refuse
 
 __all__ = ["OK", "PROBLEMS", "UNUSABLE", "build_parser", "load_checked", "main", "refuse"]
 
-GROUPS = (data, models)  # in the order `python -m course --help` lists them
+GROUPS = (data, models, listings)  # in the order `python -m course --help` lists them
 
 
 def build_parser() -> argparse.ArgumentParser:
