@@ -55,7 +55,9 @@ def is_tokenizer_only(argv: Sequence[str]) -> bool:
     if not argv:
         return False
     command = argv[0]
-    return command in TOKENIZER_ONLY or (command == "listings" and "--from-annotations" in argv)
+    pairs_only = command == "listings" and "--from-annotations" in argv
+    parses = "dependency" in argv or "--method=dependency" in argv  # loads en_core_web_sm: a full pipeline
+    return command in TOKENIZER_ONLY or (pairs_only and not parses)
 
 
 def start_light(argv: Sequence[str]) -> bool:
