@@ -442,7 +442,7 @@ class Errors:
     )
     N628 = (
         "line has no post text ({what})",
-        "a .jsonl file needs {{\"text\": \"...\"}} on every line; any other file is read as one post per line",
+        'a .jsonl file needs {{"text": "..."}} on every line; any other file is read as one post per line',
     )
 
 

@@ -108,9 +108,7 @@ def test_each_or_both():
     pieces = (("Logitech G305", "PRODUCT"), ("Razer Viper", "PRODUCT"), ("75", "PRICE"), ("140", "PRICE"))
     want = {(p, a) for p in ("Logitech G305", "Razer Viper") for a in ("75", "140")}
     assert pairs_of("clause", text, *pieces) == want
-    post = listings.build(
-        doc := to_doc(NLP, make_record(text, *pieces)), listings.pair_doc(doc, "clause")
-    )
+    post = listings.build(doc := to_doc(NLP, make_record(text, *pieces)), listings.pair_doc(doc, "clause"))
     assert [(x.price, x.amount, x.per_item) for x in post.listings] == [("75", 75.0, True)] * 2
 
 
@@ -241,7 +239,9 @@ def test_from_annotations_refuses_bad_annotations(cli, tmp_path):
     assert "posts.jsonl:2: N101" in result.stdout and result.stdout.count("\n") == 1  # no listing half-printed
 
 
-@pytest.mark.parametrize("args", [["listings"], ["listings", "model-only"], ["listings", "m", "f", "--from-annotations", "x"]])
+@pytest.mark.parametrize(
+    "args", [["listings"], ["listings", "model-only"], ["listings", "m", "f", "--from-annotations", "x"]]
+)
 def test_usage_errors_are_n625_exit_2(cli, tmp_path, args):
     result = cli(args, tmp_path)
     assert_clean_exit(result, 2)
@@ -252,7 +252,9 @@ def test_model_mode_reads_text_and_jsonl_and_refuses_bad_lines(cli, tmp_path):
     from tiny_ner import tiny_model
 
     tiny_model().to_disk(tmp_path / "model")
-    (tmp_path / "posts.txt").write_text("Selling my RTX 3080 for $450 in Austin\n\nSelling my Steam Deck for $120 in Boston\n")
+    (tmp_path / "posts.txt").write_text(
+        "Selling my RTX 3080 for $450 in Austin\n\nSelling my Steam Deck for $120 in Boston\n"
+    )
     result = cli(["listings", tmp_path / "model", tmp_path / "posts.txt", "--json"], tmp_path)
     assert_clean_exit(result, 0)
     rows = [json.loads(line) for line in result.stdout.splitlines()]

@@ -5,9 +5,9 @@ Problems print as `FILE:LINE: CODE message — hint`. Exit codes: 0 all good,
 (set COURSE_DEBUG=1 to see one); outputs are written atomically or not at all.
 
 One module per group of commands, each with a `register(subparsers)`:
-`course.cli.data` (validate, convert, stats) and `course.cli.models` (train,
-evaluate). The library modules never import this package. A command imports what
-it needs when it runs, so `validate` does not pay for training or evaluation code,
+`course.cli.data` (validate, convert, stats), `course.cli.models` (train,
+evaluate) and `course.cli.listings` (listings). The library modules never import
+this package. A command imports what it needs when it runs, so `validate` does not pay for training or evaluation code,
 and a broken import fails that command loudly instead of hiding it.
 """
 

@@ -60,7 +60,10 @@ def cmd_listings(args: argparse.Namespace) -> int:
     from ..listings import build, pair_doc
 
     if args.from_annotations and args.paths:
-        print(f"error: {ListingError('N625', what='either a MODEL and a FILE or --from-annotations, not both').line()}", file=sys.stderr)
+        print(
+            f"error: {ListingError('N625', what='either a MODEL and a FILE or --from-annotations, not both').line()}",
+            file=sys.stderr,
+        )
         return UNUSABLE
     if not args.from_annotations and len(args.paths) != 2:
         print(f"error: {ListingError('N625', what='a MODEL and a FILE').line()}", file=sys.stderr)
@@ -121,7 +124,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("paths", nargs="*", metavar="MODEL FILE", help="a pipeline folder and a file of posts")
-    p.add_argument("--from-annotations", metavar="FILE", help="annotated posts (any supported format) instead of a model")
+    p.add_argument(
+        "--from-annotations", metavar="FILE", help="annotated posts (any supported format) instead of a model"
+    )
     p.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD, help=f"how to pair (default: {DEFAULT_METHOD})")
     p.add_argument("--json", action="store_true", help="print one JSON object per post")
     p.set_defaults(func=cmd_listings)

@@ -62,7 +62,9 @@ def _judge_amount(amount: Any) -> CheckResult:
                 f"{text!r} came out as {got!r}, ten times too small.",
                 "k stands for a thousand: multiply by 1000.",
             )
-        return CheckResult(False, f"amount({text!r}) returned {got!r}, expected {want!r}.", "Print the string at each step.")
+        return CheckResult(
+            False, f"amount({text!r}) returned {got!r}, expected {want!r}.", "Print the string at each step."
+        )
     return CheckResult(True, "'$1,200' → 1200.0 and '1.2k' → 1200.0: separators out, k for thousand.")
 
 
@@ -82,31 +84,31 @@ register(
     return float(number)''',
         wrong=(
             WrongAnswer(
-                '''def amount(text):
+                """def amount(text):
     number = text.strip().split()[0].lstrip("$£€")
     if number.lower().endswith("k"):
         return float(number[:-1]) * 1000
-    return float(number)''',
+    return float(number)""",
                 "thousands separator ','",
                 "the comma left in",
             ),
             WrongAnswer(
-                '''def amount(text):
+                """def amount(text):
     number = text.strip().split()[0].lstrip("$£€")
     number = number.replace(",", "").replace(".", "")
     if number.lower().endswith("k"):
         return float(number[:-1]) * 1000
-    return float(number)''',
+    return float(number)""",
                 "decimal point",
                 "the decimal point removed as well",
             ),
             WrongAnswer(
-                '''def amount(text):
+                """def amount(text):
     number = text.strip().split()[0].lstrip("$£€")
     number = number.replace(",", "")
     if number.lower().endswith("k"):
         return float(number[:-1]) * 100
-    return float(number)''',
+    return float(number)""",
                 "multiply by 1000",
                 "k as a hundred",
             ),
@@ -138,7 +140,9 @@ def _judge_following(pair_following: Any) -> CheckResult:
         return CheckResult(True, "each product takes the first price after it: $300 and $150.")
     if got == [("RX 6800", "$10"), ("RX 6600", "$10")]:
         return CheckResult(
-            False, "you paired both products with '$10', the last price of the post.", "Take the first price after the product, not the last."
+            False,
+            "you paired both products with '$10', the last price of the post.",
+            "Take the first price after the product, not the last.",
         )
     if isinstance(got, list) and got and got[0] == ("RX 6800", "$300") and got[1:] != WANT_2[1:]:
         return CheckResult(
@@ -147,7 +151,9 @@ def _judge_following(pair_following: Any) -> CheckResult:
             "price.start and product.end are token indices; ent.start_char counts characters, "
             "so do not compare the two (mixing character offsets with token indices).",
         )
-    return CheckResult(False, f"you got {got!r}, expected {WANT_2!r}.", "Keep the prices that start at or after product.end.")
+    return CheckResult(
+        False, f"you got {got!r}, expected {WANT_2!r}.", "Keep the prices that start at or after product.end."
+    )
 
 
 register(
@@ -169,7 +175,7 @@ register(
     return pairs''',
         wrong=(
             WrongAnswer(
-                '''def pair_following(doc):
+                """def pair_following(doc):
     prices = [ent for ent in doc.ents if ent.label_ == "PRICE"]
     pairs = []
     for product in doc.ents:
@@ -177,12 +183,12 @@ register(
             continue
         after = [price for price in prices if price.start >= product.end]
         pairs.append((product.text, after[-1].text if after else None))
-    return pairs''',
+    return pairs""",
                 "not the last",
                 "takes the last price",
             ),
             WrongAnswer(
-                '''def pair_following(doc):
+                """def pair_following(doc):
     prices = [ent for ent in doc.ents if ent.label_ == "PRICE"]
     pairs = []
     for product in doc.ents:
@@ -190,7 +196,7 @@ register(
             continue
         after = [price for price in prices if price.start_char >= product.end]
         pairs.append((product.text, after[0].text if after else None))
-    return pairs''',
+    return pairs""",
                 "mixing character offsets",
                 "characters compared with tokens",
             ),
@@ -217,7 +223,9 @@ def _judge_sentence(same_sentence_prices: Any) -> CheckResult:
         return CheckResult(
             False, "no product got a price.", "Compare the sentences of the two spans: ent.sent == product.sent."
         )
-    if isinstance(got, dict) and any("RTX 3070" in v or "Ryzen 5 5600" in v for v in got.values() if isinstance(v, list)):
+    if isinstance(got, dict) and any(
+        "RTX 3070" in v or "Ryzen 5 5600" in v for v in got.values() if isinstance(v, list)
+    ):
         return CheckResult(False, f"you got {got!r}: products came out as prices.", "Keep only PRICE entities.")
     return CheckResult(False, f"you got {got!r}, expected {want!r}.", "Compare ent.sent with product.sent.")
 
@@ -240,22 +248,22 @@ register(
     return result''',
         wrong=(
             WrongAnswer(
-                '''def same_sentence_prices(doc):
+                """def same_sentence_prices(doc):
     result = {}
     for product in doc.ents:
         if product.label_ == "PRODUCT":
             result[product.text] = [ent.text for ent in doc.ents if ent.label_ == "PRICE" and ent.sent == product]
-    return result''',
+    return result""",
                 "ent.sent == product.sent",
                 "a sentence compared with the product span",
             ),
             WrongAnswer(
-                '''def same_sentence_prices(doc):
+                """def same_sentence_prices(doc):
     result = {}
     for product in doc.ents:
         if product.label_ == "PRODUCT":
             result[product.text] = [ent.text for ent in doc.ents if ent.sent == product.sent]
-    return result''',
+    return result""",
                 "Keep only PRICE",
                 "no label filter",
             ),
@@ -279,7 +287,9 @@ def _judge_f1(pair_f1: Any) -> CheckResult:
         empty, failed = run_safely(pair_f1, set(), gold)
         if failed is not None and "ZeroDivision" in failed.message:
             return CheckResult(
-                False, "with no predicted pair your function divides by zero.", "Return 0.0 for F1 when precision + recall is 0."
+                False,
+                "with no predicted pair your function divides by zero.",
+                "Return 0.0 for F1 when precision + recall is 0.",
             )
         if failed is not None:
             return failed
@@ -287,12 +297,16 @@ def _judge_f1(pair_f1: Any) -> CheckResult:
             return CheckResult(False, f"with no predicted pair you got {empty!r}.", "Every score is 0.0 then.")
         return CheckResult(True, "precision 0.5, recall 0.333, F1 0.4: the harmonic mean punishes the low recall.")
     if close and abs(got[1] - 0.5) < 1e-9:
-        return CheckResult(False, f"recall came out as {got[1]!r}.", "Recall divides the true positives by the number of gold pairs.")
+        return CheckResult(
+            False, f"recall came out as {got[1]!r}.", "Recall divides the true positives by the number of gold pairs."
+        )
     if close and abs(got[2] - (0.5 + 1 / 3) / 2) < 1e-9:
         return CheckResult(
             False, f"F1 came out as {got[2]:.3f}, the plain average.", "F1 is the harmonic mean: 2 * p * r / (p + r)."
         )
-    return CheckResult(False, f"you got {got!r}, expected (0.5, 0.333…, 0.4).", "Count the true positives with predicted & gold.")
+    return CheckResult(
+        False, f"you got {got!r}, expected (0.5, 0.333…, 0.4).", "Count the true positives with predicted & gold."
+    )
 
 
 register(
@@ -311,32 +325,32 @@ register(
     return precision, recall, f1''',
         wrong=(
             WrongAnswer(
-                '''def pair_f1(predicted, gold):
+                """def pair_f1(predicted, gold):
     tp = len(predicted & gold)
     precision = tp / len(predicted) if predicted else 0.0
     recall = tp / len(predicted) if predicted else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1''',
+    return precision, recall, f1""",
                 "number of gold pairs",
                 "recall divided by the predictions",
             ),
             WrongAnswer(
-                '''def pair_f1(predicted, gold):
+                """def pair_f1(predicted, gold):
     tp = len(predicted & gold)
     precision = tp / len(predicted) if predicted else 0.0
     recall = tp / len(gold) if gold else 0.0
     f1 = (precision + recall) / 2
-    return precision, recall, f1''',
+    return precision, recall, f1""",
                 "harmonic mean",
                 "arithmetic mean",
             ),
             WrongAnswer(
-                '''def pair_f1(predicted, gold):
+                """def pair_f1(predicted, gold):
     tp = len(predicted & gold)
     precision = tp / len(predicted) if predicted else 0.0
     recall = tp / len(gold) if gold else 0.0
     f1 = 2 * precision * recall / (precision + recall)
-    return precision, recall, f1''',
+    return precision, recall, f1""",
                 "divides by zero",
                 "no zero-division guard",
             ),
