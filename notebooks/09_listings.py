@@ -187,8 +187,8 @@ parser = spacy.load(pretrained_path("en_core_web_sm"))  # the folder of the inst
 parsed = parser("Card is £380 posted, CPU £140.")
 displacy.render(parsed, style="dep", jupyter=True, options={"compact": True, "distance": 90})
 print([(token.text, token.dep_, token.head.text) for token in parsed])
-token = next(t for t in parsed if t.text == "£140")
-print("from £140 up the tree:", [ancestor.text for ancestor in token.ancestors])
+token = next(t for t in parsed if t.text == "140")
+print("from '140' (of £140) up the tree:", [ancestor.text for ancestor in token.ancestors])
 
 # %% [markdown]
 # The parser was trained on edited English (news, web text), so it has never seen "CPU £140"

@@ -267,3 +267,12 @@ def test_model_mode_reads_text_and_jsonl_and_refuses_bad_lines(cli, tmp_path):
     result = cli(["listings", tmp_path / "model", tmp_path / "missing.txt"], tmp_path)
     assert_clean_exit(result, 2)
     assert "N201" in result.stderr
+
+
+def test_from_annotations_starts_without_torch_unless_it_parses():
+    from course.cli.light import is_tokenizer_only
+
+    assert is_tokenizer_only(["listings", "--from-annotations", "x.jsonl", "--method", "learned"])
+    assert not is_tokenizer_only(["listings", "--from-annotations", "x.jsonl", "--method", "dependency"])
+    assert not is_tokenizer_only(["listings", "--from-annotations", "x.jsonl", "--method=dependency"])
+    assert not is_tokenizer_only(["listings", "model", "x.txt"])
