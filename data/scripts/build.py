@@ -120,6 +120,53 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+WORD_RUN = re.compile(r"[^\w]+")
+
+
+def near_duplicate_key(text: str) -> str:
+    """The text lower-cased, with every run of punctuation and whitespace made one space.
+
+    Digits are kept, so "RTX 3070 $300" and "rtx 3070, $300!" share a key but "$310" does not.
+    """
+    return " ".join(WORD_RUN.sub(" ", text.lower()).split())
+
+
+def template_key(text: str, entities: list[list]) -> str:
+    """The post with every entity replaced by its label, normalised like `near_duplicate_key`.
+
+    "Confirmed u/ann" and "confirmed /u/bob." share the template "confirmed __username__".
+    """
+    parts, pos = [], 0
+    for start, end, label in sorted(entities):
+        parts += [text[pos:start], f" __{label.lower()}__ "]
+        pos = end
+    parts.append(text[pos:])
+    return near_duplicate_key("".join(parts))
+
+
+def cross_split_overlaps(splits: dict[str, list[Record]]) -> list[tuple[str, str, list[Record]]]:
+    """Find posts in different splits that share their normalised text or their template.
+
+    splits (dict): split name -> records with "text" and "entities".
+    RETURNS (list): (kind, key, records) with kind "text" or "template", one entry per key
+        that occurs in more than one split; records are all posts with that key, in split order.
+    """
+    found = []
+    for kind in ("text", "template"):
+        owners: dict[str, list[tuple[str, Record]]] = {}
+        for name, records in splits.items():
+            for record in records:
+                if kind == "text":
+                    key = near_duplicate_key(record["text"])
+                else:
+                    key = template_key(record["text"], record["entities"])
+                owners.setdefault(key, []).append((name, record))
+        for key, owned in owners.items():
+            if len({name for name, _ in owned}) > 1:
+                found.append((kind, key, [record for _, record in owned]))
+    return found
+
+
 def load_sources() -> dict[str, list[Record]]:
     """Read all sources and return unshuffled records per split."""
     splits: dict[str, list[Record]] = {}
@@ -151,6 +198,9 @@ def check(splits: dict[str, list[Record]], unlabeled: list[str]) -> list[str]:
     for number, line in enumerate(unlabeled, 1):
         if normalise(line) in seen:
             errors.append(f"unlabeled.txt:{number}: same post as {seen[normalise(line)]}")
+    for kind, key, records in cross_split_overlaps(splits):
+        places = ", ".join(r["_where"] for r in records)
+        errors.append(f"{places}: near-duplicate posts in different splits (same {kind} {key!r})")
     return errors
 
 
