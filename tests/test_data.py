@@ -28,7 +28,8 @@ DATA = ROOT / "data"
 POSTS = DATA / "hardware_posts"
 SCRIPTS = DATA / "scripts"
 SPLITS = ("train", "dev", "test")
-MIN_POSTS = {"train": 400, "dev": 100, "test": 100}
+MIN_POSTS = {"train": 600, "dev": 150, "test": 150}
+MIN_STYLE_POSTS = {"train": 10, "dev": 3, "test": 3}  # posts per writing style (issue 19)
 MIN_MENTIONS = {"train": 40, "test": 10}
 PROBLEM_TAGS = (
     "misaligned",
@@ -311,6 +312,14 @@ def test_post_styles_reads_each_style_off_the_spans() -> None:
     several = styles("{{A|PRODUCT}} {{$1|PRICE}}, {{B|PRODUCT}} {{$2|PRICE}}")
     assert "several_products_and_prices" in several and several <= set(build.STYLES_BY_NAME)
     assert "several_products_and_prices" not in styles("{{A|PRODUCT}} {{$1|PRICE}}, {{B|PRODUCT}}")
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_every_writing_style_is_in_every_split(split: str) -> None:
+    build = load_script(SCRIPTS / "build.py")
+    counts = Counter(style for r in load(split) for style in build.post_styles(r["text"], r["entities"]))
+    thin = {name: counts[name] for name, _ in build.STYLES if counts[name] < MIN_STYLE_POSTS[split]}
+    assert not thin, f"styles with fewer than {MIN_STYLE_POSTS[split]} posts in {split}: {thin}"
 
 
 # --- hand-written vs generated, unseen products ------------------------------------------
