@@ -2,7 +2,8 @@
 
 Conventions (also in data/listings/README.md):
 
-- A price's **amount** is a float in the currency's unit: `$1,200` → 1200.0, `1.2k` → 1200.0.
+- A price's **amount** is a float in the currency's unit: `$1,200` → 1200.0, `1.2k` → 1200.0,
+  `two hundred bucks` → 200.0, and the spoken `five fifty` → 550.0 (hundreds said first).
   Words around the amount that the guideline leaves outside the PRICE span (`shipped`, `obo`,
   `firm`, `local`, `each`, `ea`) are accepted and ignored, except that `each`/`ea` sets
   `per_item`. Anything else (a range `$400-450`, `free`, `best offer`) is not a price we can
@@ -99,6 +100,34 @@ def dollar_currency(location: str | None) -> str | None:
     return _DOLLAR_OF.get(location.strip().upper().split("-")[0])
 
 
+_UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}  # fmt: skip
+_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+
+
+def _number_words(words: list[str]) -> float | None:
+    """'two hundred' → 200, 'thirty five' → 35, and the spoken 'five fifty' → 550; else None."""
+    values = []
+    for w in words:
+        w = w.casefold()
+        if w in _UNITS:
+            values.append(_UNITS[w])
+        elif w in _TENS:
+            values.append(_TENS[w])
+        elif w == "hundred" and values:
+            values[-1] *= 100
+        elif w in ("thousand", "grand") and values:
+            values = [sum(values) * 1000]
+        else:
+            return None
+    if not values:
+        return None
+    if len(values) >= 2 and 1 <= values[0] <= 9 and 10 <= values[1] <= 99:
+        return float(values[0] * 100 + sum(values[1:]))  # 'five fifty', 'one twenty': hundreds said first
+    return float(sum(values))
+
+
 def normalise_price(text: str, dollar: str | None = None) -> Price | None:
     """Read a price such as `$450`, `C$420`, `120 EUR`, `90 bucks`, `1.2k`, `75 each`, `£80`, `AUD 150`.
 
@@ -112,6 +141,12 @@ def normalise_price(text: str, dollar: str | None = None) -> Price | None:
     while words and words[-1].casefold().strip(".,!") in _IGNORED | _EACH:
         per_item = per_item or words[-1].casefold().strip(".,!") in _EACH
         words.pop()
+    spelled = words[:-1] if words and words[-1].casefold() in {*_SUFFIX, *_DOLLAR_WORDS} else words
+    spoken = _number_words(spelled)
+    if spoken is not None:  # 'eighty quid', 'two hundred bucks', 'five fifty'
+        marker = words[-1].casefold() if len(spelled) < len(words) else ""
+        currency = _SUFFIX.get(marker) or (dollar if marker in _DOLLAR_WORDS else None)
+        return Price(spoken, currency, per_item, text)
     core, post_word = " ".join(words), ""
     if len(words) >= 2 and not re.search(r"\d", words[-1]):
         core, post_word = " ".join(words[:-1]), words[-1].casefold()

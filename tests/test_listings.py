@@ -38,6 +38,12 @@ PRICES = [  # text, dollar of the post, amount, currency, per item
     ("AUD 150", None, 150.0, "AUD", False),
     ("A$400", "USD", 400.0, "AUD", False),
     ("1400 PLN", None, 1400.0, "PLN", False),
+    ("eighty quid", None, 80.0, "GBP", False),
+    ("two hundred bucks", "USD", 200.0, "USD", False),
+    ("thirty five bucks", None, 35.0, None, False),
+    ("five fifty", "USD", 550.0, None, False),
+    ("one twenty shipped", None, 120.0, None, False),
+    ("nine hundred", None, 900.0, None, False),
 ]
 
 
@@ -47,14 +53,14 @@ def test_normalise_price_table(text, dollar, amount, currency, per_item):
     assert price is not None and (price.amount, price.currency, price.per_item) == (amount, currency, per_item)
 
 
-@pytest.mark.parametrize("text", ["free", "best offer", "$400-450", "xyz 20", "20 apples", "", "$"])
+@pytest.mark.parametrize("text", ["free", "best offer", "$400-450", "xyz 20", "20 apples", "", "$", "bucks", "hundred"])
 def test_unreadable_prices_are_none_not_a_guess(text):
     assert normalise_price(text, "USD") is None
 
 
 def test_covers_every_price_of_the_course_data():
     texts = set()
-    for split in ("train", "dev"):
+    for split in ("train", "dev", "test"):
         for line in data_path("hardware_posts", f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
             texts |= {rec["text"][s:e] for s, e, label in rec["entities"] if label == "PRICE"}
@@ -166,6 +172,8 @@ def test_gold_pair_set_is_large_enough_and_mostly_multi_product():
     multi = [r for r in records if max(sum(e[2] == lab for e in r["entities"]) for lab in ("PRODUCT", "PRICE")) >= 2]
     assert len(records) >= 80 and len(multi) * 2 >= len(records)
     assert not {r["text"] for r in parts[0]} & {r["text"] for r in parts[1]}  # held out means held out
+    train = {json.loads(line)["text"] for line in data_path("hardware_posts", "train.jsonl").open(encoding="utf-8")}
+    assert not train & {r["text"] for r in parts[1]}  # NER never trained on a held-out text
 
 
 def test_score_counts_pairs_by_offsets():
