@@ -388,3 +388,11 @@ def test_readme_shift_table_matches_file() -> None:
     counts = Counter(label for r in load("test_shift") for _, _, label in r["entities"])
     assert table == {label: counts[label] for label in LABELS}
     assert f"{len(load('test_shift'))} posts" in block
+
+
+def test_annotator_a_is_the_agreement_sample_of_test_shift() -> None:
+    annotator_a = read_jsonl(DATA / "agreement" / "annotator_a.jsonl")
+    shift = load("test_shift")
+    assert len(annotator_a) >= 60
+    assert [r["text"] for r in annotator_a] == [r["text"] for r in shift[: len(annotator_a)]]
+    assert all(not find_problems(r) for r in annotator_a)
