@@ -12,7 +12,8 @@ with the same number of updates, over several seeds (course.experiments.style_sh
 
 and scores each on the hand-written dev split and on test_shift (never on test: the course
 looks at test once, in notebook 07). Prints mean [min, max] of strict micro-F1 per variant;
---write puts the table into bench/RESULTS.md (its own section only). About 8 minutes on 2 cores.
+--write stores the runs in bench/style_shift.json (notebook 05 reads them) and puts the table
+into bench/RESULTS.md (its own section only). About 8 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from course import experiments, formats, provenance, settings
 
 HEADING = "Style shift: generated vs hand-written training posts (blank CNN, strict micro-F1)"
 EVALS = ("dev", "test_shift")
+STORED = ROOT / "bench" / "style_shift.json"
 
 
 def measure(seeds: list[int], n_updates: int, size: int | None) -> dict:
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         from results_md import replace_section
 
         replace_section(HEADING, markdown(result))
+        STORED.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result) if args.json else markdown(result))
     return 0
 
