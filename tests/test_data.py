@@ -372,7 +372,7 @@ def test_generator_reproduces_committed_output(tmp_path: Path) -> None:
 @pytest.mark.slow  # a real process that tokenizes every post (~50 s)
 def test_build_reproduces_committed_jsonl(tmp_path: Path) -> None:
     run_script("build.py", "--out", str(tmp_path))
-    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "unlabeled.txt"):
+    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "unlabeled.txt", "test_shift.jsonl"):
         assert (tmp_path / name).read_bytes() == (POSTS / name).read_bytes(), name
 
 
@@ -392,7 +392,7 @@ def test_each_broken_record_has_exactly_its_own_mistake() -> None:
 
 
 # --- the course CLI ----------------------------------------------------------------------------
-@pytest.mark.parametrize("split", SPLITS)
+@pytest.mark.parametrize("split", [*SPLITS, "test_shift"])
 def test_course_cli_validates_split(split: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "course", "validate", str(POSTS / f"{split}.jsonl"), "--labels", ",".join(LABELS)],
@@ -402,3 +402,70 @@ def test_course_cli_validates_split(split: str) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the second, independent-style test set (issue 19.3) --------------------------------------
+SHIFT_MIN_POSTS = 100
+NEAR_DUPLICATE = 0.85  # difflib ratio of normalised texts at or above which two posts count as one
+
+
+def near_duplicates(texts: list[str], others: list[str], threshold: float = NEAR_DUPLICATE) -> list[tuple[str, str]]:
+    """RETURNS (list): (text, other) pairs whose normalised texts are equal or nearly equal."""
+    from difflib import SequenceMatcher
+
+    pairs = []
+    normalised_others = [(o, normalise(o)) for o in others]
+    for text in texts:
+        matcher = SequenceMatcher(None, b=normalise(text), autojunk=False)  # b is the cached side
+        for other, key in normalised_others:
+            matcher.set_seq1(key)
+            # the cheap upper bounds first: ratio() is slow
+            if all(bound() >= threshold for bound in (matcher.real_quick_ratio, matcher.quick_ratio, matcher.ratio)):
+                pairs.append((text, other))
+    return pairs
+
+
+def test_near_duplicates_catches_an_edited_copy() -> None:
+    post = "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] PayPal, local cash"
+    assert near_duplicates([post.lower()], [post])
+    assert near_duplicates([post.replace("3080", "3090")], [post])
+    assert not near_duplicates(["synology ds918+ with 4x wd red 4tb drives, $350 cash"], [post])
+
+
+def test_shift_set_exists_validates_and_is_big_enough() -> None:
+    records = load("test_shift")
+    assert len(records) >= SHIFT_MIN_POSTS
+    bad = {r["id"]: find_problems(r) for r in records if find_problems(r)}
+    assert not bad, f"{len(bad)} bad records in test_shift, e.g. {list(bad.items())[:3]}"
+    assert [r["id"] for r in records] == [f"shift-{i:04d}" for i in range(1, len(records) + 1)]
+    assert {r["source"] for r in records} == {"hand"}
+    assert {label for r in records for _, _, label in r["entities"]} == set(LABELS)
+
+
+def test_shift_set_has_no_near_duplicate_of_another_split() -> None:
+    shift = [r["text"] for r in load("test_shift")]
+    others = [r["text"] for s in SPLITS for r in load(s)] + unlabeled()
+    clashes = near_duplicates(shift, others)
+    assert not clashes, f"{len(clashes)} near-duplicates, e.g. {clashes[:3]}"
+    assert len({normalise(t) for t in shift}) == len(shift), "test_shift repeats a post"
+
+
+def test_readme_shift_table_matches_file() -> None:
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- shift-stats:start", 1)[1].split("<!-- shift-stats:end -->", 1)[0]
+    table = {}
+    for line in block.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] in LABELS:
+            table[cells[0]] = int(cells[1])
+    counts = Counter(label for r in load("test_shift") for _, _, label in r["entities"])
+    assert table == {label: counts[label] for label in LABELS}
+    assert f"{len(load('test_shift'))} posts" in block
+
+
+def test_annotator_a_is_the_agreement_sample_of_test_shift() -> None:
+    annotator_a = read_jsonl(DATA / "agreement" / "annotator_a.jsonl")
+    shift = load("test_shift")
+    assert len(annotator_a) >= 60
+    assert [r["text"] for r in annotator_a] == [r["text"] for r in shift[: len(annotator_a)]]
+    assert all(not find_problems(r) for r in annotator_a)

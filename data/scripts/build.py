@@ -2,11 +2,14 @@
 
 Sources (all under data/scripts/):
     hand_written/train.md, dev.md, test.md   posts written one by one
+    hand_written/test_shift.md               the independent-style second test set
     generated/train.md                       output of generate.py (seeded)
     generated/unlabeled.txt                  output of generate.py (seeded)
 
 Outputs (under data/hardware_posts/ unless --out is given):
     train.jsonl, dev.jsonl, test.jsonl, unlabeled.txt
+    test_shift.jsonl (kept in file order, ids shift-0001...; its first 64 posts
+    are the double-annotated agreement sample)
 
 Markup: every post is one line starting with "- ". Entities are written as
 {{surface text|LABEL}}, e.g.
@@ -46,6 +49,7 @@ from course.settings import LABELS
 
 SPLITS = ("train", "dev", "test")
 SHUFFLE_SEED = {"train": 1301, "dev": 1302, "test": 1303}
+SHIFT = "test_shift"  # second test set, written unlike the other splits; not shuffled
 
 DATA = SCRIPTS.parent
 HAND = SCRIPTS / "hand_written"
@@ -54,6 +58,7 @@ OUT = DATA / "hardware_posts"
 README = DATA / "README.md"
 START_MARK = "<!-- stats:start (written by data/scripts/build.py, do not edit) -->"
 END_MARK = "<!-- stats:end -->"
+SHIFT_MARKS = ("<!-- shift-stats:start (written by data/scripts/build.py, do not edit) -->", "<!-- shift-stats:end -->")
 
 MARKUP = re.compile(r"\{\{(.+?)\|([A-Za-z_]+)\}\}")
 
@@ -180,6 +185,9 @@ def load_sources() -> dict[str, list[Record]]:
                 for t, e, w in read_markup(GENERATED / "train.md")
             ]
         splits[split] = records
+    splits[SHIFT] = [
+        {"text": t, "entities": e, "source": "hand", "_where": w} for t, e, w in read_markup(HAND / f"{SHIFT}.md")
+    ]
     return splits
 
 
@@ -188,7 +196,7 @@ def check(splits: dict[str, list[Record]], unlabeled: list[str]) -> list[str]:
     nlp = spacy.blank("en")
     errors = []
     seen: dict[str, str] = {}
-    for split in SPLITS:
+    for split in splits:  # SPLITS, then SHIFT
         for record in splits[split]:
             errors += span_problems(nlp, record)
             key = normalise(record["text"])
@@ -218,6 +226,11 @@ def finalise(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
                 "source": r["source"],
             }
             for i, r in enumerate(records, 1)
+        ]
+    if SHIFT in splits:
+        final[SHIFT] = [
+            {"id": f"shift-{i:04d}", "text": r["text"], "entities": r["entities"], "source": r["source"]}
+            for i, r in enumerate(splits[SHIFT], 1)
         ]
     return final
 
@@ -343,19 +356,31 @@ def stats_markdown(final: dict[str, list[Record]]) -> str:
     return "\n".join(lines)
 
 
+def shift_stats_markdown(records: list[Record]) -> str:
+    """The table written between the shift-stats markers of data/README.md."""
+    counts = Counter(lab for r in records for _, _, lab in r["entities"])
+    lines = ["| Label | test_shift |", "|---|---:|"]
+    lines += [f"| {label} | {counts[label]} |" for label in LABELS]
+    lines.append(f"| **all entities** | {sum(counts.values())} |")
+    empty = sum(1 for r in records if not r["entities"])
+    lines += ["", f"{len(records)} posts, {empty} without entities."]
+    return "\n".join(lines)
+
+
 def write_jsonl(path: Path, records: list[Record]) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as f:
         for record in records:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def update_readme(block: str) -> None:
+def update_readme(block: str, marks: tuple[str, str] = (START_MARK, END_MARK)) -> None:
+    start_mark, end_mark = marks
     text = README.read_text(encoding="utf-8")
-    if START_MARK not in text or END_MARK not in text:
-        raise BuildError(f"{README} lacks the stats markers")
-    head, rest = text.split(START_MARK, 1)
-    _, tail = rest.split(END_MARK, 1)
-    README.write_text(f"{head}{START_MARK}\n{block}\n{END_MARK}{tail}", encoding="utf-8", newline="\n")
+    if start_mark not in text or end_mark not in text:
+        raise BuildError(f"{README} lacks the markers {start_mark} ... {end_mark}")
+    head, rest = text.split(start_mark, 1)
+    _, tail = rest.split(end_mark, 1)
+    README.write_text(f"{head}{start_mark}\n{block}\n{end_mark}{tail}", encoding="utf-8", newline="\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -378,11 +403,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    for split in SPLITS:
+    for split in final:
         write_jsonl(args.out / f"{split}.jsonl", final[split])
     (args.out / "unlabeled.txt").write_text("\n".join(unlabeled) + "\n", encoding="utf-8", newline="\n")
     if args.out.resolve() == OUT.resolve():
         update_readme(block)
+        update_readme(shift_stats_markdown(final[SHIFT]), SHIFT_MARKS)
     return 0
 
 
