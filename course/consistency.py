@@ -355,10 +355,10 @@ def check_files(
                         verdict = f"inside {label}"
                     start, end = doc[i].idx, doc[i + size - 1].idx + len(doc[i + size - 1])
                     occ = Occurrence(source, n, verdict, _context(record["text"], start, end))
-                    entry = _excuse(by_form.get(key, ()), record["text"], start, end, ignore_case)
-                    if entry is not None:
-                        used.add(entry)
-                    forms[key].add(occ, entry, max_occurrences)
+                    excuse = _excuse(by_form.get(key, ()), record["text"], start, end, ignore_case)
+                    if excuse is not None:
+                        used.add(excuse)
+                    forms[key].add(occ, excuse, max_occurrences)
     inconsistent = [f for f in forms.values() if len(f.counts) > 1]
     inconsistent.sort(key=lambda f: (-f.disagree, -sum(f.counts.values()), f.text))
     for entry in exceptions:

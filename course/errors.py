@@ -209,6 +209,18 @@ class Errors:
         "the data no longer needs it: delete the line (an allow-list that only grows hides new mistakes)",
     )
     N246 = ("stopped collecting at {what}; the report covers those only", "check a smaller set of files at a time")
+    N247 = (
+        "post {n} of {b} is not the same text as post {n} of {a}",
+        "agreement compares two annotations of the same posts: both files need the same texts in the same order",
+    )
+    N248 = (
+        "{a} has {n_a} post(s) but {b} has {n_b}",
+        "agreement compares two annotations of the same posts: annotate every post in both files",
+    )
+    N249 = (
+        "{name} has {count} annotation problem(s); the first: {first}",
+        "spans must align with the tokens to be compared: run `python -m course validate {name}` and fix them",
+    )
 
     # --- N3xx: pretrained resources -------------------------------------------------
     N301 = ("the pretrained pipeline '{name}' is not installed", "install it (no download at run time): {command}")

@@ -49,8 +49,41 @@ def cmd_consistency(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_agreement(args: argparse.Namespace) -> int:
+    import json
+
+    from ..agreement import compare
+    from ..formats import load
+    from .common import blank
+
+    nlp = blank()
+    loaded = [load(path, "jsonl", nlp) for path in (args.a, args.b)]
+    problems = [p for one in loaded for p in one.problems]
+    if problems:
+        for problem in problems:
+            print(problem.format(), file=sys.stderr)
+        print(f"✗ {len(problems)} line(s) cannot be read: fix them first", file=sys.stderr)
+        return UNUSABLE
+    result = compare(nlp, loaded[0].records, loaded[1].records, args.a, args.b)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return OK
+    print(f"{result.n_posts} posts, {result.n_tokens} tokens; A = {args.a}, B = {args.b}")
+    print(f"span F1 (strict)  {result.f1:.3f}")
+    for label, row in result.per_label().items():
+        print(f"  {label:<10}      {row['f1']:.3f}  (A {row['a']}, B {row['b']}, both {row['matched']})")
+    print(f"token kappa       {result.kappa:.3f}  (observed {result.observed:.3f}, by chance {result.expected:.3f})")
+    kinds = ", ".join(f"{kind} {n}" for kind, n in result.kinds().most_common()) or "none"
+    print(f"disagreements     {len(result.disagreements)}: {kinds}")
+    for d in result.disagreements[: args.max_lines]:
+        print(f"  {args.b}:{loaded[1].lines[d.index]}: {d.describe()}")
+    if len(result.disagreements) > args.max_lines:
+        print(f"  … and {len(result.disagreements) - args.max_lines} more (--max-lines, --json)")
+    return OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `consistency` to the CLI."""
+    """Add `consistency` and `agreement` to the CLI."""
     p = sub.add_parser("consistency", help="surface forms labelled differently across files")
     p.add_argument("files", nargs="+", metavar="FILE", help="canonical JSONL files, checked together")
     p.add_argument("--ignore-case", action="store_true", help="'BNIB' and 'bnib' are the same form")
@@ -65,3 +98,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="places shown per form and label (default 20; the rest are counted)",
     )
     p.set_defaults(func=cmd_consistency)
+
+    p = sub.add_parser("agreement", help="span F1, token kappa and disagreements of two annotators")
+    p.add_argument("a", metavar="A.jsonl", help="annotator A: canonical JSONL")
+    p.add_argument("b", metavar="B.jsonl", help="annotator B: the same posts in the same order")
+    p.add_argument("--json", action="store_true", help="print the figures and every disagreement as JSON")
+    p.add_argument("--max-lines", type=int, default=50, metavar="N", help="disagreements listed (default 50)")
+    p.set_defaults(func=cmd_agreement)
