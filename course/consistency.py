@@ -15,6 +15,11 @@ Conventions:
 * A form is **inconsistent** when its occurrences have more than one verdict. The
   **majority** verdict (ties: a label before `unlabelled`, then alphabetical) is shown as
   the likely intent, not as the truth: the human decides.
+* **Numbers** alone (`120`, `6000`: a form of digits and separators) name nothing by
+  themselves: the guideline lets context decide ("asking 180 shipped" is a PRICE, the 6000 of
+  "DDR5 6000" is part of a name, "weighs 20 lbs" is nothing). For them only the labelled
+  occurrences are compared (a PRICE in one post and a ZIP in another is still reported), unless
+  `numbers=True` (`--numbers`) lists their unlabelled and inside occurrences too.
 * **Exceptions** are reviewed, written down and need a reason: one line
   `FORM | CONTEXT | REASON` in a text file (`#` starts a comment). An occurrence of FORM is
   excused when CONTEXT (a literal piece of the post text that contains the occurrence)
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,6 +52,7 @@ MAX_FORM_TOKENS = 16
 MAX_FORMS = 200_000
 MAX_BAD_LINES = 50  # bad input lines listed; the rest are counted
 CONTEXT_CHARS = 30
+NUMBER = re.compile(r"\d[\d.,]*")
 UNLABELLED = "unlabelled"
 BOUNDARY = "boundary"
 
@@ -80,6 +87,7 @@ class Form:
 
     text: str
     labels: set[str] = field(default_factory=set)  # every label an exact span of it carries
+    number: bool = False  # digits and separators only: compared only where it is labelled
     counts: Counter = field(default_factory=Counter)  # verdict -> occurrences (excused left out)
     places: dict[str, list[Occurrence]] = field(default_factory=dict)  # at most max_occurrences each
     excused: list[Occurrence] = field(default_factory=list)
@@ -287,6 +295,7 @@ def check_files(
     paths: Sequence[str | os.PathLike],
     *,
     ignore_case: bool = False,
+    numbers: bool = False,
     exceptions: Sequence[Exception_] = (),
     max_occurrences: int = 20,
 ) -> ConsistencyReport:
@@ -294,6 +303,7 @@ def check_files(
 
     paths (Sequence): canonical JSONL files, read together as one corpus.
     ignore_case (bool): match tokens casefolded ('BNIB' and 'bnib' are one form).
+    numbers (bool): also count unlabelled and inside occurrences of forms that are numbers alone.
     exceptions (Sequence[Exception_]): reviewed exceptions (`read_exceptions`).
     max_occurrences (int): places kept per form and verdict; the rest are counted.
     RETURNS (ConsistencyReport): inconsistent forms, bad lines and notes. If any line is bad,
@@ -321,7 +331,8 @@ def check_files(
                     if not any(p.code == "N246" for p in notes):
                         notes.append(Problem.make("N246", (0, n, source), what=f"{MAX_FORMS} distinct forms"))
                     continue
-                forms.setdefault(key, Form(doc[s:e].text)).labels.add(label)
+                text = doc[s:e].text
+                forms.setdefault(key, Form(text, number=bool(NUMBER.fullmatch(text)))).labels.add(label)
     if bad:
         return ConsistencyReport(sources, n_posts, len(forms), [], bad[:MAX_BAD_LINES], len(bad), notes)
     lengths: dict[str, set[int]] = {}
@@ -348,6 +359,8 @@ def check_files(
                     if len(key) != size or key not in forms:
                         continue
                     verdict = _verdict(i, i + size, spans, owner)
+                    if not numbers and forms[key].number and verdict not in forms[key].labels:
+                        continue  # a number's role is decided by its context (see the module docstring)
                     if verdict is None:
                         label = spans[owner[i]][2]
                         if label in forms[key].labels:

@@ -369,11 +369,13 @@ exercises.check("02.4", span_of)
 # !{sys.executable} -m course consistency ../data/hardware_posts/train.jsonl ../data/hardware_posts/dev.jsonl ../data/hardware_posts/test.jsonl --ignore-case --max-occurrences 2 2>&1
 
 # %% [markdown]
-# Read each finding before you change anything: the majority is a hint, not a verdict. Every form
-# listed here is a homonym: the same digits are a postcode in one post and a memory speed inside a
-# product name in another; Kingston is a city and a memory brand. Those posts are right as they
-# are, so they go into a short, reviewed list of exceptions. Each line names the form, a piece of
-# the post around it, and the **reason**; the command warns about a line that no longer excuses
+# Read each finding before you change anything: the majority is a hint, not a verdict. Here
+# every finding is a homonym or a word in another role, such as Kingston, a city in one post and
+# a memory brand inside a product name in others. Numbers alone are left to their context (a
+# bare number is a price after "asking" and nothing before "lbs"), so the command compares
+# them only where they are labelled, unless you pass `--numbers`. Posts that are right as they
+# are go into a short, reviewed list of exceptions. Each line names the form, a piece of the post
+# around it, and the **reason**; the command warns about a line that no longer excuses
 # anything, so the list cannot quietly grow into a place where mistakes hide.
 
 # %%
@@ -512,8 +514,7 @@ result.to_frame()
 # `@handles` from other platforms, links on other hosts (`ibb.co/…`), and a brand that is the
 # only name of a device (`a Gotek floppy emulator`). Both annotators happened to guess alike; the
 # next annotator might not. Each of these is now an explicit rule, with an example, in
-# `data/ANNOTATION_GUIDELINES.md`
-# (its changelog lists them).
+# `data/ANNOTATION_GUIDELINES.md` (its changelog lists them).
 
 # %% [markdown]
 # ### What disagreements look like

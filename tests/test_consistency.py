@@ -200,3 +200,17 @@ def test_consistency_does_not_load_the_transformer_stack(tmp_path):
     loaded = loaded_after(f"from course.cli import main\nassert main(['consistency', {str(post)!r}]) == 0")
     assert "course.consistency" in loaded and "course.tokenizer" in loaded
     assert {"spacy_transformers", "transformers"}.isdisjoint(loaded)
+
+
+def test_numbers_alone_are_compared_only_where_labelled(tmp_path):
+    path = write_lines(
+        tmp_path / "p.jsonl",
+        rec("asking 180 shipped", ("180", "PRICE")),
+        rec("weighs 180 lbs"),  # context: not a price
+        rec("Corsair RM 180 PSU", ("Corsair RM 180", "PRODUCT")),
+        rec("Perth 180", ("180", "ZIP")),  # a label conflict is still reported
+    )
+    form = by_text(check_files([path]))["180"]
+    assert dict(form.counts) == {"PRICE": 1, "ZIP": 1}
+    everything = by_text(check_files([path], numbers=True))["180"]
+    assert dict(everything.counts) == {"PRICE": 1, "ZIP": 1, "unlabelled": 1, "inside PRODUCT": 1}

@@ -13,7 +13,11 @@ def cmd_consistency(args: argparse.Namespace) -> int:
 
     exceptions = read_exceptions(args.exceptions, ignore_case=args.ignore_case) if args.exceptions else []
     report = check_files(
-        args.files, ignore_case=args.ignore_case, exceptions=exceptions, max_occurrences=args.max_occurrences
+        args.files,
+        ignore_case=args.ignore_case,
+        numbers=args.numbers,
+        exceptions=exceptions,
+        max_occurrences=args.max_occurrences,
     )
     for problem in report.bad:
         print(problem.format(), file=sys.stderr)
@@ -87,6 +91,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("consistency", help="surface forms labelled differently across files")
     p.add_argument("files", nargs="+", metavar="FILE", help="canonical JSONL files, checked together")
     p.add_argument("--ignore-case", action="store_true", help="'BNIB' and 'bnib' are the same form")
+    p.add_argument(
+        "--numbers",
+        action="store_true",
+        help="also list unlabelled occurrences of forms that are numbers alone (by default context decides)",
+    )
     p.add_argument("--exceptions", metavar="FILE", help="reviewed exceptions, one 'FORM | CONTEXT | REASON' a line")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--max-forms", type=int, default=100, metavar="N", help="forms shown (default 100)")
