@@ -362,11 +362,11 @@ exercises.check("02.4", span_of)
 # labelled span, finds those tokens wherever else they occur, and lists each form that is
 # labelled in more than one way: another label, no label, swallowed by a longer span of another
 # label (`inside PRODUCT`), or other boundaries. `--ignore-case` treats `BNIB` and `bnib` as one
-# form. Here it checks the course's three splits (two places per label are shown; the rest are
-# counted):
+# form. Here it checks the course's four splits, `test_shift` included (two places per label are
+# shown; the rest are counted):
 
 # %%
-# !{sys.executable} -m course consistency ../data/hardware_posts/train.jsonl ../data/hardware_posts/dev.jsonl ../data/hardware_posts/test.jsonl --ignore-case --max-occurrences 2 2>&1
+# !{sys.executable} -m course consistency ../data/hardware_posts/train.jsonl ../data/hardware_posts/dev.jsonl ../data/hardware_posts/test.jsonl ../data/hardware_posts/test_shift.jsonl --ignore-case --max-occurrences 2 2>&1
 
 # %% [markdown]
 # Read each finding before you change anything: the majority is a hint, not a verdict. Here
@@ -382,7 +382,7 @@ exercises.check("02.4", span_of)
 print(settings.data_path("consistency_exceptions.txt").read_text(encoding="utf-8"))
 
 # %%
-# !{sys.executable} -m course consistency ../data/hardware_posts/train.jsonl ../data/hardware_posts/dev.jsonl ../data/hardware_posts/test.jsonl --ignore-case --exceptions ../data/consistency_exceptions.txt 2>&1
+# !{sys.executable} -m course consistency ../data/hardware_posts/train.jsonl ../data/hardware_posts/dev.jsonl ../data/hardware_posts/test.jsonl ../data/hardware_posts/test_shift.jsonl --ignore-case --exceptions ../data/consistency_exceptions.txt 2>&1
 
 # %% [markdown]
 # ## Agreement: two annotators, one guideline
