@@ -70,6 +70,8 @@ class Agreement:
     observed: float  # p_o of the kappa
     expected: float  # p_e of the kappa
     disagreements: list[Disagreement]
+    name_a: str = "A"
+    name_b: str = "B"
 
     @staticmethod
     def _f1(m: int, a: int, b: int) -> float:
@@ -102,7 +104,7 @@ class Agreement:
         return Counter((d.kind, d.label) for d in self.disagreements)
 
     def to_frame(self):
-        """RETURNS (pandas.DataFrame): one row per label and one for all: spans of A and B, agreeing, F1."""
+        """RETURNS (pandas.DataFrame): per label and for all: spans of each annotator (named), agreeing, F1."""
         import pandas as pd
 
         rows = [{"label": label, **scores} for label, scores in self.per_label().items()]
@@ -116,7 +118,7 @@ class Agreement:
             }
         )
         frame = pd.DataFrame(rows, columns=["label", "a", "b", "matched", "f1"]).set_index("label")
-        return frame.round(3)
+        return frame.rename(columns={"a": self.name_a, "b": self.name_b}).round(3)
 
     def summary(self) -> str:
         """RETURNS (str): the headline figures in one line."""
@@ -260,4 +262,6 @@ def compare(
         tags_b += token_labels(doc, sorted(b))
         found += disagreements(i, x["text"], sorted(a), sorted(b))
     kappa, observed, expected = cohen_kappa(tags_a, tags_b) if tags_a else (1.0, 1.0, 0.0)
-    return Agreement(len(pairs), len(tags_a), matched, spans_a, spans_b, kappa, observed, expected, found)
+    return Agreement(
+        len(pairs), len(tags_a), matched, spans_a, spans_b, kappa, observed, expected, found, name_a, name_b
+    )

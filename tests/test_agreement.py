@@ -135,3 +135,10 @@ def test_agreement_cli(cli, tmp_path):
     result = cli(["agreement", a, broken], tmp_path)
     assert_clean_exit(result, 2)
     assert f"{broken}:2: N203" in result.stderr
+
+
+def test_the_table_names_the_annotators():
+    frame = compare(blank_english(), A, B, "A", "C").to_frame()
+    assert list(frame.columns) == ["A", "C", "matched", "f1"]
+    assert frame.loc["all"].tolist() == [6, 6, 2, round(4 / 12, 3)]
+    assert frame.loc["PRODUCT", "f1"] == 0.4
