@@ -589,9 +589,10 @@ print(f"a perfect copy of A, scored against C: F1 {scores['ents_f']:.3f} (agreem
 # ceiling: when a model's F1 comes close to it, the remaining errors are disagreements about the
 # guideline, not things the model failed to learn, and more training will not fix them; a
 # clearer guideline will. When a model scores *above* the agreement of independent annotators,
-# it has learned the habits of whoever labelled the test set. On our sample the annotators
-# agree perfectly, so the ceiling does not explain the lower scores on posts written by other
-# people; the model's errors do.
+# it has learned the habits of whoever labelled the test set. Our sample is the first part of
+# `test_shift`, the second test set of notebook 05, and its two annotators agree perfectly: as
+# far as two annotators with shared habits can tell, the ceiling is not what holds the models
+# back there, so the gap notebook 05 measures is the models' own.
 
 # %% [markdown]
 # ## Summary
