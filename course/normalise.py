@@ -101,9 +101,11 @@ def dollar_currency(location: str | None) -> str | None:
 
 
 _UNITS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split())}  # fmt: skip
-_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}  # fmt: skip
+_TENS = {
+    w: 10 * i
+    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], start=2)
+}
 
 
 def _number_words(words: list[str]) -> float | None:
@@ -147,7 +149,9 @@ def normalise_price(text: str, dollar: str | None = None) -> Price | None:
         marker = words[-1].casefold() if len(spelled) < len(words) else ""
         currency = _SUFFIX.get(marker) or (dollar if marker in _DOLLAR_WORDS else None)
         return Price(spoken, currency, per_item, text)
-    core, post_word = " ".join(words), ""
+    core, post_word = re.sub(r"^(US|CA|AU|NZ|C|A) \$", r"\1$", " ".join(words)), ""  # 'US $119.99'
+    if core.endswith("$") and not core.startswith(("$", "£", "€")) and re.fullmatch(r"[\d.,]+\$", core):
+        core = "$" + core[:-1]  # '500$': the marker after the number
     if len(words) >= 2 and not re.search(r"\d", words[-1]):
         core, post_word = " ".join(words[:-1]), words[-1].casefold()
     match = _PRICE.match(core)

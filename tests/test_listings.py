@@ -44,6 +44,8 @@ PRICES = [  # text, dollar of the post, amount, currency, per item
     ("five fifty", "USD", 550.0, None, False),
     ("one twenty shipped", None, 120.0, None, False),
     ("nine hundred", None, 900.0, None, False),
+    ("500$", "USD", 500.0, "USD", False),
+    ("US $119.99", None, 119.99, "USD", False),
 ]
 
 
@@ -53,14 +55,16 @@ def test_normalise_price_table(text, dollar, amount, currency, per_item):
     assert price is not None and (price.amount, price.currency, price.per_item) == (amount, currency, per_item)
 
 
-@pytest.mark.parametrize("text", ["free", "best offer", "$400-450", "xyz 20", "20 apples", "", "$", "bucks", "hundred"])
+@pytest.mark.parametrize(
+    "text", ["free", "best offer", "$400-450", "xyz 20", "20 apples", "", "$", "bucks", "hundred", "4500 kr"]
+)
 def test_unreadable_prices_are_none_not_a_guess(text):
     assert normalise_price(text, "USD") is None
 
 
 def test_covers_every_price_of_the_course_data():
     texts = set()
-    for split in ("train", "dev", "test"):
+    for split in ("train", "dev", "test", "test_shift"):
         for line in data_path("hardware_posts", f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
             texts |= {rec["text"][s:e] for s, e, label in rec["entities"] if label == "PRICE"}
