@@ -60,6 +60,7 @@ def test_span_checks_of_annotations_still_apply(nlp):
     found = codes(nested.validate([bad], nlp))
     assert "N101" in found and "N107" in found and "N105" in found and "N104" in found
     assert "N103" not in found  # overlap is allowed here
+    assert not any("annotations.fix" in p.hint for p in nested.validate([bad], nlp).problems)  # it reads flat records
 
 
 def test_load_refuses_a_bad_file(tmp_path):
@@ -154,3 +155,24 @@ def test_outer_only_is_layer_0_of_the_layered_system():
     assert [[(s.start, s.end, s.label_) for s in d.spans["sc"]] for d in shared.predict(texts)] == spans
     bytes_alone = alone.pipelines[0].get_pipe("ner").to_bytes()
     assert shared.pipelines[0].get_pipe("ner").to_bytes() == bytes_alone
+
+
+def test_committed_data_is_the_build_of_its_markup_and_big_enough():
+    import importlib.util
+
+    from course.settings import data_path
+
+    path = data_path("scripts", "build_nested.py")
+    spec = importlib.util.spec_from_file_location("build_nested", path)
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    sizes = {}
+    for split, minimum in (("train", 150), ("dev", 50), ("test", 50)):
+        built = build.read(split)
+        assert nested.load(split) == built, f"data/nested/{split}.jsonl is stale: run data/scripts/build_nested.py"
+        assert len(built) >= minimum
+        sizes[split] = len(built)
+        assert sum(d > 0 for r in built for d in nested.depth(r)) >= len(built)  # nesting is the point
+    texts = [r["text"] for split in sizes for r in build.read(split)]
+    assert len(texts) == len(set(texts)), "a post repeats across splits"
