@@ -469,7 +469,7 @@ class Errors:
         "write each span as {{{{text|LABEL}}}}; a nested span sits inside: {{{{{{{{EVGA|BRAND}}}} RTX 3080|PRODUCT}}}}",
     )
     N641 = (
-        "a nested record must be a JSON object with \"text\" (a string) and \"spans\" (a list); got {got}",
+        'a nested record must be a JSON object with "text" (a string) and "spans" (a list); got {got}',
         'write each line as {{"text": "...", "spans": [[start, end, "LABEL"], ...]}}; spans may nest',
     )
     N642 = (

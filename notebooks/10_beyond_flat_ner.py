@@ -106,7 +106,7 @@ print([(s.text, s.label_) for s in doc2.spans["sc"]])
 # %% [markdown]
 # displaCy has a renderer for span groups, `style="span"`: it stacks overlapping spans as lines
 # under the tokens (the entity renderer, `style="ent"`, reads only `doc.ents`). Tell it which
-# group to draw with `spans_key`.
+# group to draw with `spans_key` (its default is `"sc"` too).
 
 # %%
 for shown in (doc, doc2):
@@ -371,7 +371,7 @@ for system in nested.SYSTEMS:
 #   layers are enough here because nothing nests deeper; data with three levels needs three
 #   models, and someone must decide the layers before training.
 # - **spancat** learns every layer in one model, with one configuration, and would also accept
-#   spans that cross, which no stack of NER layers can hold.
+#   spans that cross, which layers cut by nesting depth cannot place.
 #
 # So on this data spancat does not beat a careful flattening; it matches it with one model. The
 # bench also scored the test posts, once, after everything here was fixed; those rows are in
