@@ -497,6 +497,37 @@ class Errors:
         "pass one 'hand' or 'generated' per post: course.provenance.origins(train)",
     )
 
+    # N64x: nested spans and spancat (course/nested.py)
+    N640 = (
+        "nested markup is unbalanced: {what} in {line!r}",
+        "write each span as {{{{text|LABEL}}}}; a nested span sits inside: {{{{{{{{EVGA|BRAND}}}} RTX 3080|PRODUCT}}}}",
+    )
+    N641 = (
+        'a nested record must be a JSON object with "text" (a string) and "spans" (a list); got {got}',
+        'write each line as {{"text": "...", "spans": [[start, end, "LABEL"], ...]}}; spans may nest',
+    )
+    N642 = (
+        "spans cross: '{a}' ({a_label}) and '{b}' ({b_label}) share text, but neither contains the other",
+        "spans may nest, not cross: shrink one so it lies inside the other, or make them disjoint",
+    )
+    N643 = (
+        "span [{start}, {end}) '{text}' has two labels, {label} and {other}",
+        "one stretch of text gets one label in this data set: keep the label the guideline gives it",
+    )
+    N644 = (
+        "cannot cut '{text}' into {n_layers} layer(s): its spans nest {deepest} deep",
+        "ask for at least as many layers as the deepest nesting (n_layers=None gives all of them)",
+    )
+    N645 = (
+        "cannot choose ngram sizes for coverage {coverage} from {n} span(s)",
+        "coverage is a share in (0, 1] (1.0: every gold span can be suggested), and the lengths need at least one span",
+    )
+    N646 = ("unknown system {system!r}", "choose one of: {choices}")
+    N647 = (
+        "no stored spancat/NER comparison at {path}",
+        "run `python bench/spancat_vs_ner.py --test --json > bench/spancat_vs_ner.json` to create it",
+    )
+
 
 class CourseError(Exception):
     """Base class: an error the learner can fix. `str(err)` is one readable line."""

@@ -22,6 +22,7 @@ NOTEBOOKS = [
     "07_fine_tuning",
     "08_capstone",
     "09_listings",
+    "10_beyond_flat_ner",
 ]
 QUIZ_DIR = Path(quiz.__file__).parent / "quizzes"
 RAW = {nb: yaml.safe_load((QUIZ_DIR / f"{nb}.yaml").read_text(encoding="utf-8")) for nb in NOTEBOOKS}
