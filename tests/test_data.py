@@ -28,7 +28,8 @@ DATA = ROOT / "data"
 POSTS = DATA / "hardware_posts"
 SCRIPTS = DATA / "scripts"
 SPLITS = ("train", "dev", "test")
-MIN_POSTS = {"train": 400, "dev": 100, "test": 100}
+MIN_POSTS = {"train": 600, "dev": 150, "test": 150}
+MIN_STYLE_POSTS = {"train": 10, "dev": 3, "test": 3}  # posts per writing style (issue 19)
 MIN_MENTIONS = {"train": 40, "test": 10}
 PROBLEM_TAGS = (
     "misaligned",
@@ -204,6 +205,41 @@ def test_no_post_is_shared_between_splits_or_with_unlabeled() -> None:
     assert not clashes, f"{len(clashes)} repeated posts, e.g. {clashes[:3]}"
 
 
+def test_near_duplicate_check_catches_planted_duplicates() -> None:
+    build = load_script(SCRIPTS / "build.py")
+    post = {
+        "text": "RTX 3070 for $300, pickup in Austin",
+        "entities": [[0, 8, "PRODUCT"], [13, 17, "PRICE"], [29, 35, "LOCATION"]],
+    }
+    same_text = {"text": "rtx 3070 for $300 -- pickup in austin!", "entities": []}
+    same_template = {
+        "text": "Ryzen 5 5600 for 90 bucks, pickup in Denver, CO",
+        "entities": [[0, 12, "PRODUCT"], [17, 25, "PRICE"], [37, 47, "LOCATION"]],
+    }
+    other_digits = {"text": "RTX 3070 for $310, pickup in Austin", "entities": []}
+    assert build.near_duplicate_key(same_text["text"]) == build.near_duplicate_key(post["text"])
+    assert (
+        build.template_key(same_template["text"], same_template["entities"])
+        == "__product__ for __price__ pickup in __location__"
+    )
+    found = build.cross_split_overlaps({"train": [post], "dev": [same_text], "test": [same_template, other_digits]})
+    assert [(kind, [r["text"] for r in records]) for kind, _, records in found] == [
+        ("text", [post["text"], same_text["text"]]),
+        ("template", [post["text"], same_template["text"]]),
+    ]
+    # the same template inside one split is allowed: only overlaps between splits leak
+    assert build.cross_split_overlaps({"train": [post, same_template], "dev": [other_digits]}) == []
+
+
+def test_no_near_duplicates_across_splits() -> None:
+    build = load_script(SCRIPTS / "build.py")
+    found = build.cross_split_overlaps({split: load(split) for split in SPLITS})
+    shown = [(kind, key, [r["id"] for r in records]) for kind, key, records in found]
+    assert not found, f"{len(found)} near-duplicates across splits, e.g. {shown[:3]}"
+    keys = {build.near_duplicate_key(r["text"]) for split in SPLITS for r in load(split)}
+    assert not [line for line in unlabeled() if build.near_duplicate_key(line) in keys]
+
+
 def test_unlabeled_posts() -> None:
     lines = unlabeled()
     assert len(lines) >= 300
@@ -247,6 +283,43 @@ def test_readme_split_table_matches_files() -> None:
         src = Counter(r["source"] for r in records)
         empty = sum(1 for r in records if not r["entities"])
         assert rows[split] == [len(records), src["hand"], src["generated"], empty], split
+
+
+def test_readme_statistics_block_is_what_the_build_computes() -> None:
+    """Every table between the stats markers (labels, splits, styles, unseen share) is code output."""
+    build = load_script(SCRIPTS / "build.py")
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    block = readme.split(build.START_MARK, 1)[1].split(build.END_MARK, 1)[0].strip()
+    assert block == build.stats_markdown({split: load(split) for split in SPLITS})
+
+
+def test_post_styles_reads_each_style_off_the_spans() -> None:
+    build = load_script(SCRIPTS / "build.py")
+
+    def styles(markup: str) -> set[str]:
+        return build.post_styles(*build.parse_line(markup, "test"))
+
+    assert {"condition_before_product", "price_without_marker", "all_lower_case", "location_in_text"} <= styles(
+        "{{used|CONDITION}} {{rtx 3070|PRODUCT}} {{450|PRICE}} shipped, pickup in {{austin|LOCATION}}"
+    )
+    tagged = styles("[{{USA-TX|LOCATION}}] [H] {{RTX 3070|PRODUCT}} {{LN|CONDITION}} [W] {{four fifty|PRICE}}")
+    assert {"location_tag", "condition_after_product", "condition_abbreviation", "price_in_words"} <= tagged
+    assert not tagged & {"no_tags", "location_in_text", "condition_before_product", "price_without_marker"}
+    links = styles("pics {{ibb.co/x1|URL}} and {{https://imgur.com/a/x2|URL}}, ask {{/u/ann|USERNAME}}")
+    assert {"url_without_scheme", "url_with_scheme", "url_other_host", "username_slash_u", "no_tags"} <= links
+    assert "username_u" not in links and "url_other_host" not in styles("{{imgur.com/a/x|URL}}")
+    assert styles("Bump, still available") == {"no_tags", "no_entities"}
+    several = styles("{{A|PRODUCT}} {{$1|PRICE}}, {{B|PRODUCT}} {{$2|PRICE}}")
+    assert "several_products_and_prices" in several and several <= set(build.STYLES_BY_NAME)
+    assert "several_products_and_prices" not in styles("{{A|PRODUCT}} {{$1|PRICE}}, {{B|PRODUCT}}")
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_every_writing_style_is_in_every_split(split: str) -> None:
+    build = load_script(SCRIPTS / "build.py")
+    counts = Counter(style for r in load(split) for style in build.post_styles(r["text"], r["entities"]))
+    thin = {name: counts[name] for name, _ in build.STYLES if counts[name] < MIN_STYLE_POSTS[split]}
+    assert not thin, f"styles with fewer than {MIN_STYLE_POSTS[split]} posts in {split}: {thin}"
 
 
 # --- hand-written vs generated, unseen products ------------------------------------------
