@@ -589,7 +589,7 @@ _ = ax.legend()
 stored = srsly.read_json(settings.repo_root() / "bench" / "style_shift.json")
 print(f"{stored['n_updates']} updates of 8 posts per model, seeds {stored['seeds']}; mean F1 over the seeds:")
 stored_table = pd.DataFrame({v: {"posts": stored["posts"][v], **{e: s[e]["mean"] for e in ("dev", "test_shift")}}
-                             for v, s in stored["summary"].items()}).T
+                             for v, s in stored["summary"].items()}).T.astype({"posts": int})
 keep = stored_table.loc["hand-written + generated"] - stored_table.loc["all hand-written"]
 print(f"keeping the generated posts: {keep['dev']:+.3f} on dev, {keep['test_shift']:+.3f} on test_shift")
 stored_table

@@ -65,3 +65,13 @@ def test_style_shift_table_reports_the_gap_and_the_keep_or_drop_difference(bench
     assert "| generated only | 5 | 0.500 [0.490, 0.510] | 0.500 [0.490, 0.510] |" in text
     assert "hand-written minus generated: +0.300 on dev, +0.300 on test_shift" in text
     assert "(whole split minus all hand-written): -0.020 on dev" in text
+
+
+def test_rehearsal_share_is_lowered_only_when_the_silver_sentences_run_out(bench):
+    from course import finetune
+
+    share = bench["model_scores"].rehearsal_share
+    assert share(480, 176) == 0.25  # 160 silver needed, 176 there
+    lowered = share(674, 176)
+    assert lowered < 0.25 and finetune.n_rehearsal(674, lowered) <= 176
+    finetune.rehearsal_mix([{"text": "x", "entities": []}] * 674, [{"text": "y", "entities": []}] * 176, share=lowered)
