@@ -175,6 +175,28 @@ from course import annotations, formats, viz
 viz.show_ents(annotations.to_docs(nlp, formats.read_jsonl(DATA / "dev.jsonl")[:3]))
 
 # %% [markdown]
+# ## Your progress, and your name for the class report
+#
+# The quizzes and exercise checks keep a record in a small file next to the notebooks,
+# `.course_progress.json`: for every question, how many tries and hints you needed and which
+# wrong options you picked; for every exercise, how many checks it took to pass. It never holds
+# the right answers. `quiz.summary()` shows your quiz results, and
+# `quiz_progress.exercise_summary()` your exercises.
+#
+# If you take the course in a class, your instructor may collect these files to see which
+# questions the class found hard. Put your name or student id between the quotes below and run
+# the cell once; it stays in the file. (Setting the environment variable `COURSE_LEARNER` before
+# starting JupyterLab does the same.) Leave it empty if nobody collects progress.
+
+# %% tags=["nbval-ignore-output"]
+from course import quiz_progress
+
+LEARNER = ""  # your name or student id, e.g. "ada.l"
+if LEARNER:
+    quiz_progress.set_learner(LEARNER)
+print(quiz_progress.status())
+
+# %% [markdown]
 # ## Quiz
 #
 # A warm-up: three questions about the course itself. Try a wrong answer on purpose to see the
@@ -194,5 +216,38 @@ quiz.show("00_welcome")
 #   posts are generated from templates.
 # - Exercises are plain spaCy with blanks, checks with hints, and solutions on request; quizzes
 #   explain every option.
+# - Your progress file records tries, hints and exercise checks under the name you set.
+
+# %% [markdown]
+# ## For instructors
 #
+# Collect the learners' `.course_progress.json` files into one folder (any names, one subfolder
+# per learner is fine) and run `python -m course class-report FOLDER --out REPORT` in a terminal.
+# It writes `class.csv` (one row per learner: a score per notebook, the share of its quiz
+# questions and exercises solved, plus quiz and exercise counts, ready for a gradebook) and
+# `class.html` (the same table, how hard each question was, and a plot). It only reads the
+# folder, and it leaves out, with one coded line each, files it cannot use. The same report in
+# a notebook, on the sample files that ship with the course (six learners, plus one learner's
+# second file and one file from an older version of the course):
+
+# %%
+from course import class_report
+
+report = class_report.build(settings.data_path("samples", "progress"), label="samples/progress")
+for line in report.lines():
+    print(line)
+report.learners
+
+# %% [markdown]
+# Per question: how many learners tried it, the share right on the first try, the share who
+# pressed *Hint*, and the wrong option the most learners picked. A low first-try share with one
+# dominant wrong option usually points at a misconception worth ten minutes in class.
+
+# %%
+report.questions
+
+# %%
+_ = report.plot()
+
+# %% [markdown]
 # **Next:** [01 · What NER is, and why a general model is not enough →](01_what_is_ner.ipynb)
