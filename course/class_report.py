@@ -249,14 +249,14 @@ def learner_row(learner: Learner, course: Catalogue) -> dict[str, Any]:
 
 
 def choice_text(question: Question, choice: str) -> str:
-    """RETURNS (str): a stored choice as the learner saw it: 'B. text', 'A. …; C. …', or the number."""
+    """RETURNS (str): a stored choice as the learner saw it: 'B. text', 'A. … + C. …', or the number."""
     if question.kind == "numeric":
         return choice
     parts = []
     for letter in choice.split("+"):
         i = LETTERS.find(letter)
         parts.append(f"{letter}. {question.options[i].text}" if 0 <= i < len(question.options) else letter)
-    return "; ".join(parts)
+    return " + ".join(parts)
 
 
 def difficulty(learners: list[Learner], course: Catalogue) -> pd.DataFrame:

@@ -38,7 +38,7 @@ _CSS = (
 
 
 def _table(frame: pd.DataFrame, table_id: str) -> str:
-    text_columns = {c for c in frame.columns if frame[c].dtype == object}
+    text_columns = {c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])}
     head = "".join(f'<th class="{"text" if c in text_columns else "num"}">{html.escape(str(c))}</th>' for c in frame)
     body = "".join(
         "<tr>"

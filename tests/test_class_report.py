@@ -110,7 +110,7 @@ def test_sample_question_difficulty_by_hand(report):
     assert q.loc["00-how-the-course-works", ["learners", "first_try", "most_wrong_learners"]].tolist() == [5, 0.6, 1]
     assert (
         q.loc["00-how-the-course-works", "most_wrong"].startswith("A. ")
-        and "; B. " in q.loc["00-how-the-course-works", "most_wrong"]
+        and " + B. " in q.loc["00-how-the-course-works", "most_wrong"]
     )
     assert q.loc["01-ner-definition", ["learners", "first_try"]].tolist() == [3, 0.667]
     assert q.loc["01-misconceptions", ["learners", "first_try", "most_wrong_learners"]].tolist() == [2, 0.5, 1]
@@ -301,3 +301,20 @@ def test_plot_draws_one_bar_per_question(report):
     ax = report.plot()
     assert len(ax.patches) == len(report.questions) == 11
     assert [round(p.get_width(), 3) for p in ax.patches][-1] == 0.833  # course order, top to bottom
+
+
+def test_the_readme_example_is_what_the_command_prints():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## For instructors") :]
+    report = class_report.build(SAMPLES, label="data/samples/progress")
+    for line in report.lines():
+        assert line in section, line
+    header = "| learner | score_00_welcome | score_01_what_is_ner | quiz_first_try | hints_used | exercises_passed |"
+    rows = section[section.index(header) :].split("\n\n")[0].splitlines()[2:]
+    table = report.learners[[c.strip() for c in header.strip("|").split("|")]]
+    expected = ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    assert rows == expected
+    q = report.questions.set_index("question")
+    assert q["first_try"].idxmin() == "01-misconceptions" and q.loc["01-misconceptions", "learners"] == 2
+    assert q.loc["00-offline", ["most_wrong_learners", "learners"]].tolist() == [2, 6]
+    assert q.loc["00-offline", "most_wrong"].startswith("A. ")

@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sys
+from pathlib import Path
 
 import pytest
 
 from course import __version__, exercises, quiz, quiz_progress
 from course.check import ____
 from course.quiz_progress import FORMAT_VERSION, Progress, ProgressError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from the `tomli` package (test extra)
+    import tomli as tomllib
 
 
 @pytest.fixture
@@ -162,3 +170,11 @@ def test_memory_only_progress_writes_nothing(monkeypatch, tmp_path):
     store.record_exercise("01.3", True)
     assert os.listdir(tmp_path) == []
     assert store.payload()["learner"] == "ada"
+
+
+def test_the_course_version_has_one_source():
+    """Progress files and the class report compare course versions: pyproject reads course.__version__."""
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "course.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
