@@ -199,8 +199,8 @@ print(quiz_progress.status())
 # %% [markdown]
 # ## Quiz
 #
-# A warm-up: three questions about the course itself. Try a wrong answer on purpose to see the
-# feedback it gives.
+# A warm-up about the course itself. Try a wrong answer on purpose to see the feedback it
+# gives.
 
 # %%
 from course import quiz
@@ -227,15 +227,16 @@ quiz.show("00_welcome")
 # questions and exercises solved, plus quiz and exercise counts, ready for a gradebook) and
 # `class.html` (the same table, how hard each question was, and a plot). It only reads the
 # folder, and it leaves out, with one coded line each, files it cannot use. The same report in
-# a notebook, on the sample files that ship with the course (six learners, plus one learner's
-# second file and one file from an older version of the course):
+# a notebook, on the sample files that ship with the course, among them one learner's second
+# file and one file from an older version of the course:
 
 # %%
 from course import class_report
 
 report = class_report.build(settings.data_path("samples", "progress"), label="samples/progress")
+print(f"{report.files_read} files read, {len(report.learners)} learners reported, {len(report.problems)} files left out:")
 for line in report.lines():
-    print(line)
+    print(" ", line)
 report.learners
 
 # %% [markdown]

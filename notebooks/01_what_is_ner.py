@@ -415,6 +415,8 @@ print(back == sorted(list(e) for e in record["entities"]), back[:2])
 #   you need consistent data, and only the labels you will use.
 # - Pattern-like entities (ZIP, URL, USERNAME) are often better served by rules, which you can
 #   read, measure and fix directly.
+# - `doc.ents` and character offsets convert both ways: `ent.start_char` / `ent.end_char` (end
+#   exclusive) out, `doc.char_span(start, end, label=...)` and `doc.ents = spans` in.
 # - A model maps patterns to labels; it does not understand the post.
 # - Train only when a pretrained pipeline, rules or an LLM will not do at the volume you have.
 #
