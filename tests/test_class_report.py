@@ -318,3 +318,15 @@ def test_the_readme_example_is_what_the_command_prints():
     assert q["first_try"].idxmin() == "01-misconceptions" and q.loc["01-misconceptions", "learners"] == 2
     assert q.loc["00-offline", ["most_wrong_learners", "learners"]].tolist() == [2, 6]
     assert q.loc["00-offline", "most_wrong"].startswith("A. ")
+
+
+def test_a_file_far_too_large_is_not_read(folder, monkeypatch):
+    small = (folder / "good.json").stat().st_size
+    monkeypatch.setattr(class_report, "MAX_BYTES", small + 10)
+    (folder / "video.json").write_text("{" + " " * (small + 20) + "}")
+    lines = class_report.build(folder, label="uploads").lines()
+    assert lines == [
+        f"uploads/video.json: N607 is not a progress file of this course ({small + 22} bytes, far larger "
+        "than a progress file) — only the files the notebooks write (.course_progress.json) belong "
+        "here; it is left out of the report"
+    ]
