@@ -330,3 +330,14 @@ def test_a_file_far_too_large_is_not_read(folder, monkeypatch):
         "than a progress file) — only the files the notebooks write (.course_progress.json) belong "
         "here; it is left out of the report"
     ]
+
+
+@pytest.mark.slow
+def test_the_real_command_runs_without_the_heavy_imports(tmp_path):
+    """`class-report` is one of the tokenizer-only commands (course/cli/light.py): no torch."""
+    from cli_support import run_python
+
+    result = run_python(["-m", "course", "class-report", SAMPLES, "--out", tmp_path / "out"], tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "2 of 8 file(s) left out" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "out" / "class.csv").is_file() and (tmp_path / "out" / "class.html").is_file()
