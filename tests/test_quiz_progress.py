@@ -178,3 +178,10 @@ def test_the_course_version_has_one_source():
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "course.__version__"}
     assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
+
+
+def test_an_unusable_course_learner_is_ignored_with_a_note(path, monkeypatch):
+    monkeypatch.setenv("COURSE_LEARNER", "x" * 200)
+    shown = widget("00-offline").answer("D")
+    assert "COURSE_LEARNER is ignored: N600" in shown and "✓ Correct!" in shown
+    assert saved(path)["learner"] is None
