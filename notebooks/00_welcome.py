@@ -118,8 +118,9 @@ assert all(check.ok for check in checks), "Something is missing: see the ✗ lin
 # %% [markdown]
 # ## A first look at the data
 #
-# The course comes with marketplace posts written for it, in three annotated files (train, dev
-# and test) and one file of unannotated posts. Each annotated post is one line of JSON: the
+# The course comes with marketplace posts written for it, in four annotated files (train, dev,
+# test, and `test_shift`, a second test set written unlike the rest on purpose, for notebook 05)
+# and one file of unannotated posts. Each annotated post is one line of JSON: the
 # text, a list of `[start, end, label]` character offsets, and where the post comes from.
 # `srsly`, the serialisation library that ships with spaCy, reads such a file:
 
@@ -128,15 +129,15 @@ from collections import Counter
 
 import srsly
 
-for name in ("train", "dev", "test"):
+for name in ("train", "dev", "test", "test_shift"):
     records = list(srsly.read_jsonl(DATA / f"{name}.jsonl"))
-    print(f"{name:<5} {len(records):>3} posts", dict(Counter(r["source"] for r in records)))
+    print(f"{name:<10} {len(records):>3} posts", dict(Counter(r["source"] for r in records)))
 unlabeled = (DATA / "unlabeled.txt").read_text(encoding="utf-8").splitlines()
 print("unlabeled", len(unlabeled), "posts")
 
 # %% [markdown]
-# Not every post was written by a person. The dev and test posts, and the training posts marked
-# `hand`, were written and annotated by hand, in many styles. The other training posts and all
+# Not every post was written by a person. The dev posts, both test sets and the training posts
+# marked `hand` were written and annotated by hand, in many styles. The other training posts and all
 # the unlabelled posts were **generated from templates**: real-looking layouts filled with
 # products, prices and places from lists, annotated automatically as they were generated. They
 # add volume cheaply, but their layouts repeat far more often than real posts do, which matters

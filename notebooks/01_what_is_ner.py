@@ -123,7 +123,7 @@ displacy.render(list(nlp.pipe(rec["text"] for rec in dev[:3])), style="ent", jup
 #
 # ## Measuring the mismatch
 #
-# One post is an anecdote. Let us compare its output with our annotations on all 121
+# One post is an anecdote. Let us compare its output with our annotations on all the
 # development posts. In plain spaCy that is `nlp.evaluate`: it takes `Example`s (the raw text,
 # plus a reference doc holding our annotation; notebook 03 builds them in detail), runs the
 # pipeline on each text and scores its entities against the reference. An entity counts only
@@ -132,7 +132,8 @@ displacy.render(list(nlp.pipe(rec["text"] for rec in dev[:3])), style="ent", jup
 # %%
 dev_examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]}) for r in dev]
 scores = nlp.evaluate(dev_examples)
-print(f"precision {scores['ents_p']:.2f}, recall {scores['ents_r']:.2f}, F1 {scores['ents_f']:.2f}")
+print(f"{len(dev_examples)} dev posts: precision {scores['ents_p']:.2f}, recall {scores['ents_r']:.2f}, "
+      f"F1 {scores['ents_f']:.2f}")
 print("F1 per label of ours:", {label: round(scores["ents_per_type"].get(label, {}).get("f", 0.0), 2)
                                 for label in settings.LABELS})
 
@@ -203,7 +204,7 @@ exercises.check("01.2", to_our_labels)
 # ## Five misconceptions
 #
 # **"NER needs big data."** A few hundred consistent examples go a long way for a narrow domain.
-# In notebook 03 a small model trained on our 480 posts in a couple of minutes finds most
+# In notebook 03 a small model trained on our posts for a couple of minutes finds most
 # entities in posts it has never seen; notebook 06 measures how the score grows with data.
 #
 # **"A pretrained model already knows my domain."** You just measured the opposite. Pretrained
@@ -308,7 +309,7 @@ rule_result = evaluate.evaluate(ruler, dev, labels=["ZIP", "URL", "USERNAME"])
 rule_result.table()
 
 # %% [markdown]
-# Usernames and links are almost solved without a single training example. ZIP codes are harder
+# Usernames and links mostly come out right without a single training example. ZIP codes are harder
 # than they look: postcodes from the UK and Canada (`SW11 3BU`, `M4C 1B5`) have a different shape,
 # and tokens such as `12600` in `i5-12600K` look like US ZIPs. Every miss is visible in the error
 # list, and the fix is a better pattern, not a new training run (notebook 06 writes and
