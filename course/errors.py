@@ -7,7 +7,8 @@ which are E and W followed by a number in brackets ([E103], [W030]).
 
 N1xx  annotation problems (one record)       N3xx  missing resources (models, weights)
 N2xx  file and format problems               N4xx  training, evaluation, the annotator, serving
-N51x/N52x  quizzes and exercise checks          N62x  listings (pairing entities)
+N51x/N52x  quizzes and exercise checks       N60x  progress files, class report
+N53x-N57x  inside the model, fine-tuning     N62x  listings  N64x  nested spans
 
 This is the only registry: every error class of the course is a `CourseError` with a
 code from `Errors`, and tests/test_errors.py fails when a code here is never used in
@@ -526,6 +527,56 @@ class Errors:
     N647 = (
         "no stored spancat/NER comparison at {path}",
         "run `python bench/spancat_vs_ner.py --test --json > bench/spancat_vs_ner.json` to create it",
+    )
+    # --- N600-N612: learners' progress files and the instructor's class report ------------
+    # (course/quiz_progress.py, course/class_report.py, course/cli/instructor.py)
+    N600 = (
+        "the learner name {name} cannot be used",
+        "give 1 to {limit} characters on one line, e.g. your name or student id",
+    )
+    N601 = (
+        "the progress file {path} was written by a newer version of the course ({found})",
+        "it is left as it is and saving is off; update the course, or set COURSE_PROGRESS_FILE to a new file",
+    )
+    N602 = ("{path} is not a folder", "give the folder that holds the learners' progress files")
+    N603 = (
+        "no files in {path}",
+        "copy the learners' progress files (.course_progress.json, any names) into it and run again",
+    )
+    N604 = ("cannot write the report to {path} ({reason})", "choose a folder you can write to with --out")
+    N605 = (
+        "refusing to overwrite {path}: the course did not write it",
+        "move or rename it, or choose another folder with --out; nothing was written",
+    )
+    N606 = (
+        "cannot be read as a progress file ({reason})",
+        "ask the learner to upload the file again; it is left out of the report",
+    )
+    N607 = (
+        "is not a progress file of this course ({reason})",
+        "only the files the notebooks write (.course_progress.json) belong here; it is left out of the report",
+    )
+    N608 = (
+        "is in the old progress format (version 1), without a learner name or course version",
+        "the learner sets their name in notebook 00 (that saves the new format) and uploads again; it is left out",
+    )
+    N609 = (
+        "was written by a newer course ({found})",
+        "update the course here and run the report again; it is left out of the report",
+    )
+    N610 = (
+        "has no learner name",
+        "the learner runs quiz_progress.set_learner(...) in notebook 00 (or sets COURSE_LEARNER) and "
+        "uploads again; it is left out of the report",
+    )
+    N611 = (
+        "comes from course version {found}; this course is {expected}",
+        "scores of two versions do not compare; the learner updates the course, or you report that "
+        "version with its own copy; it is left out",
+    )
+    N612 = (
+        "holds learner {learner} again (first read from {first})",
+        "keep one file per learner: merge or rename the other; this one is left out of the report",
     )
 
 

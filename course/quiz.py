@@ -2,9 +2,10 @@
 
 `show("05_evaluation")` displays every question of a notebook as a small form
 (Check and Hint buttons, feedback for every option). Outside a widget front end
-the same questions print as plain text. Every check is recorded; `summary()`
+the same questions print as plain text. Every check and hint is recorded; `summary()`
 returns the results as a DataFrame, and progress is saved to a JSON file
-(COURSE_PROGRESS_FILE, default ./.course_progress.json; "" turns saving off).
+(COURSE_PROGRESS_FILE, default ./.course_progress.json; "" turns saving off; see
+course/quiz_progress.py for its format and `set_learner`).
 COURSE_INSTRUCTOR=1 or `instructor_mode(True)` adds the answer key under each quiz.
 """
 
@@ -31,7 +32,15 @@ from .quiz_bank import (  # noqa: F401
     load_quiz,
     quiz_path,
 )
-from .quiz_progress import Progress, progress, reset_progress, summary  # noqa: F401
+from .quiz_progress import (  # noqa: F401
+    Progress,
+    exercise_summary,
+    progress,
+    reset_progress,
+    set_learner,
+    status,
+    summary,
+)
 
 # --- modes and progress --------------------------------------------------------------
 
@@ -228,19 +237,29 @@ class QuizWidget(widgets.VBox):
                     f'<p style="{_INFO}">Try again — the explanation appears after '
                     f"{left} more wrong {'try' if left == 1 else 'tries'}.</p>"
                 )
-        try:
-            store = progress()
-            store.record(self.notebook, q.id, correct)
-            self._notes += store.pop_notes()
-        except Exception as err:  # noqa: BLE001 - tracking must never break the quiz
-            self._notes.append(f"Progress was not recorded ({err}).")
+        self._track(lambda store: store.record(self.notebook, q.id, correct, choice=self._choice()))
         self._refresh()
         return correct
 
     def show_hint(self) -> None:
-        """Add the hint to the feedback area."""
+        """Add the hint to the feedback area (and count it in the progress file)."""
         self._hint = f'<p style="{_INFO}">💡 <b>Hint:</b> {_html(self.question.hint)}</p>'
+        self._track(lambda store: store.record_hint(self.notebook, self.question.id))
         self._refresh()
+
+    def _choice(self) -> str:
+        """RETURNS (str): the current answer as stored for a wrong try: 'B', 'A+C' or '0.75'."""
+        if self.question.kind == "numeric":
+            return f"{self.number_input.value:g}"
+        return "+".join(LETTERS[i] for i in sorted(self.selected()))
+
+    def _track(self, step: Any) -> None:
+        try:
+            store = progress()
+            step(store)
+            self._notes += store.pop_notes()
+        except Exception as err:  # noqa: BLE001 - tracking must never break the quiz
+            self._notes.append(f"Progress was not recorded ({err}).")
 
     def _judge(self) -> tuple[bool, str]:
         q = self.question

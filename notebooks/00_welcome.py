@@ -118,8 +118,9 @@ assert all(check.ok for check in checks), "Something is missing: see the ✗ lin
 # %% [markdown]
 # ## A first look at the data
 #
-# The course comes with marketplace posts written for it, in three annotated files (train, dev
-# and test) and one file of unannotated posts. Each annotated post is one line of JSON: the
+# The course comes with marketplace posts written for it, in four annotated files (train, dev,
+# test, and `test_shift`, a second test set written unlike the rest on purpose, for notebook 05)
+# and one file of unannotated posts. Each annotated post is one line of JSON: the
 # text, a list of `[start, end, label]` character offsets, and where the post comes from.
 # `srsly`, the serialisation library that ships with spaCy, reads such a file:
 
@@ -128,15 +129,15 @@ from collections import Counter
 
 import srsly
 
-for name in ("train", "dev", "test"):
+for name in ("train", "dev", "test", "test_shift"):
     records = list(srsly.read_jsonl(DATA / f"{name}.jsonl"))
-    print(f"{name:<5} {len(records):>3} posts", dict(Counter(r["source"] for r in records)))
+    print(f"{name:<10} {len(records):>3} posts", dict(Counter(r["source"] for r in records)))
 unlabeled = (DATA / "unlabeled.txt").read_text(encoding="utf-8").splitlines()
 print("unlabeled", len(unlabeled), "posts")
 
 # %% [markdown]
-# Not every post was written by a person. The dev and test posts, and the training posts marked
-# `hand`, were written and annotated by hand, in many styles. The other training posts and all
+# Not every post was written by a person. The dev posts, both test sets and the training posts
+# marked `hand` were written and annotated by hand, in many styles. The other training posts and all
 # the unlabelled posts were **generated from templates**: real-looking layouts filled with
 # products, prices and places from lists, annotated automatically as they were generated. They
 # add volume cheaply, but their layouts repeat far more often than real posts do, which matters
@@ -175,10 +176,32 @@ from course import annotations, formats, viz
 viz.show_ents(annotations.to_docs(nlp, formats.read_jsonl(DATA / "dev.jsonl")[:3]))
 
 # %% [markdown]
+# ## Your progress, and your name for the class report
+#
+# The quizzes and exercise checks keep a record in a small file next to the notebooks,
+# `.course_progress.json`: for every question, how many tries and hints you needed and which
+# wrong options you picked; for every exercise, how many checks it took to pass. It never holds
+# the right answers. `quiz.summary()` shows your quiz results, and
+# `quiz_progress.exercise_summary()` your exercises.
+#
+# If you take the course in a class, your instructor may collect these files to see which
+# questions the class found hard. Put your name or student id between the quotes below and run
+# the cell once; it stays in the file. (Setting the environment variable `COURSE_LEARNER` before
+# starting JupyterLab does the same.) Leave it empty if nobody collects progress.
+
+# %% tags=["nbval-ignore-output"]
+from course import quiz_progress
+
+LEARNER = ""  # your name or student id, e.g. "ada.l"
+if LEARNER:
+    quiz_progress.set_learner(LEARNER)
+print(quiz_progress.status())
+
+# %% [markdown]
 # ## Quiz
 #
-# A warm-up: three questions about the course itself. Try a wrong answer on purpose to see the
-# feedback it gives.
+# A warm-up about the course itself. Try a wrong answer on purpose to see the feedback it
+# gives.
 
 # %%
 from course import quiz
@@ -194,5 +217,39 @@ quiz.show("00_welcome")
 #   posts are generated from templates.
 # - Exercises are plain spaCy with blanks, checks with hints, and solutions on request; quizzes
 #   explain every option.
+# - Your progress file records tries, hints and exercise checks under the name you set.
+
+# %% [markdown]
+# ## For instructors
 #
+# Collect the learners' `.course_progress.json` files into one folder (any names, one subfolder
+# per learner is fine) and run `python -m course class-report FOLDER --out REPORT` in a terminal.
+# It writes `class.csv` (one row per learner: a score per notebook, the share of its quiz
+# questions and exercises solved, plus quiz and exercise counts, ready for a gradebook) and
+# `class.html` (the same table, how hard each question was, and a plot). It only reads the
+# folder, and it leaves out, with one coded line each, files it cannot use. The same report in
+# a notebook, on the sample files that ship with the course, among them one learner's second
+# file and one file from an older version of the course:
+
+# %%
+from course import class_report
+
+report = class_report.build(settings.data_path("samples", "progress"), label="samples/progress")
+print(f"{report.files_read} files read, {len(report.learners)} learners reported, {len(report.problems)} files left out:")
+for line in report.lines():
+    print(" ", line)
+report.learners
+
+# %% [markdown]
+# Per question: how many learners tried it, the share right on the first try, the share who
+# pressed *Hint*, and the wrong option the most learners picked. A low first-try share with one
+# dominant wrong option usually points at a misconception worth ten minutes in class.
+
+# %%
+report.questions
+
+# %%
+_ = report.plot()
+
+# %% [markdown]
 # **Next:** [01 · What NER is, and why a general model is not enough →](01_what_is_ner.ipynb)

@@ -21,23 +21,25 @@
 # notebook you will describe named-entity recognition in your own words, run a ready-made English
 # pipeline over our marketplace posts and measure where it goes wrong, clear up five common
 # misconceptions, see that for some labels a handful of rules beats any model, and learn when
-# not to train at all. Along the way you write four small pieces of plain spaCy: list a
-# pipeline's entities, map its labels to ours, count labels, and write an `entity_ruler` rule.
+# not to train at all. Along the way you write six small pieces of plain spaCy: list a
+# pipeline's entities, map its labels to ours, count labels, write an `entity_ruler` rule, and
+# move entities between `doc.ents` and character offsets in both directions.
 
 # %%
 from collections import Counter
 
 import spacy
+import srsly
 from spacy import displacy
 from spacy.training import Example
 
-from course import annotations, evaluate, exercises, formats, quiz, resources, rules, settings, viz
+from course import annotations, evaluate, exercises, quiz, resources, rules, settings, viz
 from course.check import ____
 
 spacy.util.fix_random_seed(settings.SEED)
 DATA = settings.data_path("hardware_posts")
-dev = formats.read_jsonl(DATA / "dev.jsonl")
-train = formats.read_jsonl(DATA / "train.jsonl")
+dev = list(srsly.read_jsonl(DATA / "dev.jsonl"))
+train = list(srsly.read_jsonl(DATA / "train.jsonl"))
 
 # %% [markdown]
 # ## What named-entity recognition does
@@ -121,7 +123,7 @@ displacy.render(list(nlp.pipe(rec["text"] for rec in dev[:3])), style="ent", jup
 #
 # ## Measuring the mismatch
 #
-# One post is an anecdote. Let us compare its output with our annotations on all 121
+# One post is an anecdote. Let us compare its output with our annotations on all the
 # development posts. In plain spaCy that is `nlp.evaluate`: it takes `Example`s (the raw text,
 # plus a reference doc holding our annotation; notebook 03 builds them in detail), runs the
 # pipeline on each text and scores its entities against the reference. An entity counts only
@@ -130,7 +132,8 @@ displacy.render(list(nlp.pipe(rec["text"] for rec in dev[:3])), style="ent", jup
 # %%
 dev_examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]}) for r in dev]
 scores = nlp.evaluate(dev_examples)
-print(f"precision {scores['ents_p']:.2f}, recall {scores['ents_r']:.2f}, F1 {scores['ents_f']:.2f}")
+print(f"{len(dev_examples)} dev posts: precision {scores['ents_p']:.2f}, recall {scores['ents_r']:.2f}, "
+      f"F1 {scores['ents_f']:.2f}")
 print("F1 per label of ours:", {label: round(scores["ents_per_type"].get(label, {}).get("f", 0.0), 2)
                                 for label in settings.LABELS})
 
@@ -147,9 +150,9 @@ confusion.loc[:, confusion.sum() > 0]
 
 # %%
 gold = confusion.sum(axis=1)
-found = gold - confusion["(missed)"]
-print(f"It puts some entity on {found.sum()} of {gold.sum()} gold spans "
-      f"({found.sum() / gold.sum():.0%}); its labels and boundaries almost never match ours exactly, so strict F1 is "
+n_gold, n_found = gold.sum(), (gold - confusion["(missed)"]).sum()
+print(f"It puts some entity on {n_found} of {n_gold} gold spans "
+      f"({n_found / n_gold:.0%}); its labels and boundaries almost never match ours exactly, so strict F1 is "
       f"{result.micro['f']:.2f}.")
 
 # %% [markdown]
@@ -201,7 +204,7 @@ exercises.check("01.2", to_our_labels)
 # ## Five misconceptions
 #
 # **"NER needs big data."** A few hundred consistent examples go a long way for a narrow domain.
-# In notebook 03 a small model trained on our 480 posts in a couple of minutes finds most
+# In notebook 03 a small model trained on our posts for a couple of minutes finds most
 # entities in posts it has never seen; notebook 06 measures how the score grows with data.
 #
 # **"A pretrained model already knows my domain."** You just measured the opposite. Pretrained
@@ -302,17 +305,18 @@ for label in ("URL", "USERNAME"):
 
 # %%
 ruler = rules.ruler_pipeline(["ZIP", "URL", "USERNAME"])
-evaluate.evaluate(ruler, dev, labels=["ZIP", "URL", "USERNAME"]).table()
+rule_result = evaluate.evaluate(ruler, dev, labels=["ZIP", "URL", "USERNAME"])
+rule_result.table()
 
 # %% [markdown]
-# Usernames and links are almost solved without a single training example. ZIP codes are harder
+# Usernames and links mostly come out right without a single training example. ZIP codes are harder
 # than they look: postcodes from the UK and Canada (`SW11 3BU`, `M4C 1B5`) have a different shape,
 # and tokens such as `12600` in `i5-12600K` look like US ZIPs. Every miss is visible in the error
 # list, and the fix is a better pattern, not a new training run (notebook 06 writes and
 # measures those patterns):
 
 # %%
-errors = evaluate.evaluate(ruler, dev, labels=["ZIP", "URL", "USERNAME"]).errors
+errors = rule_result.errors
 errors[["snippet", "gold_text", "pred_text", "error"]].head(6)
 
 # %% [markdown]
@@ -320,6 +324,60 @@ errors[["snippet", "gold_text", "pred_text", "error"]].head(6)
 # meaning: `180` is a price in *asking 180 shipped* and a count in *180 Hz*; a product name can be
 # any string. That is the model's job. In notebook 06 we combine both: rules for the shapes,
 # a trained model for the rest.
+
+# %% [markdown]
+# ## From `doc.ents` to offsets and back
+#
+# Rules, a trained model and our annotation files all end up in the same place: `doc.ents`.
+# Our files store each entity as character offsets `[start, end, label]`, with `end` exclusive
+# as in Python slicing, so moving between the two is something you will do all the time.
+#
+# ### Exercise 01.5 · From `doc.ents` to character offsets
+#
+# Complete `ent_records` so that it returns `(text, label, start, end)` for every entity of
+# `doc`, with `start` and `end` counting characters, so that `doc.text[start:end]` is the
+# entity's text.
+
+# %% tags=["exercise"]
+# Exercise 01.5
+def ent_records(doc):
+    """(text, label, start, end) for each entity of `doc`; start and end count characters."""
+    return [(ent.text, ent.label_, ____, ____) for ent in doc.ents]
+
+
+# %%
+exercises.check("01.5", ent_records)
+
+# %% [markdown]
+# ### Exercise 01.6 · Set `doc.ents` from character offsets
+#
+# The other way round: given a text and `(start, end, label)` offsets, build a `Doc` whose
+# `doc.ents` are those entities. `nlp.make_doc(text)` only tokenizes, and
+# `doc.char_span(start, end, label=...)` turns character offsets into a span of tokens
+# (it returns `None` when the offsets cut through a token; notebook 02 deals with that).
+
+# %% tags=["exercise"]
+# Exercise 01.6
+def make_doc_with_ents(nlp, text, entities):
+    """A Doc of `text` whose doc.ents are the (start, end, label) character offsets."""
+    doc = nlp.make_doc(text)
+    doc.ents = [____ for start, end, label in entities]
+    return doc
+
+
+# %%
+exercises.check("01.6", make_doc_with_ents)
+
+# %% [markdown]
+# Both directions on a dev post, with the course's records rather than your answers, so that
+# the round trip below does not depend on them: the offsets that go in come back out.
+
+# %%
+record = dev[0]
+doc = nlp_blank.make_doc(record["text"])
+doc.ents = [doc.char_span(start, end, label=label) for start, end, label in record["entities"]]
+back = [[ent.start_char, ent.end_char, ent.label_] for ent in doc.ents]
+print(back == sorted(list(e) for e in record["entities"]), back[:2])
 
 # %% [markdown]
 # ## When not to train a model at all
@@ -358,6 +416,8 @@ errors[["snippet", "gold_text", "pred_text", "error"]].head(6)
 #   you need consistent data, and only the labels you will use.
 # - Pattern-like entities (ZIP, URL, USERNAME) are often better served by rules, which you can
 #   read, measure and fix directly.
+# - `doc.ents` and character offsets convert both ways: `ent.start_char` / `ent.end_char` (end
+#   exclusive) out, `doc.char_span(start, end, label=...)` and `doc.ents = spans` in.
 # - A model maps patterns to labels; it does not understand the post.
 # - Train only when a pretrained pipeline, rules or an LLM will not do at the volume you have.
 #

@@ -7,6 +7,16 @@ import spacy
 from spacy.language import Language
 
 
+@pytest.fixture(autouse=True)
+def _progress_in_memory(monkeypatch):
+    """Exercise checks and quiz answers record progress: keep it in memory, never in the checkout."""
+    from course import quiz_progress
+
+    monkeypatch.setenv("COURSE_PROGRESS_FILE", "")
+    monkeypatch.delenv("COURSE_LEARNER", raising=False)
+    monkeypatch.setattr(quiz_progress, "_PROGRESS", None)
+
+
 @pytest.fixture(scope="session")
 def nlp() -> Language:
     """A blank English pipeline: its tokenizer defines the token boundaries we validate against."""

@@ -429,7 +429,17 @@ def test_help_lists_every_command(cli, tmp_path):
     result = cli(["--help"], tmp_path)
     assert result.returncode == 0
     listed = [line.split()[0] for line in result.stdout.splitlines() if re.match(r"    \S", line)]
-    assert listed == ["validate", "convert", "stats", "consistency", "agreement", "train", "evaluate", "listings"]
+    assert listed == [
+        "validate",
+        "convert",
+        "stats",
+        "consistency",
+        "agreement",
+        "train",
+        "evaluate",
+        "listings",
+        "class-report",
+    ]
 
 
 @pytest.mark.parametrize("module", ["course.train", "course.evaluate"])

@@ -283,7 +283,14 @@ def test_progress_is_saved_and_read_back(tmp_path):
     answer(w, 0)
     answer(w, 1)
     saved = json.loads((tmp_path / "progress.json").read_text())
-    assert saved["results"]["t_quiz"]["t-single"] == {"attempts": 2, "correct": True, "first_try_correct": False}
+    assert saved["results"]["t_quiz"]["t-single"] == {
+        "attempts": 2,
+        "correct": True,
+        "first_try_correct": False,
+        "hints": 0,
+        "wrong_choices": {"A": 1},
+    }
+    assert saved["version"] == 2 and saved["format"] == "ner-course-progress"
     quiz_progress._PROGRESS = None  # a new session
     assert quiz.summary("t_quiz").values.tolist() == [["t-single", 2, True, False]]
 

@@ -6,10 +6,10 @@ Problems print as `FILE:LINE: CODE message — hint`. Exit codes: 0 all good,
 
 One module per group of commands, each with a `register(subparsers)`:
 `course.cli.data` (validate, convert, stats), `course.cli.quality` (consistency,
-agreement), `course.cli.models` (train, evaluate) and `course.cli.listings` (listings).
-The library modules never import this package. A command imports what it needs when it
-runs, so `validate` does not pay for training or evaluation code,
-and a broken import fails that command loudly instead of hiding it.
+agreement), `course.cli.models` (train, evaluate), `course.cli.listings` (listings) and
+`course.cli.instructor` (class-report). The library modules never import this package. A
+command imports what it needs when it runs, so `validate` does not pay for training or
+evaluation code, and a broken import fails that command loudly instead of hiding it.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import traceback
 from collections.abc import Sequence
 
 from ..errors import CourseError
-from . import data, listings, models, quality
+from . import data, instructor, listings, models, quality
 from .common import OK, PROBLEMS, UNUSABLE, load_checked, refuse
 
 __all__ = ["OK", "PROBLEMS", "UNUSABLE", "build_parser", "load_checked", "main", "refuse"]
 
-GROUPS = (data, quality, models, listings)  # in the order `python -m course --help` lists them
+GROUPS = (data, quality, models, listings, instructor)  # in the order `python -m course --help` lists them
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -222,4 +222,16 @@ def check(exercise_id: str, answer: Any) -> Shown:
             f"the check could not run your answer ({type(err).__name__}: {str(err)[:200]})",
             "Compare your code with the instructions above the cell.",
         )
+    if result.message != BLANK_MESSAGE:  # Run All over untouched blanks is not an attempt
+        _track(exercise.id, result.passed)
     return Shown(exercise, result)
+
+
+def _track(exercise_id: str, passed: bool) -> None:
+    """Count the check in the learner's progress file; tracking never breaks a check."""
+    try:
+        from ..quiz_progress import progress
+
+        progress().record_exercise(exercise_id, passed)  # a failed save is a note the next quiz shows
+    except Exception:  # noqa: BLE001 - progress is never worth a failed check
+        pass

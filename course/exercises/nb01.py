@@ -1,5 +1,6 @@
 """Exercises of notebook 01 (what NER is): run a pretrained pipeline, map its labels to ours,
-write a ZIP rule with an entity_ruler, and count labels over `doc.ents`."""
+write a ZIP rule with an entity_ruler, count labels over `doc.ents`, read entities out as
+character offsets, and set `doc.ents` from character offsets with `doc.char_span`."""
 
 from __future__ import annotations
 
@@ -376,6 +377,176 @@ register(
     return Counter(ent.text for doc in docs for ent in doc.ents)""",
                 "not ent.text",
                 "texts instead of labels",
+            ),
+        ),
+    )
+)
+
+
+# 01.5 ----------------------------------------------------------------------------------------
+
+OFFSET_TEXT = "[USA-TX] RTX 3080 FTW3, $450 shipped, Austin TX 78701"
+OFFSET_ENTS = [("RTX 3080 FTW3", "PRODUCT"), ("$450", "PRICE"), ("Austin", "LOCATION"), ("78701", "ZIP")]
+
+
+def _setup_records() -> dict[str, Any]:
+    return {"doc": _blank_doc(OFFSET_TEXT, OFFSET_ENTS)}
+
+
+def _judge_records(ent_records: Any) -> CheckResult:
+    doc = _blank_doc(OFFSET_TEXT, OFFSET_ENTS)
+    got, failed = run_safely(ent_records, doc)
+    if failed is not None:
+        return failed
+    want = [(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]
+    got = [tuple(r) for r in got] if isinstance(got, (list, tuple)) else got
+    if got == want:
+        return CheckResult(
+            True, f"{want[0]}: text[{want[0][2]}:{want[0][3]}] is {OFFSET_TEXT[want[0][2] : want[0][3]]!r}."
+        )
+    if got == [(e.text, e.label_, e.start, e.end) for e in doc.ents]:
+        return CheckResult(
+            False,
+            f"your offsets {got[0][2:]} for {got[0][0]!r} are token positions.",
+            "ent.start and ent.end count tokens; ent.start_char and ent.end_char count characters, "
+            "which is what our annotation files store.",
+        )
+    if got == [(e.text, e.label_, e.start_char, e.end_char - 1) for e in doc.ents]:
+        return CheckResult(
+            False,
+            f"text[{got[0][2]}:{got[0][3]}] is {OFFSET_TEXT[got[0][2] : got[0][3]]!r}, one character short.",
+            "The end offset is exclusive, as in Python slicing: ent.end_char already points just past "
+            "the last character, so do not subtract 1.",
+        )
+    return CheckResult(
+        False,
+        f"expected {want}, got {got!r}.",
+        "Return (ent.text, ent.label_, ent.start_char, ent.end_char) for each ent in doc.ents.",
+    )
+
+
+register(
+    Exercise(
+        id="01.5",
+        notebook=NOTEBOOK,
+        title="From doc.ents to character offsets",
+        answer="ent_records",
+        judge=_judge_records,
+        setup=_setup_records,
+        solution='''def ent_records(doc):
+    """(text, label, start, end) for each entity of `doc`; start and end count characters."""
+    return [(ent.text, ent.label_, ent.start_char, ent.end_char) for ent in doc.ents]''',
+        wrong=(
+            WrongAnswer(
+                """def ent_records(doc):
+    return [(ent.text, ent.label_, ent.start, ent.end) for ent in doc.ents]""",
+                "count tokens",
+                "token positions instead of character offsets",
+            ),
+            WrongAnswer(
+                """def ent_records(doc):
+    return [(ent.text, ent.label_, ent.start_char, ent.end_char - 1) for ent in doc.ents]""",
+                "exclusive",
+                "inclusive end",
+            ),
+        ),
+    )
+)
+
+
+# 01.6 ----------------------------------------------------------------------------------------
+
+SPAN_ENTS = [(9, 22, "PRODUCT"), (24, 28, "PRICE"), (38, 44, "LOCATION"), (48, 53, "ZIP")]
+
+
+def _setup_char_spans() -> dict[str, Any]:
+    import spacy
+    from spacy.tokens import Span
+
+    return {"nlp": spacy.blank("en"), "Span": Span}
+
+
+def _judge_char_spans(make_doc_with_ents: Any) -> CheckResult:
+    import spacy
+
+    nlp = spacy.blank("en")
+    got, failed = run_safely(make_doc_with_ents, nlp, OFFSET_TEXT, list(SPAN_ENTS))
+    want = [(OFFSET_TEXT[s:e], label) for s, e, label in SPAN_ENTS]
+    if failed is not None:
+        if "E035" in failed.message or "IndexError" in failed.message:
+            return CheckResult(
+                False,
+                failed.message,
+                "Span(doc, start, end) and doc[start:end] count tokens, but the offsets count "
+                "characters: doc.char_span(start, end, label=label) converts them.",
+            )
+        return failed
+    if not hasattr(got, "ents"):
+        return CheckResult(
+            False,
+            f"you returned a {type(got).__name__}, not a Doc.",
+            "Build the spans, assign them with doc.ents = spans, and return the doc.",
+        )
+    ents = [(e.text, e.label_) for e in got.ents]
+    if ents == want:
+        return CheckResult(True, f"{len(want)} entities, from {want[0]} to {want[-1]}.")
+    if not ents and all(t.ent_iob_ == "" for t in got):
+        return CheckResult(
+            False,
+            "the doc has no entities: its tokens carry no entity annotation at all.",
+            "Spans made with doc.char_span are not entities until you assign them: doc.ents = spans.",
+        )
+    if not ents:
+        return CheckResult(
+            False,
+            "the doc has no entities, and its tokens are marked as outside any entity.",
+            "doc.char_span(start, end) without label= makes a span without a label; doc.ents keeps "
+            "no entity for it. Pass label=label.",
+        )
+    return CheckResult(
+        False,
+        f"expected {want}, got {ents}.",
+        "doc = nlp.make_doc(text); doc.ents = [doc.char_span(s, e, label=l) for s, e, l in entities].",
+    )
+
+
+register(
+    Exercise(
+        id="01.6",
+        notebook=NOTEBOOK,
+        title="Set doc.ents from character offsets",
+        answer="make_doc_with_ents",
+        judge=_judge_char_spans,
+        setup=_setup_char_spans,
+        solution='''def make_doc_with_ents(nlp, text, entities):
+    """A Doc of `text` whose doc.ents are the (start, end, label) character offsets."""
+    doc = nlp.make_doc(text)
+    doc.ents = [doc.char_span(start, end, label=label) for start, end, label in entities]
+    return doc''',
+        wrong=(
+            WrongAnswer(
+                """def make_doc_with_ents(nlp, text, entities):
+    doc = nlp.make_doc(text)
+    doc.ents = [Span(doc, start, end, label=label) for start, end, label in entities]
+    return doc""",
+                "count tokens",
+                "token-based Span with character offsets",
+            ),
+            WrongAnswer(
+                """def make_doc_with_ents(nlp, text, entities):
+    doc = nlp.make_doc(text)
+    spans = [doc.char_span(start, end, label=label) for start, end, label in entities]
+    return doc""",
+                "not entities until you assign",
+                "spans built but never assigned",
+            ),
+            WrongAnswer(
+                """def make_doc_with_ents(nlp, text, entities):
+    doc = nlp.make_doc(text)
+    doc.ents = [doc.char_span(start, end) for start, end, label in entities]
+    return doc""",
+                "without label=",
+                "labels left out",
             ),
         ),
     )

@@ -133,7 +133,13 @@ def test_notebook_01_runs_quiz_answers_and_displacy_renders(page, lab) -> None:
 
     # The clicks reached the kernel: the attempt is in the progress file.
     record = json.loads(lab.progress.read_text(encoding="utf-8"))["results"][NOTEBOOK][QUESTION]
-    assert record == {"attempts": 2, "correct": True, "first_try_correct": False}, record
+    assert record == {
+        "attempts": 2,
+        "correct": True,
+        "first_try_correct": False,
+        "hints": 0,
+        "wrong_choices": {LETTERS[wrong]: 1},
+    }, record
 
     quiz.evaluate("el => el.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(ARTIFACTS / "quiz_answered.png"), full_page=True)
