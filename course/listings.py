@@ -123,7 +123,8 @@ def build(doc: Doc, pairs: Sequence[Pair]) -> PostListings:
         mine = sorted((a for p, a in pairs if (p.start, p.end) == (product.start, product.end)), key=lambda a: a.start)
         prices = [(a, _read(a, dollar)) for a in mine if a.label_ == "PRICE"]
         own = [(a, pr) for a, pr in prices if by_attribute[(a.start, a.end)] == 1 or (pr and pr.per_item)]
-        price, value = (own or prices or [(None, None)])[0]
+        chosen: list[tuple[Span | None, Price | None]] = [*(own or prices)] or [(None, None)]
+        price, value = chosen[0]
         condition = next((a.text for a in mine if a.label_ == "CONDITION"), None)
         listings.append(
             Listing(

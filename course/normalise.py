@@ -147,8 +147,8 @@ def normalise_price(text: str, dollar: str | None = None) -> Price | None:
     spoken = _number_words(spelled)
     if spoken is not None:  # 'eighty quid', 'two hundred bucks', 'five fifty'
         marker = words[-1].casefold() if len(spelled) < len(words) else ""
-        currency = _SUFFIX.get(marker) or (dollar if marker in _DOLLAR_WORDS else None)
-        return Price(spoken, currency, per_item, text)
+        spoken_currency = _SUFFIX.get(marker) or (dollar if marker in _DOLLAR_WORDS else None)
+        return Price(spoken, spoken_currency, per_item, text)
     core, post_word = re.sub(r"^(US|CA|AU|NZ|C|A) \$", r"\1$", " ".join(words)), ""  # 'US $119.99'
     if core.endswith("$") and not core.startswith(("$", "£", "€")) and re.fullmatch(r"[\d.,]+\$", core):
         core = "$" + core[:-1]  # '500$': the marker after the number
