@@ -61,6 +61,8 @@
 # | [06 · Small and imbalanced data](06_small_and_imbalanced_data.ipynb) | use learning curves, augmentation and rules to do more with less data | 45 min |
 # | [07 · Fine-tuning](07_fine_tuning.ipynb) | extend en_core_web_sm without forgetting, and fine-tune a small transformer | 60 min |
 # | [08 · Capstone](08_capstone.ipynb) | annotate with model help, train, evaluate and serve a model | 60 min |
+# | [09 · Listings](09_listings.ipynb) | pair each product with its price and condition, and normalise prices | 45 min |
+# | [10 · Beyond flat NER](10_beyond_flat_ner.ipynb) | nested spans in `doc.spans` and a `spancat`, compared with NER | 45 min |
 #
 # Each notebook builds on the previous one, so work through them in order.
 
