@@ -12,7 +12,7 @@ simply seen more often), and every comparison is repeated over several seeds.
   it on dev, optionally also with extra components added (e.g. an EntityRuler).
 * `training_set_runs` trains one model per (training set, seed) and scores it on several
   evaluation sets (e.g. dev and lower-cased dev).
-* `spread` turns the long table of runs into mean, min and max per group.
+* Mean, min and max over seeds are a pandas `groupby(...).agg(["mean", "min", "max"])`.
 
 The seed fixes the weight initialisation, dropout, the order of the examples and (in
 `learning_curve_runs`) which posts the subsets are cut from, so the spread over seeds
@@ -145,6 +145,7 @@ def training_set_runs(
     n_updates: int,
     batch_size: int = 8,
     labels: Sequence[str] = LABELS,
+    per_label: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Train one model per training set and seed, all with the same number of updates.
 
@@ -153,7 +154,9 @@ def training_set_runs(
     seeds (Sequence[int]): one run per seed and variant.
     n_updates, batch_size (int): as in `train_updates`, the same for every variant.
     labels (Sequence[str]): labels to train and score.
-    RETURNS (DataFrame): one row per run: variant, seed, posts, then micro F1 per evaluation set.
+    per_label (Sequence[str]): labels whose F1 is reported too, as columns "<eval> <label>".
+    RETURNS (DataFrame): one row per run: variant, seed, posts, then micro F1 per evaluation set
+        (and the F1 of each label in `per_label`).
     """
     from .evaluate import evaluate
 
@@ -161,24 +164,10 @@ def training_set_runs(
     for name, records in variants.items():
         for seed in seeds:
             nlp = train_updates(records, n_updates=n_updates, batch_size=batch_size, seed=seed, labels=labels)
-            rows.append(
-                {
-                    "variant": name,
-                    "seed": seed,
-                    "posts": len(records),
-                    **{e: evaluate(nlp, recs, labels).micro["f"] for e, recs in evals.items()},
-                }
-            )
+            row: dict = {"variant": name, "seed": seed, "posts": len(records)}
+            for e, recs in evals.items():
+                result = evaluate(nlp, recs, labels)
+                row[e] = result.micro["f"]
+                row.update({f"{e} {label}": result.per_label[label]["f"] for label in per_label})
+            rows.append(row)
     return pd.DataFrame(rows)
-
-
-def spread(runs: pd.DataFrame, by: str | Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
-    """Mean, min and max over seeds of some score columns, per group.
-
-    runs (DataFrame): a table of runs, e.g. from `learning_curve_runs`.
-    by (str | Sequence[str]): the grouping column(s), e.g. "posts"; groups keep their first-seen order.
-    columns (Sequence[str]): score columns to summarise.
-    RETURNS (DataFrame): one row per group; columns (score, "mean" | "min" | "max"), 3 decimals.
-    """
-    grouped = runs.groupby(by, sort=False)[list(columns)]
-    return grouped.agg(["mean", "min", "max"]).round(3)

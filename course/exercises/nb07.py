@@ -427,7 +427,7 @@ register(
 )
 
 
-# --- 07.5 · batch inference ----------------------------------------------------------------
+# --- 07.6 · batch inference ----------------------------------------------------------------
 
 PIPE_TEXTS = ["RTX 3080 for $450", "Selling a Steam Deck", "$120 for my RTX 3080", "nothing here", "Steam Deck, $300"]
 
@@ -507,7 +507,7 @@ def _judge_pipe(entities_of_many: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="07.5",
+        id="07.6",
         notebook=NOTEBOOK,
         title="Batch inference with nlp.pipe",
         answer="entities_of_many",
@@ -544,6 +544,138 @@ register(
     return [[(ent.text, ent.label_) for ent in doc.ents] for doc in docs]""",
                 "Add batch_size=50",
                 "default batch size",
+            ),
+        ),
+    )
+)
+
+
+# --- 07.5 · the gap between two test sets, per label ---------------------------------------
+# A ruler stands in for a trained model: on the "own" posts it finds every product and price;
+# on the "shifted" posts it misses a price without "$", and a LOCATION occurs only there.
+def _gap_data():
+    from spacy.training import Example
+
+    nlp = _ruler_pipeline(
+        [
+            {"label": "PRODUCT", "pattern": [{"LOWER": "rtx"}, {"ORTH": "3080"}]},
+            {"label": "PRICE", "pattern": [{"ORTH": "$"}, {"IS_DIGIT": True}]},
+        ]
+    )
+
+    def examples(posts: list[tuple[str, list]]) -> list:
+        return [Example.from_dict(nlp.make_doc(text), {"entities": ents}) for text, ents in posts]
+
+    own = examples(
+        [
+            ("RTX 3080 for $450", [(0, 8, "PRODUCT"), (13, 17, "PRICE")]),
+            ("$300 for my RTX 3080", [(0, 4, "PRICE"), (12, 20, "PRODUCT")]),
+        ]
+    )
+    shift = examples(
+        [
+            ("rtx 3080 for 450 bucks in Austin", [(0, 8, "PRODUCT"), (13, 22, "PRICE"), (26, 32, "LOCATION")]),
+            ("RTX 3080, $400", [(0, 8, "PRODUCT"), (10, 14, "PRICE")]),
+        ]
+    )
+    return nlp, own, shift
+
+
+def _expected_gap(nlp, own, shift) -> dict[str, float]:
+    a, b = nlp.evaluate(own)["ents_per_type"], nlp.evaluate(shift)["ents_per_type"]
+    return {label: a.get(label, {}).get("f", 0.0) - b.get(label, {}).get("f", 0.0) for label in a.keys() | b.keys()}
+
+
+def _judge_gap(gap_per_label: Any) -> CheckResult:
+    nlp, own, shift = _gap_data()
+    expected = _expected_gap(nlp, own, shift)
+    got, failed = run_safely(gap_per_label, nlp, own, shift)
+    if failed is not None:
+        if "KeyError" in failed.message:
+            return CheckResult(
+                False,
+                f"{failed.message}: a label with no gold and no predicted entity in one set is missing "
+                "from that set's ents_per_type.",
+                "Read it with a default: scores.get(label, {}).get('f', 0.0).",
+            )
+        return failed
+    if not isinstance(got, dict):
+        return CheckResult(False, f"gap_per_label returned {type(got).__name__}, not a dict.", "Return {label: gap}.")
+    if set(got) != set(expected):
+        return CheckResult(
+            False,
+            f"the labels are {sorted(got)}; expected {sorted(expected)}, every label of either set.",
+            "Loop over own.keys() | shift.keys(): LOCATION occurs only in the shifted set.",
+        )
+    close = lambda a, b: all(isinstance(a[k], (int, float)) and abs(a[k] - b[k]) < 1e-9 for k in b)  # noqa: E731
+    if close(got, {k: -v for k, v in expected.items()}):
+        return CheckResult(
+            False,
+            f"your gaps have the wrong sign: {got}.",
+            "The gap is own minus shift: how much the own test set overstates the score on other people's posts.",
+        )
+    a, b = nlp.evaluate(own)["ents_per_type"], nlp.evaluate(shift)["ents_per_type"]
+    for key, name in (("p", "precision"), ("r", "recall")):
+        other = {k: a.get(k, {}).get(key, 0.0) - b.get(k, {}).get(key, 0.0) for k in expected}
+        if close(got, other):
+            return CheckResult(
+                False, f"these are gaps in {name}, not in F1: {got}.", "F1 is the key 'f' of each label's scores."
+            )
+    if not close(got, expected):
+        return CheckResult(
+            False, f"gap_per_label returned {got}; expected {expected}.", "Return own F1 minus shift F1."
+        )
+    return CheckResult(
+        True,
+        "gaps " + ", ".join(f"{k} {v:+.2f}" for k, v in sorted(expected.items())) + ": PRICE falls on the "
+        "shifted posts (a price without '$'), PRODUCT does not, and LOCATION, absent from the own set, is 0 on both.",
+    )
+
+
+_GAP_HEAD = '''def gap_per_label(nlp, own_examples, shift_examples):
+    """F1 per label on both test sets. RETURNS {label: own F1 minus shift F1}, for every label of either set."""
+    own = nlp.evaluate(own_examples)["ents_per_type"]
+    shift = nlp.evaluate(shift_examples)["ents_per_type"]
+'''
+
+register(
+    Exercise(
+        id="07.5",
+        notebook=NOTEBOOK,
+        title="The gap between two test sets, per label",
+        answer="gap_per_label",
+        judge=_judge_gap,
+        solution=_GAP_HEAD
+        + """    f1 = lambda scores, label: scores.get(label, {}).get("f", 0.0)  # a label a set lacks scores 0
+    return {label: f1(own, label) - f1(shift, label) for label in own.keys() | shift.keys()}""",
+        wrong=(
+            WrongAnswer(
+                _GAP_HEAD
+                + """    f1 = lambda scores, label: scores[label]["f"]
+    return {label: f1(own, label) - f1(shift, label) for label in own.keys() | shift.keys()}""",
+                "missing from that set's ents_per_type",
+                "no default for a missing label",
+            ),
+            WrongAnswer(
+                _GAP_HEAD
+                + """    f1 = lambda scores, label: scores.get(label, {}).get("f", 0.0)
+    return {label: f1(shift, label) - f1(own, label) for label in own.keys() | shift.keys()}""",
+                "wrong sign",
+                "shift minus own",
+            ),
+            WrongAnswer(
+                _GAP_HEAD
+                + """    f1 = lambda scores, label: scores.get(label, {}).get("p", 0.0)
+    return {label: f1(own, label) - f1(shift, label) for label in own.keys() | shift.keys()}""",
+                "gaps in precision",
+                "precision instead of F1",
+            ),
+            WrongAnswer(
+                _GAP_HEAD
+                + """    f1 = lambda scores, label: scores.get(label, {}).get("f", 0.0)
+    return {label: f1(own, label) - f1(shift, label) for label in own}""",
+                "every label of either set",
+                "labels of the own set only",
             ),
         ),
     )
