@@ -14,7 +14,117 @@ if TYPE_CHECKING:
 NOTEBOOK = "07_fine_tuning"
 
 
-# --- 07.1 · how much rehearsal -------------------------------------------------------------
+# --- 07.1 · silver records with nlp.pipe --------------------------------------------------
+# A ruler stands in for en_core_web_sm: it labels places (GPE), dates and a product.
+SILVER_TEXTS = [
+    "Prices in Austin rose in March",
+    "The new iPhone sold out in Berlin on Monday",
+    "Nothing happened",
+]
+SILVER_KEEP = {"GPE", "DATE"}
+
+
+def _silver_model():
+    return _ruler_pipeline(
+        [
+            {"label": "GPE", "pattern": "Austin"},
+            {"label": "GPE", "pattern": "Berlin"},
+            {"label": "DATE", "pattern": "March"},
+            {"label": "DATE", "pattern": "Monday"},
+            {"label": "PRODUCT", "pattern": "iPhone"},
+        ]
+    )
+
+
+def _judge_silver(silver_records: Any) -> CheckResult:
+    nlp = _silver_model()
+    docs = list(nlp.pipe(SILVER_TEXTS))
+    expected = [
+        {"text": d.text, "entities": [[e.start_char, e.end_char, e.label_] for e in d.ents if e.label_ in SILVER_KEEP]}
+        for d in docs
+    ]
+    got, failed = run_safely(silver_records, nlp, list(SILVER_TEXTS), set(SILVER_KEEP))
+    if failed is not None:
+        return failed
+    got = list(got) if isinstance(got, (list, tuple)) else got
+    if not isinstance(got, list) or len(got) != len(SILVER_TEXTS) or not all(isinstance(r, dict) for r in got):
+        return CheckResult(
+            False, f"silver_records returned {str(got)[:80]}, not one record per text.", "Append one dict per doc."
+        )
+    ents = [[tuple(e) for e in r.get("entities", [])] for r in got]
+    want = [[tuple(e) for e in r["entities"]] for r in expected]
+    if ents == want and [r.get("text") for r in got] == SILVER_TEXTS:
+        return CheckResult(True, f"{sum(map(len, want))} silver entities kept, the PRODUCT dropped: {want[1]}.")
+    tokens = [[(e.start, e.end, e.label_) for e in d.ents if e.label_ in SILVER_KEEP] for d in docs]
+    if ents == tokens:
+        return CheckResult(
+            False,
+            f"your offsets {ents[0]} are token positions (ent.start, ent.end).",
+            "Records hold character offsets: ent.start_char and ent.end_char.",
+        )
+    labels = {e[2] for r in ents for e in r if len(e) == 3}
+    if "PRODUCT" in labels:
+        return CheckResult(
+            False,
+            "your records keep the PRODUCT too.",
+            "Keep only the labels in `keep` (if ent.label_ in keep): the pretrained PRODUCT would compete with ours.",
+        )
+    if not any(ents):
+        return CheckResult(
+            False,
+            "no entity was kept.",
+            "Test the label's name, ent.label_ (a string), against keep; ent.label is its hash, an int.",
+        )
+    return CheckResult(False, f"the entities {ents} differ from {want}.", "[ent.start_char, ent.end_char, ent.label_].")
+
+
+_SILVER_HEAD = '''def silver_records(nlp, texts, keep):
+    """One record per text with the entities nlp predicts whose label is in `keep`."""
+    records = []
+    for doc in nlp.pipe(texts):
+'''
+_SILVER_TAIL = """
+        records.append({"text": doc.text, "entities": entities})
+    return records"""
+
+register(
+    Exercise(
+        id="07.1",
+        notebook=NOTEBOOK,
+        title="Silver records with nlp.pipe",
+        answer="silver_records",
+        judge=_judge_silver,
+        solution=_SILVER_HEAD
+        + "        entities = [[ent.start_char, ent.end_char, ent.label_] for ent in doc.ents if ent.label_ in keep]"
+        + _SILVER_TAIL,
+        wrong=(
+            WrongAnswer(
+                _SILVER_HEAD
+                + "        entities = [[ent.start, ent.end, ent.label_] for ent in doc.ents if ent.label_ in keep]"
+                + _SILVER_TAIL,
+                "token positions",
+                "token indices instead of character offsets",
+            ),
+            WrongAnswer(
+                _SILVER_HEAD
+                + "        entities = [[ent.start_char, ent.end_char, ent.label_] for ent in doc.ents]"
+                + _SILVER_TAIL,
+                "keep the PRODUCT",
+                "no label filter",
+            ),
+            WrongAnswer(
+                _SILVER_HEAD
+                + "        entities = [[ent.start_char, ent.end_char, ent.label_] for ent in doc.ents if ent.label in keep]"
+                + _SILVER_TAIL,
+                "ent.label is its hash",
+                "the hash compared with strings",
+            ),
+        ),
+    )
+)
+
+
+# --- 07.2 · how much rehearsal -------------------------------------------------------------
 
 
 def _judge_n_silver(n_silver: Any) -> CheckResult:
@@ -61,7 +171,7 @@ def _judge_n_silver(n_silver: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="07.1",
+        id="07.2",
         notebook=NOTEBOOK,
         title="How many silver sentences make 25 % of the mix?",
         answer="n_silver",
@@ -116,7 +226,7 @@ def _ruler_pipeline(patterns: list[dict]):
     return nlp
 
 
-# --- 07.2 · source a trained component -----------------------------------------------------
+# --- 07.3 · source a trained component -----------------------------------------------------
 
 OURS_LABELS = ("PRICE", "PRODUCT")
 
@@ -166,7 +276,7 @@ def _judge_add_our_ner(add_our_ner: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="07.2",
+        id="07.3",
         notebook=NOTEBOOK,
         title="Source a trained ner next to the pipeline's own",
         answer="add_our_ner",
@@ -206,7 +316,7 @@ register(
 )
 
 
-# --- 07.3 · freeze: update one component only ----------------------------------------------
+# --- 07.4 · freeze: update one component only ----------------------------------------------
 
 
 def _freeze_setup() -> dict[str, Any]:
@@ -264,7 +374,7 @@ def _judge_train_step(train_step: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="07.3",
+        id="07.4",
         notebook=NOTEBOOK,
         title="Freeze a component in your own update loop",
         answer="train_step",
@@ -307,7 +417,7 @@ register(
 )
 
 
-# --- 07.4 · choose on dev, look at test once -----------------------------------------------
+# --- 07.5 · choose on dev, look at test once -----------------------------------------------
 
 
 def _choice_data():
@@ -387,7 +497,7 @@ def _judge_choose(choose_and_report: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="07.4",
+        id="07.5",
         notebook=NOTEBOOK,
         title="Choose on dev, look at test once",
         answer="choose_and_report",
@@ -544,138 +654,6 @@ register(
     return [[(ent.text, ent.label_) for ent in doc.ents] for doc in docs]""",
                 "Add batch_size=50",
                 "default batch size",
-            ),
-        ),
-    )
-)
-
-
-# --- 07.5 · the gap between two test sets, per label ---------------------------------------
-# A ruler stands in for a trained model: on the "own" posts it finds every product and price;
-# on the "shifted" posts it misses a price without "$", and a LOCATION occurs only there.
-def _gap_data():
-    from spacy.training import Example
-
-    nlp = _ruler_pipeline(
-        [
-            {"label": "PRODUCT", "pattern": [{"LOWER": "rtx"}, {"ORTH": "3080"}]},
-            {"label": "PRICE", "pattern": [{"ORTH": "$"}, {"IS_DIGIT": True}]},
-        ]
-    )
-
-    def examples(posts: list[tuple[str, list]]) -> list:
-        return [Example.from_dict(nlp.make_doc(text), {"entities": ents}) for text, ents in posts]
-
-    own = examples(
-        [
-            ("RTX 3080 for $450", [(0, 8, "PRODUCT"), (13, 17, "PRICE")]),
-            ("$300 for my RTX 3080", [(0, 4, "PRICE"), (12, 20, "PRODUCT")]),
-        ]
-    )
-    shift = examples(
-        [
-            ("rtx 3080 for 450 bucks in Austin", [(0, 8, "PRODUCT"), (13, 22, "PRICE"), (26, 32, "LOCATION")]),
-            ("RTX 3080, $400", [(0, 8, "PRODUCT"), (10, 14, "PRICE")]),
-        ]
-    )
-    return nlp, own, shift
-
-
-def _expected_gap(nlp, own, shift) -> dict[str, float]:
-    a, b = nlp.evaluate(own)["ents_per_type"], nlp.evaluate(shift)["ents_per_type"]
-    return {label: a.get(label, {}).get("f", 0.0) - b.get(label, {}).get("f", 0.0) for label in a.keys() | b.keys()}
-
-
-def _judge_gap(gap_per_label: Any) -> CheckResult:
-    nlp, own, shift = _gap_data()
-    expected = _expected_gap(nlp, own, shift)
-    got, failed = run_safely(gap_per_label, nlp, own, shift)
-    if failed is not None:
-        if "KeyError" in failed.message:
-            return CheckResult(
-                False,
-                f"{failed.message}: a label with no gold and no predicted entity in one set is missing "
-                "from that set's ents_per_type.",
-                "Read it with a default: scores.get(label, {}).get('f', 0.0).",
-            )
-        return failed
-    if not isinstance(got, dict):
-        return CheckResult(False, f"gap_per_label returned {type(got).__name__}, not a dict.", "Return {label: gap}.")
-    if set(got) != set(expected):
-        return CheckResult(
-            False,
-            f"the labels are {sorted(got)}; expected {sorted(expected)}, every label of either set.",
-            "Loop over own.keys() | shift.keys(): LOCATION occurs only in the shifted set.",
-        )
-    close = lambda a, b: all(isinstance(a[k], (int, float)) and abs(a[k] - b[k]) < 1e-9 for k in b)  # noqa: E731
-    if close(got, {k: -v for k, v in expected.items()}):
-        return CheckResult(
-            False,
-            f"your gaps have the wrong sign: {got}.",
-            "The gap is own minus shift: how much the own test set overstates the score on other people's posts.",
-        )
-    a, b = nlp.evaluate(own)["ents_per_type"], nlp.evaluate(shift)["ents_per_type"]
-    for key, name in (("p", "precision"), ("r", "recall")):
-        other = {k: a.get(k, {}).get(key, 0.0) - b.get(k, {}).get(key, 0.0) for k in expected}
-        if close(got, other):
-            return CheckResult(
-                False, f"these are gaps in {name}, not in F1: {got}.", "F1 is the key 'f' of each label's scores."
-            )
-    if not close(got, expected):
-        return CheckResult(
-            False, f"gap_per_label returned {got}; expected {expected}.", "Return own F1 minus shift F1."
-        )
-    return CheckResult(
-        True,
-        "gaps " + ", ".join(f"{k} {v:+.2f}" for k, v in sorted(expected.items())) + ": PRICE falls on the "
-        "shifted posts (a price without '$'), PRODUCT does not, and LOCATION, absent from the own set, is 0 on both.",
-    )
-
-
-_GAP_HEAD = '''def gap_per_label(nlp, own_examples, shift_examples):
-    """F1 per label on both test sets. RETURNS {label: own F1 minus shift F1}, for every label of either set."""
-    own = nlp.evaluate(own_examples)["ents_per_type"]
-    shift = nlp.evaluate(shift_examples)["ents_per_type"]
-'''
-
-register(
-    Exercise(
-        id="07.5",
-        notebook=NOTEBOOK,
-        title="The gap between two test sets, per label",
-        answer="gap_per_label",
-        judge=_judge_gap,
-        solution=_GAP_HEAD
-        + """    f1 = lambda scores, label: scores.get(label, {}).get("f", 0.0)  # a label a set lacks scores 0
-    return {label: f1(own, label) - f1(shift, label) for label in own.keys() | shift.keys()}""",
-        wrong=(
-            WrongAnswer(
-                _GAP_HEAD
-                + """    f1 = lambda scores, label: scores[label]["f"]
-    return {label: f1(own, label) - f1(shift, label) for label in own.keys() | shift.keys()}""",
-                "missing from that set's ents_per_type",
-                "no default for a missing label",
-            ),
-            WrongAnswer(
-                _GAP_HEAD
-                + """    f1 = lambda scores, label: scores.get(label, {}).get("f", 0.0)
-    return {label: f1(shift, label) - f1(own, label) for label in own.keys() | shift.keys()}""",
-                "wrong sign",
-                "shift minus own",
-            ),
-            WrongAnswer(
-                _GAP_HEAD
-                + """    f1 = lambda scores, label: scores.get(label, {}).get("p", 0.0)
-    return {label: f1(own, label) - f1(shift, label) for label in own.keys() | shift.keys()}""",
-                "gaps in precision",
-                "precision instead of F1",
-            ),
-            WrongAnswer(
-                _GAP_HEAD
-                + """    f1 = lambda scores, label: scores.get(label, {}).get("f", 0.0)
-    return {label: f1(own, label) - f1(shift, label) for label in own}""",
-                "every label of either set",
-                "labels of the own set only",
             ),
         ),
     )
