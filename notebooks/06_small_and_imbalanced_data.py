@@ -216,8 +216,8 @@ print("gain from the second-largest to the largest size:", (mean.iloc[-1] - mean
 #
 # - **Labels with a fixed shape** need few posts: `PRICE` (currency signs) and `USERNAME` (mostly
 #   `u/…`) are high from the smallest set on.
-# - **`PRODUCT` and `LOCATION`** still gain from 100 posts to all of them (the last line printed
-#   above): their curves have not flattened, so more annotated posts would still help them.
+# - **`PRODUCT`** still gains from 100 posts to all of them, `LOCATION` a little (the last line
+#   printed above): their curves have not flattened, so more annotated posts would still help.
 # - **`CONDITION` and `URL`** do not gain from 100 posts to all of them at this budget, and their
 #   bands are wide. Remember the caveat above: the largest set is seen only the few times printed
 #   there, so for these two the budget, not the data, may be what limits the right-hand end.
@@ -369,12 +369,13 @@ gain_table.round(3)
 #
 # - **Lower-cased copies** raise the score on lower-cased dev with every seed (the row
 #   "lower-cased dev F1, + lower-cased" above). That effect is large and robust. But at the same
-#   number of updates they *cost* a little on normal dev, with every seed: a third of the
-#   updates now go to lower-case posts instead of normal ones. It is a trade-off, not a free gain:
-#   worth it if many of your users type in lower case.
-# - **Entity swapping** gains a little on normal dev with every seed here (same seed, same
-#   updates), about as much as the spread between seeds. Trained for ten epochs, the swapped set
-#   would also get about twice the updates of the original, and the gain would be credited to
+#   number of updates they *cost* a little on normal dev on average (the row
+#   "dev F1, + lower-cased"; one seed came out about even): a third of the updates now go to
+#   lower-case posts instead of normal ones. It is a trade-off, not a free gain: worth it if many
+#   of your users type in lower case.
+# - **Entity swapping** gains on normal dev with every seed here (same seed, same updates).
+#   Trained for ten epochs, the swapped set would also get about twice the updates of the
+#   original, and the gain would be credited to
 #   swapping when part of it is extra training; with the same updates it is a small, consistent
 #   effect on three seeds: a lead worth measuring on your own data, not a rule.
 # - **Oversampling** (the rows `+ URL posts x3`) raises `URL` F1 on dev with every seed, and normal
@@ -709,7 +710,7 @@ print("smallest set gains more than the largest with every seed:",
 #   several seeds. Ten epochs over 25 posts is far less training than ten epochs over all, and an
 #   augmented set gets more updates than the original; without the control, you measure that.
 # - A learning curve per label, with the seed spread as a band, shows which labels need more data
-#   (`PRODUCT`, `LOCATION` still climbing) and which do not (`PRICE`, `USERNAME`).
+#   (`PRODUCT` still climbing) and which do not (`PRICE`, `USERNAME`).
 # - Augmentation is cheap and must be measured against that control: lower-cased copies robustly
 #   help on lower-case posts at a small cost on normal ones; entity swapping and oversampling the
 #   posts with a URL gave small gains with every seed here. Never augment the dev or test data.
