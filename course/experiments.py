@@ -149,6 +149,7 @@ def training_set_runs(
     n_updates: int,
     batch_size: int = 8,
     labels: Sequence[str] = LABELS,
+    per_label: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Train one model per training set and seed, all with the same number of updates.
 
@@ -157,7 +158,9 @@ def training_set_runs(
     seeds (Sequence[int]): one run per seed and variant.
     n_updates, batch_size (int): as in `train_updates`, the same for every variant.
     labels (Sequence[str]): labels to train and score.
-    RETURNS (DataFrame): one row per run: variant, seed, posts, then micro F1 per evaluation set.
+    per_label (Sequence[str]): labels whose F1 is reported too, as columns "<eval> <label>".
+    RETURNS (DataFrame): one row per run: variant, seed, posts, then micro F1 per evaluation set
+        (and the F1 of each label in `per_label`).
     """
     from .evaluate import evaluate
 
@@ -165,14 +168,12 @@ def training_set_runs(
     for name, records in variants.items():
         for seed in seeds:
             nlp = train_updates(records, n_updates=n_updates, batch_size=batch_size, seed=seed, labels=labels)
-            rows.append(
-                {
-                    "variant": name,
-                    "seed": seed,
-                    "posts": len(records),
-                    **{e: evaluate(nlp, recs, labels).micro["f"] for e, recs in evals.items()},
-                }
-            )
+            row: dict = {"variant": name, "seed": seed, "posts": len(records)}
+            for e, recs in evals.items():
+                result = evaluate(nlp, recs, labels)
+                row[e] = result.micro["f"]
+                row.update({f"{e} {label}": result.per_label[label]["f"] for label in per_label})
+            rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -8,7 +8,6 @@
   transformer, a learning-rate schedule that matches the number of steps actually run.
 * `learning_rate_sweep` fine-tunes at several learning rates and scores both sides of
   the trade-off: our labels on dev, the old labels on the news sentences (forgetting).
-* `with_second_ner` adds a trained recognizer next to a pipeline's own `ner`.
 * `words_per_second` and `compare_models` measure what a model costs: F1, training
   time, size on disk and inference speed.
 
@@ -23,7 +22,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .evaluate import EvalResult
@@ -251,21 +250,6 @@ def learning_rate_sweep(
             "train s": run.seconds,
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("learn_rate")
-
-
-def with_second_ner(nlp: Language, ours: Language, *, first: bool, name: str = "ner_ours") -> Language:
-    """Add the `ner` of `ours` to `nlp`, before or after `nlp`'s own `ner` (in place).
-
-    Plain spaCy: `nlp.add_pipe("ner", name=name, source=ours, before="ner")` (or `after=`).
-    nlp (Language): a pipeline with a component called "ner" (e.g. en_core_web_sm).
-    ours (Language): the pipeline whose trained `ner` is copied.
-    first (bool): True: ours runs first and claims the words both want.
-    name (str): the new component's name (two components cannot share one).
-    RETURNS (Language): `nlp`.
-    """
-    position: dict[str, Any] = {"before": "ner"} if first else {"after": "ner"}
-    nlp.add_pipe("ner", name=name, source=ours, **position)
-    return nlp
 
 
 def words_per_second(

@@ -7,6 +7,7 @@ import spacy
 
 from course import experiments
 from course.errors import TrainingError
+from course.evaluate import evaluate
 from tiny_ner import LABELS, RECORDS
 
 
@@ -91,6 +92,24 @@ def test_training_set_runs_and_spread():
     a = runs[runs.variant == "a"]["dev"]
     assert table.loc["a", ("dev", "min")] == round(a.min(), 3) and table.loc["a", ("dev", "max")] == round(a.max(), 3)
     assert table.loc["a", ("dev", "mean")] == round(a.mean(), 3)
+
+
+def test_training_set_runs_reports_the_f1_of_chosen_labels():
+    label = LABELS[0]
+    runs = experiments.training_set_runs(
+        {"a": RECORDS[:4]},
+        {"dev": RECORDS[:6]},
+        seeds=[1],
+        n_updates=2,
+        batch_size=2,
+        labels=LABELS,
+        per_label=[label],
+    )
+    assert list(runs.columns) == ["variant", "seed", "posts", "dev", f"dev {label}"]
+    same = experiments.train_updates(RECORDS[:4], n_updates=2, batch_size=2, seed=1, labels=LABELS)
+    expected = evaluate(same, RECORDS[:6], LABELS)
+    assert runs.loc[0, f"dev {label}"] == expected.per_label[label]["f"]
+    assert runs.loc[0, "dev"] == expected.micro["f"]
 
 
 # --- the style shift ----------------------------------------------------------------------------

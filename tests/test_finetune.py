@@ -232,16 +232,3 @@ def test_learning_rate_sweep_trains_each_rate_and_reuses_done_runs(tmp_path, mon
         finetune.learning_rate_sweep(TINY, TINY, general, (), tmp_path / "x", epochs=1)
     with pytest.raises(TrainingError, match="N563"):
         finetune.learning_rate_sweep(TINY, TINY, general, (0.001, 0.0), tmp_path / "x", epochs=1)
-
-
-@pytest.mark.parametrize("first,order", [(True, ["ner_ours", "ner"]), (False, ["ner", "ner_ours"])])
-def test_with_second_ner_sources_the_trained_component(first, order):
-    ours = spacy.blank("en")
-    ours.add_pipe("ner").add_label("PRODUCT")
-    ours.initialize()
-    nlp = spacy.blank("en")
-    nlp.add_pipe("ner").add_label("GPE")
-    nlp.initialize()
-    assert finetune.with_second_ner(nlp, ours, first=first) is nlp
-    assert nlp.pipe_names == order
-    assert nlp.get_pipe("ner_ours").labels == ("PRODUCT",) and nlp.get_pipe("ner").labels == ("GPE",)

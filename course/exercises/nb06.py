@@ -8,11 +8,11 @@ from ..check import CheckResult, ruler_pattern
 from . import Exercise, WrongAnswer, register, run_safely
 
 if TYPE_CHECKING:
-    from spacy.pipeline import EntityRuler
+    from spacy.pipeline import EntityRecognizer, EntityRuler
 
 NOTEBOOK = "06_small_and_imbalanced_data"
 
-# --- 06.2 a price pattern with the currency after the number ------------------------------
+# --- 06.4 a price pattern with the currency after the number ------------------------------
 PRICE_EXAMPLES = [
     ("[EU-PL] [H] RX 6700 XT [W] 1100 PLN, Krakow", [("1100 PLN", "PRICE")]),
     ("Phanteks NV7 for 160€ in Cologne", [("160€", "PRICE")]),
@@ -50,7 +50,7 @@ def _judge_price_after(pattern: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="06.2",
+        id="06.4",
         notebook=NOTEBOOK,
         title="Prices with the currency after the number",
         answer="price_after",
@@ -82,7 +82,7 @@ price_after = [{"LIKE_NUM": True}, {"LOWER": {"IN": currencies_after}}]""",
 )
 
 
-# --- 06.1 a ZIP pattern of one token --------------------------------------------------------
+# --- 06.3 a ZIP pattern of one token --------------------------------------------------------
 ZIP_EXAMPLES = [
     ("Pickup in Austin 78701, cash only", [("78701", "ZIP")]),
     ("EVGA RTX 3080 for $450 shipped", []),
@@ -118,7 +118,7 @@ def _judge_zip(pattern: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="06.1",
+        id="06.3",
         notebook=NOTEBOOK,
         title="A ZIP pattern of one token",
         answer="zip_pattern",
@@ -133,7 +133,7 @@ register(
 )
 
 
-# --- 06.3 / 06.4 where the ruler goes: before the ner, or last with overwrite_ents -----------
+# --- 06.5 / 06.6 where the ruler goes: before the ner, or last with overwrite_ents -----------
 # The check needs a pipeline with an `ner` that makes a typical mistake, fast. A stand-in
 # component named "ner" calls every five-digit number a PRICE and, like spaCy's trained
 # `ner`, keeps entities that are already set and predicts only around them.
@@ -208,7 +208,7 @@ def _judge_first(add_rules_first: Any) -> CheckResult:
             return CheckResult(
                 False,
                 f"the rules win, but the ruler runs after the ner: {names}.",
-                "That is exercise 06.4 (overwrite_ents). Here put the ruler before='ner', so the ner "
+                "That is exercise 06.6 (overwrite_ents). Here put the ruler before='ner', so the ner "
                 "sees the rules' entities and predicts around them.",
             )
         return CheckResult(
@@ -224,7 +224,7 @@ def _judge_first(add_rules_first: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="06.3",
+        id="06.5",
         notebook=NOTEBOOK,
         title="Put the entity_ruler before the ner",
         answer="add_rules_first",
@@ -249,7 +249,7 @@ register(
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     ruler.add_patterns(patterns)
     return nlp""",
-                "exercise 06.4",
+                "exercise 06.6",
                 "last with overwrite_ents: rules win, but not what was asked",
             ),
             WrongAnswer(
@@ -291,7 +291,7 @@ def _judge_last(add_rules_last: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="06.4",
+        id="06.6",
         notebook=NOTEBOOK,
         title="Let a ruler at the end overwrite the model",
         answer="add_rules_last",
@@ -318,6 +318,264 @@ register(
     return nlp""",
                 "the ruler is not last",
                 "moved before the ner",
+            ),
+        ),
+    )
+)
+
+
+# --- 06.1 · a fixed number of updates, whatever the size of the training set ---------------
+# The check trains a tiny blank `ner` and counts the calls of nlp.update and their batches.
+BUDGET_TEXTS = [
+    ("RTX 3080 for $450", [(0, 8, "PRODUCT"), (13, 17, "PRICE")]),
+    ("Steam Deck, $300 obo", [(0, 10, "PRODUCT"), (12, 16, "PRICE")]),
+    ("selling a GTX 1080 in Austin", [(10, 18, "PRODUCT"), (22, 28, "LOCATION")]),
+]
+BUDGET_UPDATES, BUDGET_BATCH = 8, 2
+
+
+def _budget_setup() -> dict[str, Any]:
+    import itertools
+
+    return {"itertools": itertools}
+
+
+def _judge_budget(train_for_updates: Any) -> CheckResult:
+    import spacy
+    from spacy.training import Example
+
+    nlp = spacy.blank("en")
+    ner = cast("EntityRecognizer", nlp.add_pipe("ner"))
+    for label in ("PRODUCT", "PRICE", "LOCATION"):
+        ner.add_label(label)
+    examples = [Example.from_dict(nlp.make_doc(t), {"entities": e}) for t, e in BUDGET_TEXTS]
+    optimizer = nlp.initialize(lambda: examples)
+    batches: list[list[int]] = []
+    update = nlp.update
+
+    def counting_update(batch: Any, *args: Any, **kwargs: Any) -> Any:
+        batch = list(batch)
+        batches.append([next((i for i, eg in enumerate(examples) if eg is b), -1) for b in batch])
+        return update(batch, *args, **kwargs)
+
+    nlp.update = counting_update  # type: ignore[method-assign,assignment]
+    losses, failed = run_safely(train_for_updates, nlp, examples, BUDGET_UPDATES, BUDGET_BATCH, optimizer)
+    if failed is not None:
+        return failed
+    n, sizes = len(batches), sorted({len(b) for b in batches})
+    call = f"train_for_updates(nlp, 3 examples, n_updates={BUDGET_UPDATES}, batch_size={BUDGET_BATCH})"
+    if sizes and sizes != [BUDGET_BATCH]:
+        return CheckResult(
+            False,
+            f"{call} made {n} updates of {sizes} examples.",
+            "The two numbers are swapped: loop n_updates times, and take batch_size examples for each batch.",
+        )
+    if n == len(examples):
+        return CheckResult(
+            False,
+            f"{call} made {n} updates: one per example, a single pass over the data.",
+            "A pass is an epoch, and an epoch over a small set is a handful of updates: that is the "
+            "unfair budget. Loop n_updates times; itertools.cycle starts the examples again.",
+        )
+    if n == BUDGET_UPDATES // BUDGET_BATCH:
+        return CheckResult(
+            False,
+            f"{call} made {n} updates, n_updates // batch_size.",
+            "n_updates counts calls of nlp.update, not examples: loop range(n_updates).",
+        )
+    if n != BUDGET_UPDATES:
+        return CheckResult(False, f"{call} made {n} updates; expected {BUDGET_UPDATES}.", "Loop range(n_updates).")
+    seen = {i for b in batches for i in b}
+    if seen != set(range(len(examples))):
+        return CheckResult(
+            False,
+            f"the updates only ever saw example(s) {sorted(seen)} of 0, 1, 2.",
+            "You take the same first examples every time: take each batch from the stream, "
+            "[next(stream) for _ in range(batch_size)].",
+        )
+    if not isinstance(losses, dict) or "ner" not in losses:
+        return CheckResult(False, f"train_for_updates returned {losses!r}.", "Return the losses dict.")
+    return CheckResult(
+        True,
+        f"{BUDGET_UPDATES} updates of {BUDGET_BATCH} examples, cycling through all 3: "
+        f"each example was seen {BUDGET_UPDATES * BUDGET_BATCH / 3:.1f} times on average.",
+    )
+
+
+_BUDGET_HEAD = '''def train_for_updates(nlp, examples, n_updates, batch_size, optimizer):
+    """Exactly n_updates calls of nlp.update with batch_size examples each, cycling through the examples."""
+    stream = itertools.cycle(examples)  # example 1, 2, ..., n, 1, 2, ...
+    losses = {}
+'''
+
+register(
+    Exercise(
+        id="06.1",
+        notebook=NOTEBOOK,
+        title="A fixed number of updates",
+        answer="train_for_updates",
+        judge=_judge_budget,
+        setup=_budget_setup,
+        solution=_BUDGET_HEAD
+        + """    for _ in range(n_updates):
+        batch = [next(stream) for _ in range(batch_size)]
+        nlp.update(batch, sgd=optimizer, losses=losses)
+    return losses""",
+        wrong=(
+            WrongAnswer(
+                _BUDGET_HEAD
+                + """    for _ in range(len(examples)):
+        batch = [next(stream) for _ in range(batch_size)]
+        nlp.update(batch, sgd=optimizer, losses=losses)
+    return losses""",
+                "A pass is an epoch",
+                "one update per example: epoch thinking",
+            ),
+            WrongAnswer(
+                _BUDGET_HEAD
+                + """    for _ in range(n_updates // batch_size):
+        batch = [next(stream) for _ in range(batch_size)]
+        nlp.update(batch, sgd=optimizer, losses=losses)
+    return losses""",
+                "counts calls of nlp.update",
+                "updates mistaken for examples",
+            ),
+            WrongAnswer(
+                _BUDGET_HEAD
+                + """    for _ in range(batch_size):
+        batch = [next(stream) for _ in range(n_updates)]
+        nlp.update(batch, sgd=optimizer, losses=losses)
+    return losses""",
+                "swapped",
+                "the two numbers swapped",
+            ),
+            WrongAnswer(
+                _BUDGET_HEAD
+                + """    for _ in range(n_updates):
+        batch = examples[:batch_size]
+        nlp.update(batch, sgd=optimizer, losses=losses)
+    return losses""",
+                "same first examples",
+                "always the first batch",
+            ),
+        ),
+    )
+)
+
+
+# --- 06.2 · oversample the posts that contain a rare label ---------------------------------
+# Each example's *predicted* doc carries entities of its own that differ from the gold ones,
+# so an answer that reads eg.predicted picks the wrong posts and is recognised by that.
+OVERSAMPLE_POSTS = [
+    ("pics imgur.com/a/xYz12 RTX 3080", [(5, 22, "URL"), (23, 31, "PRODUCT")], []),
+    ("Steam Deck for $300", [(0, 10, "PRODUCT"), (15, 19, "PRICE")], [(15, 19, "URL")]),
+    ("GTX 1080, imgur.com/a/Q9x", [(0, 8, "PRODUCT"), (10, 25, "URL")], []),
+    ("Ryzen 5 3600 in Austin", [(0, 12, "PRODUCT"), (16, 22, "LOCATION")], []),
+]
+
+
+def _oversample_examples() -> list:
+    import spacy
+    from spacy.training import Example
+
+    nlp = spacy.blank("en")
+    examples = []
+    for text, gold, predicted in OVERSAMPLE_POSTS:
+        example = Example.from_dict(nlp.make_doc(text), {"entities": gold})
+        spans = [example.predicted.char_span(s, e, label=label) for s, e, label in predicted]
+        example.predicted.ents = [span for span in spans if span is not None]
+        examples.append(example)
+    return examples
+
+
+def _judge_oversample(oversample: Any) -> CheckResult:
+    examples = _oversample_examples()
+    got, failed = run_safely(oversample, list(examples), "URL", 2)
+    if failed is not None:
+        return failed
+    if not isinstance(got, list):
+        return CheckResult(False, f"oversample returned {type(got).__name__}, not a list.", "Return a list.")
+    times = [sum(g is eg for g in got) for eg in examples]
+    if len(got) != sum(times):
+        return CheckResult(
+            False,
+            "the result holds things that are not the examples given.",
+            "Return examples + copies of some of them.",
+        )
+    if times == [1, 3, 1, 1]:
+        return CheckResult(
+            False,
+            "you copied the post whose *predicted* doc has a URL, and not the two whose gold entities do.",
+            "eg.predicted is the doc a model fills in; the annotation is eg.reference: read eg.reference.ents.",
+        )
+    if times == [1, 1, 1, 1]:
+        return CheckResult(
+            False,
+            "no example was copied: your test found a URL in none of them.",
+            "Compare the label's name, ent.label_ (a string); ent.label is its hash, an int. "
+            "And read the gold entities, eg.reference.ents.",
+        )
+    if len(set(times)) == 1:
+        return CheckResult(
+            False,
+            f"every example occurs {times[0]} times: the imbalance is exactly what it was.",
+            "Copy only the examples with an entity of `label`: the rare ones.",
+        )
+    if times == [2, 1, 2, 1]:
+        return CheckResult(
+            False,
+            "each post with a URL occurs twice; oversample(examples, 'URL', 2) should give it 2 *extra* copies.",
+            "Add `copies` copies to the original: examples + rare * copies.",
+        )
+    if times != [3, 1, 3, 1]:
+        return CheckResult(
+            False, f"the examples occur {times} times; expected [3, 1, 3, 1].", "Return examples + rare * copies."
+        )
+    return CheckResult(True, "the two posts with a URL now occur 3 times each, the others once.")
+
+
+_OVERSAMPLE_DOC = '''def oversample(examples, label, copies):
+    """The examples, plus `copies` extra copies of every example whose gold entities include `label`."""
+'''
+
+register(
+    Exercise(
+        id="06.2",
+        notebook=NOTEBOOK,
+        title="Oversample the posts with a rare label",
+        answer="oversample",
+        judge=_judge_oversample,
+        solution=_OVERSAMPLE_DOC
+        + """    rare = [eg for eg in examples if any(ent.label_ == label for ent in eg.reference.ents)]
+    return examples + rare * copies""",
+        wrong=(
+            WrongAnswer(
+                _OVERSAMPLE_DOC
+                + """    rare = [eg for eg in examples if any(ent.label_ == label for ent in eg.predicted.ents)]
+    return examples + rare * copies""",
+                "the annotation is eg.reference",
+                "reads the predicted doc",
+            ),
+            WrongAnswer(
+                _OVERSAMPLE_DOC
+                + """    rare = [eg for eg in examples if any(ent.label == label for ent in eg.reference.ents)]
+    return examples + rare * copies""",
+                "ent.label is its hash",
+                "compares the hash with a string",
+            ),
+            WrongAnswer(
+                _OVERSAMPLE_DOC
+                + """    rare = [eg for eg in examples if any(ent.label_ == label for ent in eg.reference.ents)]
+    return examples + examples * copies""",
+                "the imbalance is exactly what it was",
+                "copies everything",
+            ),
+            WrongAnswer(
+                _OVERSAMPLE_DOC
+                + """    rare = [eg for eg in examples if any(ent.label_ == label for ent in eg.reference.ents)]
+    return examples + rare * (copies - 1)""",
+                "*extra* copies",
+                "one copy too few",
             ),
         ),
     )

@@ -14,7 +14,117 @@ if TYPE_CHECKING:
 NOTEBOOK = "07_fine_tuning"
 
 
-# --- 07.1 · how much rehearsal -------------------------------------------------------------
+# --- 07.1 · silver records with nlp.pipe --------------------------------------------------
+# A ruler stands in for en_core_web_sm: it labels places (GPE), dates and a product.
+SILVER_TEXTS = [
+    "Prices in Austin rose in March",
+    "The new iPhone sold out in Berlin on Monday",
+    "Nothing happened",
+]
+SILVER_KEEP = {"GPE", "DATE"}
+
+
+def _silver_model():
+    return _ruler_pipeline(
+        [
+            {"label": "GPE", "pattern": "Austin"},
+            {"label": "GPE", "pattern": "Berlin"},
+            {"label": "DATE", "pattern": "March"},
+            {"label": "DATE", "pattern": "Monday"},
+            {"label": "PRODUCT", "pattern": "iPhone"},
+        ]
+    )
+
+
+def _judge_silver(silver_records: Any) -> CheckResult:
+    nlp = _silver_model()
+    docs = list(nlp.pipe(SILVER_TEXTS))
+    expected = [
+        {"text": d.text, "entities": [[e.start_char, e.end_char, e.label_] for e in d.ents if e.label_ in SILVER_KEEP]}
+        for d in docs
+    ]
+    got, failed = run_safely(silver_records, nlp, list(SILVER_TEXTS), set(SILVER_KEEP))
+    if failed is not None:
+        return failed
+    got = list(got) if isinstance(got, (list, tuple)) else got
+    if not isinstance(got, list) or len(got) != len(SILVER_TEXTS) or not all(isinstance(r, dict) for r in got):
+        return CheckResult(
+            False, f"silver_records returned {str(got)[:80]}, not one record per text.", "Append one dict per doc."
+        )
+    ents = [[tuple(e) for e in r.get("entities", [])] for r in got]
+    want = [[tuple(e) for e in r["entities"]] for r in expected]
+    if ents == want and [r.get("text") for r in got] == SILVER_TEXTS:
+        return CheckResult(True, f"{sum(map(len, want))} silver entities kept, the PRODUCT dropped: {want[1]}.")
+    tokens = [[(e.start, e.end, e.label_) for e in d.ents if e.label_ in SILVER_KEEP] for d in docs]
+    if ents == tokens:
+        return CheckResult(
+            False,
+            f"your offsets {ents[0]} are token positions (ent.start, ent.end).",
+            "Records hold character offsets: ent.start_char and ent.end_char.",
+        )
+    labels = {e[2] for r in ents for e in r if len(e) == 3}
+    if "PRODUCT" in labels:
+        return CheckResult(
+            False,
+            "your records keep the PRODUCT too.",
+            "Keep only the labels in `keep` (if ent.label_ in keep): the pretrained PRODUCT would compete with ours.",
+        )
+    if not any(ents):
+        return CheckResult(
+            False,
+            "no entity was kept.",
+            "Test the label's name, ent.label_ (a string), against keep; ent.label is its hash, an int.",
+        )
+    return CheckResult(False, f"the entities {ents} differ from {want}.", "[ent.start_char, ent.end_char, ent.label_].")
+
+
+_SILVER_HEAD = '''def silver_records(nlp, texts, keep):
+    """One record per text with the entities nlp predicts whose label is in `keep`."""
+    records = []
+    for doc in nlp.pipe(texts):
+'''
+_SILVER_TAIL = """
+        records.append({"text": doc.text, "entities": entities})
+    return records"""
+
+register(
+    Exercise(
+        id="07.1",
+        notebook=NOTEBOOK,
+        title="Silver records with nlp.pipe",
+        answer="silver_records",
+        judge=_judge_silver,
+        solution=_SILVER_HEAD
+        + "        entities = [[ent.start_char, ent.end_char, ent.label_] for ent in doc.ents if ent.label_ in keep]"
+        + _SILVER_TAIL,
+        wrong=(
+            WrongAnswer(
+                _SILVER_HEAD
+                + "        entities = [[ent.start, ent.end, ent.label_] for ent in doc.ents if ent.label_ in keep]"
+                + _SILVER_TAIL,
+                "token positions",
+                "token indices instead of character offsets",
+            ),
+            WrongAnswer(
+                _SILVER_HEAD
+                + "        entities = [[ent.start_char, ent.end_char, ent.label_] for ent in doc.ents]"
+                + _SILVER_TAIL,
+                "keep the PRODUCT",
+                "no label filter",
+            ),
+            WrongAnswer(
+                _SILVER_HEAD
+                + "        entities = [[ent.start_char, ent.end_char, ent.label_] for ent in doc.ents if ent.label in keep]"
+                + _SILVER_TAIL,
+                "ent.label is its hash",
+                "the hash compared with strings",
+            ),
+        ),
+    )
+)
+
+
+# --- 07.2 · how much rehearsal -------------------------------------------------------------
 
 
 def _judge_n_silver(n_silver: Any) -> CheckResult:
@@ -61,7 +171,7 @@ def _judge_n_silver(n_silver: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="07.1",
+        id="07.2",
         notebook=NOTEBOOK,
         title="How many silver sentences make 25 % of the mix?",
         answer="n_silver",
@@ -116,7 +226,7 @@ def _ruler_pipeline(patterns: list[dict]):
     return nlp
 
 
-# --- 07.2 · source a trained component -----------------------------------------------------
+# --- 07.3 · source a trained component -----------------------------------------------------
 
 OURS_LABELS = ("PRICE", "PRODUCT")
 
@@ -166,7 +276,7 @@ def _judge_add_our_ner(add_our_ner: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="07.2",
+        id="07.3",
         notebook=NOTEBOOK,
         title="Source a trained ner next to the pipeline's own",
         answer="add_our_ner",
@@ -206,7 +316,7 @@ register(
 )
 
 
-# --- 07.3 · freeze: update one component only ----------------------------------------------
+# --- 07.4 · freeze: update one component only ----------------------------------------------
 
 
 def _freeze_setup() -> dict[str, Any]:
@@ -264,7 +374,7 @@ def _judge_train_step(train_step: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="07.3",
+        id="07.4",
         notebook=NOTEBOOK,
         title="Freeze a component in your own update loop",
         answer="train_step",
@@ -307,7 +417,7 @@ register(
 )
 
 
-# --- 07.4 · choose on dev, look at test once -----------------------------------------------
+# --- 07.5 · choose on dev, look at test once -----------------------------------------------
 
 
 def _choice_data():
@@ -387,7 +497,7 @@ def _judge_choose(choose_and_report: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="07.4",
+        id="07.5",
         notebook=NOTEBOOK,
         title="Choose on dev, look at test once",
         answer="choose_and_report",
@@ -427,7 +537,7 @@ register(
 )
 
 
-# --- 07.5 · batch inference ----------------------------------------------------------------
+# --- 07.6 · batch inference ----------------------------------------------------------------
 
 PIPE_TEXTS = ["RTX 3080 for $450", "Selling a Steam Deck", "$120 for my RTX 3080", "nothing here", "Steam Deck, $300"]
 
@@ -507,7 +617,7 @@ def _judge_pipe(entities_of_many: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="07.5",
+        id="07.6",
         notebook=NOTEBOOK,
         title="Batch inference with nlp.pipe",
         answer="entities_of_many",
