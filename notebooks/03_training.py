@@ -36,12 +36,13 @@ from collections import Counter
 
 import pandas as pd
 import spacy
+import srsly
 from spacy import displacy
 from spacy.tokens import DocBin
 from spacy.training import Example
 from spacy.util import compounding, minibatch
 
-from course import evaluate, exercises, formats, quiz, settings, train, viz
+from course import exercises, quiz, settings, train, viz
 from course.annotations import make_record
 from course.check import ____
 
@@ -49,8 +50,8 @@ spacy.util.fix_random_seed(settings.SEED)
 EPOCHS = settings.pick(full=10, fast=3)  # passes over the full training set
 OUT = settings.output_dir()  # notebooks/output: files this notebook writes
 DATA = settings.data_path("hardware_posts")
-train_records = formats.read_jsonl(DATA / "train.jsonl")
-dev_records = formats.read_jsonl(DATA / "dev.jsonl")
+train_records = list(srsly.read_jsonl(DATA / "train.jsonl"))  # one dict per line
+dev_records = list(srsly.read_jsonl(DATA / "dev.jsonl"))
 print(len(train_records), "training posts,", len(dev_records), "dev posts")
 print("training posts by source:", dict(Counter(r["source"] for r in train_records)))
 
@@ -321,12 +322,10 @@ scores = nlp.evaluate(dev_examples)
 print(f"dev precision {scores['ents_p']:.3f}, recall {scores['ents_r']:.3f}, F1 {scores['ents_f']:.3f}")
 
 # %% [markdown]
-# `course.evaluate.evaluate` computes the same scores and adds a per-label table (plus the
-# confusion table and error list that notebook 05 uses):
+# `ents_per_type` holds the same three numbers for each label, one dict per label. As a table:
 
 # %% tags=["nbval-ignore-output"]
-blank_dev = evaluate.evaluate(nlp, dev_records, settings.LABELS)
-blank_dev.table()
+pd.DataFrame(scores["ents_per_type"]).T.reindex(settings.LABELS).round(3)
 
 # %% [markdown]
 # And the three probe posts from before. With hundreds of varied examples the model copes with
@@ -382,19 +381,21 @@ print("reloaded pipeline:", reloaded.pipe_names, "| identical predictions on all
 # %% [markdown]
 # The real test of a saved model is a **fresh Python process** that never saw our notebook,
 # like a script or a web service would be. The course command line is exactly that:
-# `python -m course evaluate MODEL FILE --json` loads the folder with `spacy.load` and scores it.
+# `python -m course evaluate MODEL FILE --json` loads the folder with `spacy.load` and scores it
+# (strict micro scores, as `nlp.evaluate`, and more that notebook 05 explains).
 
 # %%
 command = [sys.executable, "-m", "course", "evaluate", "output/blank_ner", "../data/hardware_posts/dev.jsonl", "--json"]
 done = subprocess.run(command, capture_output=True, text=True)
 print("exit code:", done.returncode)
-print("same scores as in this notebook:", done.returncode == 0 and json.loads(done.stdout) == blank_dev.to_json())
+print("same micro F1 as nlp.evaluate here:", done.returncode == 0
+      and json.loads(done.stdout)["micro"]["f"] == round(scores["ents_f"], 4))
 
 # %% [markdown]
 # The folder is small enough to copy anywhere:
 
 # %%
-print(f"{train.folder_size_mb(model_dir):.1f} MB")
+print(f"{sum(f.stat().st_size for f in model_dir.rglob('*') if f.is_file()) / 1e6:.1f} MB")
 
 # %% [markdown]
 # ## `spacy init config`, `spacy debug data`, `spacy train`
@@ -463,13 +464,59 @@ for name, records in (("train", train_records), ("dev", dev_records)):
 # entities, which labels, whether any span is misaligned or crosses whitespace, and labels that
 # have few examples. It wants a complete config, so we give it the one `spacy init config`
 # wrote (the course's file leaves the defaults for `spacy train` to fill in). The `--paths.*`
-# options fill in the config's `[paths]` section.
+# options fill in the config's `[paths]` section: every `--section.key value` after the config
+# file overrides one setting of the config, for this run only.
+#
+# ### Exercise 03.5 · The `spacy debug data` command
+#
+# A command run from Python is a list of strings, the words you would type in a terminal.
+# Complete `debug_data_command` so that it returns the command that checks `config` against the
+# training file and the dev file. The check runs your command on two tiny `.spacy` files of its
+# own.
+
+# %% tags=["exercise"]
+# Exercise 03.5
+def debug_data_command(config, train_path, dev_path):
+    """The command that runs `spacy debug data` on `config` with the training and the dev file."""
+    return [sys.executable, "-m", "spacy", ____, ____, str(config),
+            ____, str(train_path), ____, str(dev_path)]
+
+
+# %%
+exercises.check("03.5", debug_data_command)
+
+# %% [markdown]
+# The same command on the course data (`subprocess.run(command)` would run a list like yours;
+# the `!` line is the terminal form):
 
 # %%
 # !{sys.executable} -m spacy debug data output/ner.cfg --paths.train output/train.spacy --paths.dev output/dev.spacy 2>&1 | grep -v "^$"
 
 # %% [markdown]
-# Now the training command itself, exactly as you would type it in a terminal (without the `!`
+# Now the training command itself. Besides the config and the two data files it needs
+# `--output`, the folder for the trained model, and here one more override:
+# `--training.max_epochs` sets how many passes over the training data it makes.
+#
+# ### Exercise 03.6 · The `spacy train` command
+#
+# Complete `train_command`. The check runs it for two epochs on its two tiny files, then opens
+# the saved model's config to see how many epochs it was trained for.
+
+# %% tags=["exercise"]
+# Exercise 03.6
+def train_command(config, train_path, dev_path, output, epochs):
+    """The `spacy train` command: both data files, a folder for the model, `epochs` passes."""
+    return [sys.executable, "-m", "spacy", "train", str(config),
+            "--output", ____,
+            "--paths.train", str(train_path), "--paths.dev", str(dev_path),
+            ____, ____]
+
+
+# %%
+exercises.check("03.6", train_command)
+
+# %% [markdown]
+# Here is the command on the course data, as you would type it in a terminal (without the `!`
 # and the braces). `--training.max_epochs {EPOCHS}` gives it the same number of epochs as our
 # loop had. `--training.max_steps` stops after that many updates; 0 (learner mode) means no
 # limit, and fast mode uses it to keep the run short.
