@@ -345,7 +345,9 @@ print(f"{EPOCHS} epochs on {len(train_records)} posts, {baseline.cpu_seconds:.0f
 # (`U-` without a label is a placeholder spaCy keeps for tokens that are explicitly blocked from
 # being entities; it is never valid for a prediction.) Here is every step the trained model
 # takes on our post: the token at B0, the entity that was open before the action, the action, the best *valid*
-# alternative and by how much it lost, and how many of all the actions were valid.
+# alternative and by how much it lost, and how many of all the actions were valid. spaCy only
+# hands back the finished entities; `inside.walk` replays the same greedy parse with the ner's own
+# model and transition system (`ner.moves`) and records every state on the way.
 
 # %% tags=["nbval-ignore-output"]
 steps = inside.walk(nlp, POST)

@@ -407,8 +407,8 @@ print(f"v2 minus v1 on dev: {gap:+.3f} (about {round(abs(gap) * n_dev)} of {n_de
 # %% [markdown]
 # The last printed line is the decision, made on dev. Two new posts and two more epochs are too
 # little to expect a clear gain, and the few-entity difference can go either way; if v1 is kept,
-# the project goes on annotating before it releases. Below we save and serve v2 anyway, because
-# the steps are the same for whichever model you keep.
+# the project goes on annotating before it releases. Below we save and serve v2 whatever the line
+# says, because the steps are the same for whichever model you keep.
 
 # %% [markdown]
 # Save the model, then prove that it works outside this notebook: a fresh Python process
@@ -641,12 +641,15 @@ for name, texts in [("dev", [r["text"] for r in dev]), ("unlabelled", new_posts)
 # %% tags=["nbval-ignore-output"]
 drift = monitor.drift_table(v2, {"dev": [r["text"] for r in dev], "unlabelled": new_posts,
                                  "next month": next_month}, vocab)
+print("labels found in dev but never in next month's posts:",
+      [label for label in settings.LABELS if drift.loc[f"{label} per post", "dev"] > 0
+       and drift.loc[f"{label} per post", "next month"] == 0])
 drift
 
 # %% [markdown]
 # Every signal moved for next month's posts: many more unknown tokens, a lower mean confidence,
-# a much longer review queue, and a different label mix (no CONDITION or URL at all). Look at
-# what the model makes of them:
+# a much longer review queue, and a different label mix (the printed labels never come up at
+# all). Look at what the model makes of them:
 
 # %% tags=["nbval-ignore-output"]
 displacy.render(list(v2.pipe(next_month[:4])), style="ent", jupyter=True)
