@@ -8,7 +8,8 @@ Runs, each in its own process:
   bench/run_notebooks.py --dry [--fast]   every notebook's wall time, both modes
   bench/train_throughput.py --json        train_blank vs `spacy train`, words/second
   bench/validate_speed.py --json          validate vs offsets_to_biluo_tags, 10,000 docs
-  bench/model_scores.py --json            test-set F1 of each model, learner settings
+  bench/model_scores.py --json            F1 of each model on test and test_shift, learner settings
+  bench/style_shift.py --json             generated vs hand-written training posts, 3 seeds
   bench/cli_startup.py --json             `python -m course validate` vs `python -m spacy info`
 Machines are noisy, so speed is reported as ratios next to the raw numbers.
 """
@@ -60,8 +61,12 @@ def table(header: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
-def render(times: dict | None, throughput: dict, validation: dict, scores: dict, startup: dict) -> str:
+def render(
+    times: dict | None, throughput: dict, validation: dict, scores: dict, startup: dict, style: dict | None = None
+) -> str:
+    import model_scores
     import spacy
+    import style_shift
 
     parts = [
         "# Benchmark results",
@@ -109,6 +114,10 @@ def render(times: dict | None, throughput: dict, validation: dict, scores: dict,
         for name, s in scores.items()
     ]
     parts.append(table(["model", "micro F1", *labels, "train s", "size MB", "words/s"], rows))
+    if all("test_shift" in s for s in scores.values()):
+        parts += [f"## {model_scores.HEADING}", model_scores.both_sets_markdown(scores)]
+    if style:
+        parts += [f"## {style_shift.HEADING}", style_shift.markdown(style)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -137,6 +146,7 @@ def main() -> int:
         run_json("validate_speed.py"),
         run_json("model_scores.py"),
         run_json("cli_startup.py"),
+        run_json("style_shift.py"),
     )
     (BENCH / "RESULTS.md").write_text(report, encoding="utf-8")
     print(report)

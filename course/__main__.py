@@ -5,6 +5,9 @@ import sys
 try:
     # importing the CLI pulls in spaCy (seconds): Ctrl-C here must not print a traceback
     from .cli import main
+    from .cli.light import start_light
+
+    start_light(sys.argv[1:])  # tokenizer-only commands: no torch (see course/cli/light.py)
 
     code = main()
 except KeyboardInterrupt:

@@ -411,6 +411,17 @@ class Errors:
         "predict the gold posts' texts in the same order: predict.predict(nlp, [r['text'] for r in gold])",
     )
 
+    # N570-N579: the style shift, generated vs hand-written training posts (course/experiments.py)
+    N570 = (
+        "a sample of {size} post(s) of each kind was asked for, but train has {hand} hand-written "
+        "and {generated} generated post(s)",
+        "choose a size between 1 and {limit}",
+    )
+    N571 = (
+        "the origins do not match the training posts: {n_origins} origin(s) for {n} post(s), values {found}",
+        "pass one 'hand' or 'generated' per post: course.provenance.origins(train)",
+    )
+
 
 class CourseError(Exception):
     """Base class: an error the learner can fix. `str(err)` is one readable line."""

@@ -12,6 +12,10 @@ simply seen more often), and every comparison is repeated over several seeds.
   it on dev, optionally also with extra components added (e.g. an EntityRuler).
 * `training_set_runs` trains one model per (training set, seed) and scores it on several
   evaluation sets (e.g. dev and lower-cased dev).
+* `style_shift_variants` and `style_shift_runs` measure the style shift: a model trained
+  only on template-generated posts against one trained on as many hand-written posts, and
+  the whole training split with and without its generated posts, all scored on
+  hand-written sets (issue 19.2).
 * `spread` turns the long table of runs into mean, min and max per group.
 
 The seed fixes the weight initialisation, dropout, the order of the examples and (in
@@ -182,3 +186,84 @@ def spread(runs: pd.DataFrame, by: str | Sequence[str], columns: Sequence[str]) 
     """
     grouped = runs.groupby(by, sort=False)[list(columns)]
     return grouped.agg(["mean", "min", "max"]).round(3)
+
+
+# --- the style shift (issue 19.2) ----------------------------------------------------------
+GENERATED_ONLY, HAND_ONLY = "generated only", "hand-written only"
+ALL_HAND, ALL_POSTS = "all hand-written", "hand-written + generated"
+
+
+def style_shift_variants(
+    train: Sequence[Record], origins: Sequence[str], size: int, seed: int, *, whole: bool = True
+) -> dict[str, list[Record]]:
+    """Training sets that differ only in where their posts come from.
+
+    train (Sequence[Record]): the training split.
+    origins (Sequence[str]): "hand" or "generated" for each record of `train`, e.g.
+        `course.provenance.origins(train)`.
+    size (int): posts in each of the two same-size sets.
+    seed (int): seed of the random sample of `size` posts of each kind.
+    whole (bool): also return every hand-written post, and the whole split (hand-written +
+        generated): the choice between keeping and dropping the generated posts.
+    RETURNS (dict[str, list[Record]]): variant name → records: "generated only" and
+        "hand-written only" (`size` posts each), then (if `whole`) "all hand-written" and
+        "hand-written + generated".
+    RAISES TrainingError: N571 if `origins` does not match `train`, N570 if `size` is not
+        between 1 and the number of posts of the rarer kind.
+    """
+    if len(origins) != len(train) or not set(origins) <= {"hand", "generated"}:
+        raise TrainingError("N571", n_origins=len(origins), n=len(train), found=sorted(set(origins))[:4])
+    hand = [r for r, o in zip(train, origins) if o == "hand"]
+    generated = [r for r, o in zip(train, origins) if o == "generated"]
+    limit = min(len(hand), len(generated))
+    if not 1 <= size <= limit:
+        raise TrainingError("N570", size=size, hand=len(hand), generated=len(generated), limit=limit)
+    rng = random.Random(seed)
+    variants = {GENERATED_ONLY: rng.sample(generated, size), HAND_ONLY: rng.sample(hand, size)}
+    if whole:
+        variants.update({ALL_HAND: hand, ALL_POSTS: list(train)})
+    return variants
+
+
+def style_shift_runs(
+    train: Sequence[Record],
+    origins: Sequence[str],
+    evals: Mapping[str, Sequence[Record]],
+    seeds: Sequence[int],
+    *,
+    size: int,
+    n_updates: int,
+    batch_size: int = 8,
+    whole: bool = True,
+    labels: Sequence[str] = LABELS,
+) -> pd.DataFrame:
+    """Score generated-only against hand-written-only training, same size, same updates, several seeds.
+
+    train, origins, size, whole: as in `style_shift_variants`; each seed draws its own samples.
+    evals (Mapping[str, Sequence[Record]]): name → hand-written evaluation records (e.g. dev
+        and test_shift; never the test split, which is looked at once, in notebook 07).
+    seeds (Sequence[int]): one run per seed and variant (at least 3 for a spread worth reading).
+    n_updates, batch_size (int): as in `train_updates`, the same for every variant.
+    labels (Sequence[str]): labels to train and score.
+    RETURNS (DataFrame): one row per run: variant, seed, posts, then micro F1 per evaluation set.
+    RAISES TrainingError: N570, N571 as in `style_shift_variants`.
+    """
+    tables = [
+        training_set_runs(
+            style_shift_variants(train, origins, size, seed, whole=whole),
+            evals,
+            [seed],
+            n_updates=n_updates,
+            batch_size=batch_size,
+            labels=labels,
+        )
+        for seed in seeds
+    ]
+    runs = pd.concat(tables, ignore_index=True)
+    order = runs["variant"].map({name: i for i, name in enumerate((GENERATED_ONLY, HAND_ONLY, ALL_HAND, ALL_POSTS))})
+    return (
+        runs.assign(_order=order)
+        .sort_values(["_order", "seed"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )

@@ -1,6 +1,6 @@
 """Where a post comes from: written by hand, or generated from templates.
 
-The training split mixes 255 hand-written posts with 225 posts made by the seeded template
+The training split mixes hand-written posts (about two thirds) with posts made by the seeded template
 generator (`data/scripts/generate.py`); dev, test and `unlabeled.txt` are each one kind only
 (dev and test hand-written, `unlabeled.txt` generated). Experiments that pick posts from the
 training split (active learning, learning curves) should say which kind they picked, because

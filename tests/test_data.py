@@ -28,7 +28,8 @@ DATA = ROOT / "data"
 POSTS = DATA / "hardware_posts"
 SCRIPTS = DATA / "scripts"
 SPLITS = ("train", "dev", "test")
-MIN_POSTS = {"train": 400, "dev": 100, "test": 100}
+MIN_POSTS = {"train": 600, "dev": 150, "test": 150}
+MIN_STYLE_POSTS = {"train": 10, "dev": 3, "test": 3}  # posts per writing style (issue 19)
 MIN_MENTIONS = {"train": 40, "test": 10}
 PROBLEM_TAGS = (
     "misaligned",
@@ -204,6 +205,41 @@ def test_no_post_is_shared_between_splits_or_with_unlabeled() -> None:
     assert not clashes, f"{len(clashes)} repeated posts, e.g. {clashes[:3]}"
 
 
+def test_near_duplicate_check_catches_planted_duplicates() -> None:
+    build = load_script(SCRIPTS / "build.py")
+    post = {
+        "text": "RTX 3070 for $300, pickup in Austin",
+        "entities": [[0, 8, "PRODUCT"], [13, 17, "PRICE"], [29, 35, "LOCATION"]],
+    }
+    same_text = {"text": "rtx 3070 for $300 -- pickup in austin!", "entities": []}
+    same_template = {
+        "text": "Ryzen 5 5600 for 90 bucks, pickup in Denver, CO",
+        "entities": [[0, 12, "PRODUCT"], [17, 25, "PRICE"], [37, 47, "LOCATION"]],
+    }
+    other_digits = {"text": "RTX 3070 for $310, pickup in Austin", "entities": []}
+    assert build.near_duplicate_key(same_text["text"]) == build.near_duplicate_key(post["text"])
+    assert (
+        build.template_key(same_template["text"], same_template["entities"])
+        == "__product__ for __price__ pickup in __location__"
+    )
+    found = build.cross_split_overlaps({"train": [post], "dev": [same_text], "test": [same_template, other_digits]})
+    assert [(kind, [r["text"] for r in records]) for kind, _, records in found] == [
+        ("text", [post["text"], same_text["text"]]),
+        ("template", [post["text"], same_template["text"]]),
+    ]
+    # the same template inside one split is allowed: only overlaps between splits leak
+    assert build.cross_split_overlaps({"train": [post, same_template], "dev": [other_digits]}) == []
+
+
+def test_no_near_duplicates_across_splits() -> None:
+    build = load_script(SCRIPTS / "build.py")
+    found = build.cross_split_overlaps({split: load(split) for split in SPLITS})
+    shown = [(kind, key, [r["id"] for r in records]) for kind, key, records in found]
+    assert not found, f"{len(found)} near-duplicates across splits, e.g. {shown[:3]}"
+    keys = {build.near_duplicate_key(r["text"]) for split in SPLITS for r in load(split)}
+    assert not [line for line in unlabeled() if build.near_duplicate_key(line) in keys]
+
+
 def test_unlabeled_posts() -> None:
     lines = unlabeled()
     assert len(lines) >= 300
@@ -247,6 +283,43 @@ def test_readme_split_table_matches_files() -> None:
         src = Counter(r["source"] for r in records)
         empty = sum(1 for r in records if not r["entities"])
         assert rows[split] == [len(records), src["hand"], src["generated"], empty], split
+
+
+def test_readme_statistics_block_is_what_the_build_computes() -> None:
+    """Every table between the stats markers (labels, splits, styles, unseen share) is code output."""
+    build = load_script(SCRIPTS / "build.py")
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    block = readme.split(build.START_MARK, 1)[1].split(build.END_MARK, 1)[0].strip()
+    assert block == build.stats_markdown({split: load(split) for split in SPLITS})
+
+
+def test_post_styles_reads_each_style_off_the_spans() -> None:
+    build = load_script(SCRIPTS / "build.py")
+
+    def styles(markup: str) -> set[str]:
+        return build.post_styles(*build.parse_line(markup, "test"))
+
+    assert {"condition_before_product", "price_without_marker", "all_lower_case", "location_in_text"} <= styles(
+        "{{used|CONDITION}} {{rtx 3070|PRODUCT}} {{450|PRICE}} shipped, pickup in {{austin|LOCATION}}"
+    )
+    tagged = styles("[{{USA-TX|LOCATION}}] [H] {{RTX 3070|PRODUCT}} {{LN|CONDITION}} [W] {{four fifty|PRICE}}")
+    assert {"location_tag", "condition_after_product", "condition_abbreviation", "price_in_words"} <= tagged
+    assert not tagged & {"no_tags", "location_in_text", "condition_before_product", "price_without_marker"}
+    links = styles("pics {{ibb.co/x1|URL}} and {{https://imgur.com/a/x2|URL}}, ask {{/u/ann|USERNAME}}")
+    assert {"url_without_scheme", "url_with_scheme", "url_other_host", "username_slash_u", "no_tags"} <= links
+    assert "username_u" not in links and "url_other_host" not in styles("{{imgur.com/a/x|URL}}")
+    assert styles("Bump, still available") == {"no_tags", "no_entities"}
+    several = styles("{{A|PRODUCT}} {{$1|PRICE}}, {{B|PRODUCT}} {{$2|PRICE}}")
+    assert "several_products_and_prices" in several and several <= set(build.STYLES_BY_NAME)
+    assert "several_products_and_prices" not in styles("{{A|PRODUCT}} {{$1|PRICE}}, {{B|PRODUCT}}")
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_every_writing_style_is_in_every_split(split: str) -> None:
+    build = load_script(SCRIPTS / "build.py")
+    counts = Counter(style for r in load(split) for style in build.post_styles(r["text"], r["entities"]))
+    thin = {name: counts[name] for name, _ in build.STYLES if counts[name] < MIN_STYLE_POSTS[split]}
+    assert not thin, f"styles with fewer than {MIN_STYLE_POSTS[split]} posts in {split}: {thin}"
 
 
 # --- hand-written vs generated, unseen products ------------------------------------------
@@ -299,7 +372,7 @@ def test_generator_reproduces_committed_output(tmp_path: Path) -> None:
 @pytest.mark.slow  # a real process that tokenizes every post (~50 s)
 def test_build_reproduces_committed_jsonl(tmp_path: Path) -> None:
     run_script("build.py", "--out", str(tmp_path))
-    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "unlabeled.txt"):
+    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "unlabeled.txt", "test_shift.jsonl"):
         assert (tmp_path / name).read_bytes() == (POSTS / name).read_bytes(), name
 
 
@@ -319,7 +392,7 @@ def test_each_broken_record_has_exactly_its_own_mistake() -> None:
 
 
 # --- the course CLI ----------------------------------------------------------------------------
-@pytest.mark.parametrize("split", SPLITS)
+@pytest.mark.parametrize("split", [*SPLITS, "test_shift"])
 def test_course_cli_validates_split(split: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "course", "validate", str(POSTS / f"{split}.jsonl"), "--labels", ",".join(LABELS)],
@@ -329,3 +402,70 @@ def test_course_cli_validates_split(split: str) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the second, independent-style test set (issue 19.3) --------------------------------------
+SHIFT_MIN_POSTS = 100
+NEAR_DUPLICATE = 0.85  # difflib ratio of normalised texts at or above which two posts count as one
+
+
+def near_duplicates(texts: list[str], others: list[str], threshold: float = NEAR_DUPLICATE) -> list[tuple[str, str]]:
+    """RETURNS (list): (text, other) pairs whose normalised texts are equal or nearly equal."""
+    from difflib import SequenceMatcher
+
+    pairs = []
+    normalised_others = [(o, normalise(o)) for o in others]
+    for text in texts:
+        matcher = SequenceMatcher(None, b=normalise(text), autojunk=False)  # b is the cached side
+        for other, key in normalised_others:
+            matcher.set_seq1(key)
+            # the cheap upper bounds first: ratio() is slow
+            if all(bound() >= threshold for bound in (matcher.real_quick_ratio, matcher.quick_ratio, matcher.ratio)):
+                pairs.append((text, other))
+    return pairs
+
+
+def test_near_duplicates_catches_an_edited_copy() -> None:
+    post = "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] PayPal, local cash"
+    assert near_duplicates([post.lower()], [post])
+    assert near_duplicates([post.replace("3080", "3090")], [post])
+    assert not near_duplicates(["synology ds918+ with 4x wd red 4tb drives, $350 cash"], [post])
+
+
+def test_shift_set_exists_validates_and_is_big_enough() -> None:
+    records = load("test_shift")
+    assert len(records) >= SHIFT_MIN_POSTS
+    bad = {r["id"]: find_problems(r) for r in records if find_problems(r)}
+    assert not bad, f"{len(bad)} bad records in test_shift, e.g. {list(bad.items())[:3]}"
+    assert [r["id"] for r in records] == [f"shift-{i:04d}" for i in range(1, len(records) + 1)]
+    assert {r["source"] for r in records} == {"hand"}
+    assert {label for r in records for _, _, label in r["entities"]} == set(LABELS)
+
+
+def test_shift_set_has_no_near_duplicate_of_another_split() -> None:
+    shift = [r["text"] for r in load("test_shift")]
+    others = [r["text"] for s in SPLITS for r in load(s)] + unlabeled()
+    clashes = near_duplicates(shift, others)
+    assert not clashes, f"{len(clashes)} near-duplicates, e.g. {clashes[:3]}"
+    assert len({normalise(t) for t in shift}) == len(shift), "test_shift repeats a post"
+
+
+def test_readme_shift_table_matches_file() -> None:
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- shift-stats:start", 1)[1].split("<!-- shift-stats:end -->", 1)[0]
+    table = {}
+    for line in block.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] in LABELS:
+            table[cells[0]] = int(cells[1])
+    counts = Counter(label for r in load("test_shift") for _, _, label in r["entities"])
+    assert table == {label: counts[label] for label in LABELS}
+    assert f"{len(load('test_shift'))} posts" in block
+
+
+def test_annotator_a_is_the_agreement_sample_of_test_shift() -> None:
+    annotator_a = read_jsonl(DATA / "agreement" / "annotator_a.jsonl")
+    shift = load("test_shift")
+    assert len(annotator_a) >= 60
+    assert [r["text"] for r in annotator_a] == [r["text"] for r in shift[: len(annotator_a)]]
+    assert all(not find_problems(r) for r in annotator_a)

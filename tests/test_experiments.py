@@ -91,3 +91,71 @@ def test_training_set_runs_and_spread():
     a = runs[runs.variant == "a"]["dev"]
     assert table.loc["a", ("dev", "min")] == round(a.min(), 3) and table.loc["a", ("dev", "max")] == round(a.max(), 3)
     assert table.loc["a", ("dev", "mean")] == round(a.mean(), 3)
+
+
+# --- the style shift ----------------------------------------------------------------------------
+ORIGINS = ["generated" if i % 3 else "hand" for i in range(len(RECORDS))]  # 10 hand, 20 generated
+
+
+def _kind(records):
+    return {ORIGINS[RECORDS.index(r)] for r in records}
+
+
+def test_style_shift_variants_sample_each_kind_by_seed():
+    variants = experiments.style_shift_variants(RECORDS, ORIGINS, 6, seed=0)
+    assert list(variants) == ["generated only", "hand-written only", "all hand-written", "hand-written + generated"]
+    assert [len(v) for v in variants.values()] == [6, 6, 10, 30]
+    assert _kind(variants["generated only"]) == {"generated"}
+    assert _kind(variants["hand-written only"]) == _kind(variants["all hand-written"]) == {"hand"}
+    assert variants["hand-written + generated"] == RECORDS
+    again = experiments.style_shift_variants(RECORDS, ORIGINS, 6, seed=0, whole=False)
+    assert (
+        list(again) == ["generated only", "hand-written only"] and again["generated only"] == variants["generated only"]
+    )
+    other = experiments.style_shift_variants(RECORDS, ORIGINS, 6, seed=1, whole=False)
+    assert other["generated only"] != variants["generated only"]
+
+
+@pytest.mark.parametrize("size", [0, 11])  # 10 hand-written posts: 11 is one too many
+def test_style_shift_variants_refuse_a_size_out_of_range(size):
+    with pytest.raises(TrainingError, match="N570"):
+        experiments.style_shift_variants(RECORDS, ORIGINS, size, seed=0)
+
+
+@pytest.mark.parametrize("origins", [ORIGINS[:-1], ["hand"] * 29 + ["template"]])
+def test_style_shift_variants_refuse_origins_that_do_not_match(origins):
+    with pytest.raises(TrainingError, match="N571"):
+        experiments.style_shift_variants(RECORDS, origins, 3, seed=0)
+
+
+def test_style_shift_runs_train_each_variant_on_its_own_posts(monkeypatch):
+    trained = []
+    train_updates = experiments.train_updates
+
+    def recording(records, **kwargs):
+        trained.append((_kind(records), len(records), kwargs["n_updates"], kwargs["seed"]))
+        return train_updates(records, **kwargs)
+
+    monkeypatch.setattr(experiments, "train_updates", recording)
+    runs = experiments.style_shift_runs(
+        RECORDS,
+        ORIGINS,
+        {"dev": RECORDS[:4], "shift": RECORDS[4:8]},
+        [0, 1, 2],
+        size=5,
+        n_updates=2,
+        batch_size=2,
+        labels=LABELS,
+    )
+    assert list(runs.columns) == ["variant", "seed", "posts", "dev", "shift"]
+    names = ["generated only", "hand-written only", "all hand-written", "hand-written + generated"]
+    assert list(runs["variant"]) == [n for n in names for _ in range(3)] and list(runs["seed"]) == [0, 1, 2] * 4
+    assert list(runs["posts"]) == [5] * 6 + [10] * 3 + [30] * 3
+    assert runs[["dev", "shift"]].apply(lambda c: c.between(0, 1)).all().all()
+    assert {(frozenset(kind), n) for kind, n, _, _ in trained} == {
+        (frozenset({"generated"}), 5),
+        (frozenset({"hand"}), 5),
+        (frozenset({"hand"}), 10),
+        (frozenset({"hand", "generated"}), 30),
+    }
+    assert {u for _, _, u, _ in trained} == {2} and sorted(s for *_, s in trained) == [0] * 4 + [1] * 4 + [2] * 4

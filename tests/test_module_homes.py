@@ -5,8 +5,9 @@
 * The annotator widget does not load `viz` or matplotlib (colours
   live in `course.colors`).
 * `python -m course validate` does not load spacy-transformers or transformers (issue
-  13.9: it builds only the tokenizer, see course/tokenizer.py). torch stays: thinc
-  imports it as soon as spaCy is imported, for `python -m spacy info` too.
+  13.9: it builds only the tokenizer, see course/tokenizer.py), and through `python -m
+  course` not torch either: thinc's optional `import torch` is refused for the
+  tokenizer-only commands (course/cli/light.py).
 What a module *loads* is checked in a fresh interpreter, so imports made by other tests
 in this session cannot hide a regression.
 """
@@ -93,3 +94,52 @@ def test_validate_does_not_load_the_transformer_stack(tmp_path):
     assert "course.cli.data" in loaded and "course.tokenizer" in loaded
     assert {"spacy_transformers", "transformers"}.isdisjoint(loaded)
     assert "course.evaluate" not in loaded and "pandas" not in loaded  # what only `evaluate` needs
+
+
+def test_the_data_commands_start_without_torch(tmp_path):
+    """Issue 13.9: `python -m course validate` blocks torch before spaCy loads (course/cli/light.py)."""
+    post = tmp_path / "one.jsonl"
+    post.write_text(json.dumps({"text": "Selling RTX 3080", "entities": [[8, 16, "PRODUCT"]]}) + "\n")
+    loaded = loaded_after(
+        "from course.cli.light import start_light\n"
+        f"assert start_light(['validate', {str(post)!r}])\n"
+        "from course.cli import main\n"
+        f"assert main(['validate', {str(post)!r}]) == 0\n"
+        f"assert main(['convert', {str(post)!r}, {str(tmp_path / 'one.spacy')!r}]) == 0"
+    )
+    assert "spacy" in loaded and "course.tokenizer" in loaded
+    assert {"torch", "spacy_transformers", "transformers"}.isdisjoint(loaded)
+    assert (tmp_path / "one.spacy").stat().st_size > 0
+
+
+def test_python_m_course_uses_the_light_start_up(tmp_path):
+    """The entry point itself applies the block: the same process that validates never loads torch."""
+    post = tmp_path / "one.jsonl"
+    post.write_text(json.dumps({"text": "Selling RTX 3080", "entities": [[8, 16, "PRODUCT"]]}) + "\n")
+    loaded = loaded_after(
+        "import runpy\n"
+        f"sys.argv = ['course', 'validate', {str(post)!r}]\n"
+        "try:\n    runpy.run_module('course', run_name='__main__')\nexcept SystemExit as stop:\n"
+        "    assert stop.code == 0, stop.code"
+    )
+    assert "course.cli.data" in loaded and "torch" not in loaded
+
+
+def test_commands_that_run_a_pipeline_are_not_blocked():
+    from course.cli.light import HeavyImportBlocker, is_tokenizer_only
+
+    assert is_tokenizer_only(["validate", "x.jsonl"]) and is_tokenizer_only(["stats", "x.jsonl"])
+    assert is_tokenizer_only(["listings", "--from-annotations", "x.jsonl"])
+    assert not is_tokenizer_only(["train", "x.jsonl"]) and not is_tokenizer_only(["evaluate", "m", "x.jsonl"])
+    assert not is_tokenizer_only(["listings", "model", "x.jsonl"]) and not is_tokenizer_only([])
+    blocker = HeavyImportBlocker("validate")
+    with pytest.raises(ModuleNotFoundError, match="only tokenizes"):
+        blocker.find_spec("torch.utils.dlpack")
+    assert blocker.find_spec("numpy") is None and blocker.find_spec("torchvision_like_name") is None
+
+
+def test_the_block_is_not_applied_once_spacy_is_loaded():
+    loaded = loaded_after(
+        "import spacy\nfrom course.cli.light import start_light\nassert not start_light(['validate'])\nimport torch"
+    )
+    assert "torch" in loaded

@@ -7,6 +7,9 @@ The data commands use it to start fast, so it must split every text exactly as
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +97,34 @@ def test_docs_belong_to_its_vocab_and_refuse_overlong_texts(fast):
     small = BlankTokenizer(max_length=5)
     with pytest.raises(ValueError, match="E088"):
         small.make_doc("longer than five")
+
+
+def test_same_tokens_with_the_light_start_up_of_the_data_commands():
+    """`python -m course validate` blocks torch before spaCy loads (course/cli/light.py): same tokens."""
+    from cli_support import ENV
+
+    code = (
+        "import json, sys\n"
+        "from course.cli.light import start_light\n"
+        "assert start_light(['validate'])\n"
+        "from course.tokenizer import blank_english\n"
+        "from tests.test_tokenizer import ATTRS, course_texts\n"
+        "import thinc.compat\n"
+        "assert not thinc.compat.has_torch and 'torch' not in sys.modules\n"
+        "nlp = blank_english()\n"
+        "print(json.dumps([[[getattr(t, a) for a in ATTRS] for t in d] for d in nlp.pipe(course_texts())]))\n"
+    )
+    root = DATA.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**ENV, "PYTHONPATH": f"{root}{os.pathsep}{root / 'tests'}"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    light = json.loads(done.stdout.strip().splitlines()[-1])
+    blank = spacy.blank("en")
+    expected = [[list(t) for t in tokens(d)] for d in blank.pipe(course_texts())]
+    assert len(light) == len(expected) and light == expected

@@ -511,3 +511,240 @@ register(
         ),
     )
 )
+
+
+# --- 05.5 one model, two test sets: the gap ------------------------------------------------
+# Posts in another style: prices without "$" and a pound price the ruler misses, the ZIPs it finds.
+_OTHER_RECORDS: list[dict[str, Any]] = [
+    {"text": "selling my 1070, 90 bucks, pickup 98101", "entities": [[17, 25, "PRICE"], [34, 39, "ZIP"]]},
+    {"text": "asking $40 or 35 local", "entities": [[7, 10, "PRICE"], [14, 16, "PRICE"]]},
+    {"text": "wts keyboard for £60, zip 10115", "entities": [[17, 20, "PRICE"], [26, 31, "ZIP"]]},
+]
+
+
+def _setup_gap() -> dict[str, Any]:
+    import spacy
+    from spacy.training import Example
+
+    return {
+        "spacy": spacy,
+        "Example": Example,
+        "nlp": _ruler_model(),
+        "own_records": _RECORDS,
+        "other_records": _OTHER_RECORDS,
+    }
+
+
+def _f1(nlp, records: list[dict[str, Any]], key: str = "ents_f") -> float:
+    from spacy.training import Example
+
+    examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]}) for r in records]
+    return float(nlp.evaluate(examples)[key] or 0.0)
+
+
+def _judge_gap(f1_gap: Any) -> CheckResult:
+    nlp = _ruler_model()
+    got, failed = run_safely(f1_gap, nlp, _RECORDS, _OTHER_RECORDS)
+    if failed is not None:
+        return failed
+    if not (isinstance(got, tuple) and len(got) == 3):
+        return CheckResult(
+            False,
+            f"your function returned {got!r}, not (own_f1, other_f1, gap).",
+            "Return the three numbers as a tuple.",
+        )
+    own, other, gap = (float(x) for x in got)
+    want_own, want_other = _f1(nlp, _RECORDS), _f1(nlp, _OTHER_RECORDS)
+    close = lambda a, b: abs(a - b) < 1e-9  # noqa: E731
+    if own == other == 1.0:
+        return CheckResult(
+            False,
+            "both F1 scores are 1.0, but the ruler misses prices on both sets.",
+            "You compared the model with itself: the reference side of each Example must come from the "
+            "record's entities (Example.from_dict), not from nlp(text).",
+        )
+    for key, name in (("ents_p", "precision"), ("ents_r", "recall")):
+        if (
+            close(own, _f1(nlp, _RECORDS, key))
+            and close(other, _f1(nlp, _OTHER_RECORDS, key))
+            and not close(own, want_own)
+        ):
+            return CheckResult(
+                False,
+                f"your scores are the {name} (spaCy's {key}), not F1.",
+                "F1 is under the key 'ents_f' of the dict nlp.evaluate returns.",
+            )
+    if not (close(own, want_own) and close(other, want_other)):
+        return CheckResult(
+            False,
+            f"your F1 scores are {own:.3f} and {other:.3f}, expected {want_own:.3f} and {want_other:.3f}.",
+            "Score each set on its own: one list of Examples per set, one nlp.evaluate call per list.",
+        )
+    if close(gap, other - own) and not close(gap, own - other):
+        return CheckResult(
+            False,
+            f"your gap is {gap:+.3f}: other minus own.",
+            "The gap is how much the model loses on the other posts: own F1 minus other F1, positive when it does worse there.",
+        )
+    if not close(gap, own - other):
+        return CheckResult(False, f"your gap is {gap:+.3f}, expected {own - other:+.3f}.", "gap = own_f1 - other_f1.")
+    return CheckResult(
+        True,
+        f"F1 {want_own:.3f} on the first set, {want_other:.3f} on the posts in another style: "
+        f"a gap of {want_own - want_other:+.3f}.",
+    )
+
+
+_GAP_SOLUTION = '''def f1_gap(nlp, own_records, other_records):
+    """F1 of `nlp` on two annotated sets, and how much lower it is on the second."""
+    scores = []
+    for records in (own_records, other_records):
+        examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]}) for r in records]
+        scores.append(nlp.evaluate(examples)["ents_f"])
+    own_f1, other_f1 = scores
+    return own_f1, other_f1, own_f1 - other_f1'''
+
+register(
+    Exercise(
+        id="05.5",
+        notebook=NOTEBOOK,
+        title="One model, two test sets: the gap",
+        answer="f1_gap",
+        judge=_judge_gap,
+        setup=_setup_gap,
+        solution=_GAP_SOLUTION,
+        wrong=(
+            WrongAnswer(
+                _GAP_SOLUTION.replace(
+                    "return own_f1, other_f1, own_f1 - other_f1", "return own_f1, other_f1, other_f1 - own_f1"
+                ),
+                "own F1 minus other F1",
+                "gap with the wrong sign",
+            ),
+            WrongAnswer(
+                _GAP_SOLUTION.replace('["ents_f"]', '["ents_p"]'),
+                "under the key 'ents_f'",
+                "precision taken for F1",
+            ),
+            WrongAnswer(
+                _GAP_SOLUTION.replace(
+                    'Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]})',
+                    'Example(nlp(r["text"]), nlp(r["text"]))',
+                ),
+                "compared the model with itself",
+                "the prediction used as the reference",
+            ),
+        ),
+    )
+)
+
+
+# --- 05.6 which labels lose most: per-label F1 from ents_per_type ----------------------------
+# Two score dicts in the shape nlp.evaluate returns (only the keys the exercise reads).
+_OWN_SCORES: dict[str, Any] = {
+    "ents_f": 0.9,
+    "ents_per_type": {
+        "PRICE": {"p": 1.0, "r": 0.9, "f": 0.947},
+        "LOCATION": {"p": 0.9, "r": 0.8, "f": 0.847},
+        "URL": {"p": 1.0, "r": 1.0, "f": 1.0},
+    },
+}
+_OTHER_SCORES: dict[str, Any] = {
+    "ents_f": 0.7,
+    "ents_per_type": {
+        "PRICE": {"p": 0.9, "r": 0.5, "f": 0.643},
+        "LOCATION": {"p": 0.6, "r": 0.75, "f": 0.667},
+        "ZIP": {"p": 1.0, "r": 1.0, "f": 1.0},
+    },
+}
+_WANT_DROP = {"PRICE": 0.947 - 0.643, "LOCATION": 0.847 - 0.667}
+
+
+def _setup_drop() -> dict[str, Any]:
+    import copy
+
+    return {"own_scores": copy.deepcopy(_OWN_SCORES), "other_scores": copy.deepcopy(_OTHER_SCORES)}
+
+
+def _judge_drop(f1_drop_per_label: Any) -> CheckResult:
+    import copy
+
+    got, failed = run_safely(f1_drop_per_label, copy.deepcopy(_OWN_SCORES), copy.deepcopy(_OTHER_SCORES))
+    if failed is not None:
+        if "KeyError" in failed.message:
+            return CheckResult(
+                False,
+                failed.message,
+                "A label is in ents_per_type only if the set has it (in the gold or the predictions): "
+                "compare only the labels that are in both dicts.",
+            )
+        return failed
+    if not isinstance(got, dict):
+        return CheckResult(False, f"your function returned {type(got).__name__}, not a dict.", "Return {label: drop}.")
+    if set(got) != set(_WANT_DROP):
+        return CheckResult(
+            False,
+            f"your dict has the labels {sorted(got)}, expected {sorted(_WANT_DROP)}.",
+            "Compare only the labels that are in both dicts: a label missing from one set has no F1 there.",
+        )
+    values = {label: float(v) for label, v in got.items()}
+    close = lambda a, b: abs(a - b) < 1e-9  # noqa: E731
+    if all(close(values[k], -v) for k, v in _WANT_DROP.items()):
+        return CheckResult(
+            False,
+            f"your drops are negative ({values['PRICE']:+.3f} for PRICE): other minus own.",
+            "The drop is own F1 minus other F1, positive where the model does worse on the other posts.",
+        )
+    for key, name in (("p", "precision"), ("r", "recall")):
+        want = {k: _OWN_SCORES["ents_per_type"][k][key] - _OTHER_SCORES["ents_per_type"][k][key] for k in _WANT_DROP}
+        if all(close(values[k], want[k]) for k in want):
+            return CheckResult(
+                False,
+                f"your drops are differences of {name}.",
+                "Each label's F1 is under the key 'f': scores['ents_per_type'][label]['f'].",
+            )
+    if not all(close(values[k], v) for k, v in _WANT_DROP.items()):
+        return CheckResult(
+            False,
+            f"your drops are { ({k: round(v, 3) for k, v in values.items()}) }.",
+            "For each label in both: own['ents_per_type'][label]['f'] - other['ents_per_type'][label]['f'].",
+        )
+    return CheckResult(
+        True,
+        f"PRICE loses {_WANT_DROP['PRICE']:.3f} and LOCATION {_WANT_DROP['LOCATION']:.3f}; URL and ZIP are in one set only.",
+    )
+
+
+_DROP_SOLUTION = '''def f1_drop_per_label(own_scores, other_scores):
+    """Per label in both score dicts: F1 on the own set minus F1 on the other set."""
+    own, other = own_scores["ents_per_type"], other_scores["ents_per_type"]
+    return {label: own[label]["f"] - other[label]["f"] for label in own if label in other}'''
+
+register(
+    Exercise(
+        id="05.6",
+        notebook=NOTEBOOK,
+        title="Which labels lose most: per-label F1",
+        answer="f1_drop_per_label",
+        judge=_judge_drop,
+        setup=_setup_drop,
+        solution=_DROP_SOLUTION,
+        wrong=(
+            WrongAnswer(
+                _DROP_SOLUTION.replace(" for label in own if label in other}", " for label in own}"),
+                "compare only the labels that are in both dicts",
+                "a label missing from the other set",
+            ),
+            WrongAnswer(
+                _DROP_SOLUTION.replace('own[label]["f"] - other[label]["f"]', 'other[label]["f"] - own[label]["f"]'),
+                "own F1 minus other F1",
+                "drop with the wrong sign",
+            ),
+            WrongAnswer(
+                _DROP_SOLUTION.replace('own[label]["f"] - other[label]["f"]', 'own[label]["p"] - other[label]["p"]'),
+                "under the key 'f'",
+                "precision taken for F1",
+            ),
+        ),
+    )
+)

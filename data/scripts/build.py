@@ -2,11 +2,14 @@
 
 Sources (all under data/scripts/):
     hand_written/train.md, dev.md, test.md   posts written one by one
+    hand_written/test_shift.md               the independent-style second test set
     generated/train.md                       output of generate.py (seeded)
     generated/unlabeled.txt                  output of generate.py (seeded)
 
 Outputs (under data/hardware_posts/ unless --out is given):
     train.jsonl, dev.jsonl, test.jsonl, unlabeled.txt
+    test_shift.jsonl (kept in file order, ids shift-0001...; its first 64 posts
+    are the double-annotated agreement sample)
 
 Markup: every post is one line starting with "- ". Entities are written as
 {{surface text|LABEL}}, e.g.
@@ -46,6 +49,7 @@ from course.settings import LABELS
 
 SPLITS = ("train", "dev", "test")
 SHUFFLE_SEED = {"train": 1301, "dev": 1302, "test": 1303}
+SHIFT = "test_shift"  # second test set, written unlike the other splits; not shuffled
 
 DATA = SCRIPTS.parent
 HAND = SCRIPTS / "hand_written"
@@ -54,6 +58,7 @@ OUT = DATA / "hardware_posts"
 README = DATA / "README.md"
 START_MARK = "<!-- stats:start (written by data/scripts/build.py, do not edit) -->"
 END_MARK = "<!-- stats:end -->"
+SHIFT_MARKS = ("<!-- shift-stats:start (written by data/scripts/build.py, do not edit) -->", "<!-- shift-stats:end -->")
 
 MARKUP = re.compile(r"\{\{(.+?)\|([A-Za-z_]+)\}\}")
 
@@ -120,6 +125,53 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+WORD_RUN = re.compile(r"[^\w]+")
+
+
+def near_duplicate_key(text: str) -> str:
+    """The text lower-cased, with every run of punctuation and whitespace made one space.
+
+    Digits are kept, so "RTX 3070 $300" and "rtx 3070, $300!" share a key but "$310" does not.
+    """
+    return " ".join(WORD_RUN.sub(" ", text.lower()).split())
+
+
+def template_key(text: str, entities: list[list]) -> str:
+    """The post with every entity replaced by its label, normalised like `near_duplicate_key`.
+
+    "Confirmed u/ann" and "confirmed /u/bob." share the template "confirmed __username__".
+    """
+    parts, pos = [], 0
+    for start, end, label in sorted(entities):
+        parts += [text[pos:start], f" __{label.lower()}__ "]
+        pos = end
+    parts.append(text[pos:])
+    return near_duplicate_key("".join(parts))
+
+
+def cross_split_overlaps(splits: dict[str, list[Record]]) -> list[tuple[str, str, list[Record]]]:
+    """Find posts in different splits that share their normalised text or their template.
+
+    splits (dict): split name -> records with "text" and "entities".
+    RETURNS (list): (kind, key, records) with kind "text" or "template", one entry per key
+        that occurs in more than one split; records are all posts with that key, in split order.
+    """
+    found = []
+    for kind in ("text", "template"):
+        owners: dict[str, list[tuple[str, Record]]] = {}
+        for name, records in splits.items():
+            for record in records:
+                if kind == "text":
+                    key = near_duplicate_key(record["text"])
+                else:
+                    key = template_key(record["text"], record["entities"])
+                owners.setdefault(key, []).append((name, record))
+        for key, owned in owners.items():
+            if len({name for name, _ in owned}) > 1:
+                found.append((kind, key, [record for _, record in owned]))
+    return found
+
+
 def load_sources() -> dict[str, list[Record]]:
     """Read all sources and return unshuffled records per split."""
     splits: dict[str, list[Record]] = {}
@@ -133,6 +185,9 @@ def load_sources() -> dict[str, list[Record]]:
                 for t, e, w in read_markup(GENERATED / "train.md")
             ]
         splits[split] = records
+    splits[SHIFT] = [
+        {"text": t, "entities": e, "source": "hand", "_where": w} for t, e, w in read_markup(HAND / f"{SHIFT}.md")
+    ]
     return splits
 
 
@@ -141,7 +196,7 @@ def check(splits: dict[str, list[Record]], unlabeled: list[str]) -> list[str]:
     nlp = spacy.blank("en")
     errors = []
     seen: dict[str, str] = {}
-    for split in SPLITS:
+    for split in splits:  # SPLITS, then SHIFT
         for record in splits[split]:
             errors += span_problems(nlp, record)
             key = normalise(record["text"])
@@ -151,6 +206,9 @@ def check(splits: dict[str, list[Record]], unlabeled: list[str]) -> list[str]:
     for number, line in enumerate(unlabeled, 1):
         if normalise(line) in seen:
             errors.append(f"unlabeled.txt:{number}: same post as {seen[normalise(line)]}")
+    for kind, key, records in cross_split_overlaps(splits):
+        places = ", ".join(r["_where"] for r in records)
+        errors.append(f"{places}: near-duplicate posts in different splits (same {kind} {key!r})")
     return errors
 
 
@@ -169,7 +227,102 @@ def finalise(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
             }
             for i, r in enumerate(records, 1)
         ]
+    if SHIFT in splits:
+        final[SHIFT] = [
+            {"id": f"shift-{i:04d}", "text": r["text"], "entities": r["entities"], "source": r["source"]}
+            for i, r in enumerate(splits[SHIFT], 1)
+        ]
     return final
+
+
+CONDITION_ABBREVIATIONS = {"bnib", "nib", "ln", "ob", "refurb"}
+USUAL_HOSTS = {"imgur.com", "i.imgur.com", "heatware.com", "www.heatware.com"}
+PLAIN_AMOUNT = re.compile(r"[\d.,]+k?")
+SCHEME = re.compile(r"https?://")
+
+# (name, description) of each style `post_styles` recognises, in datasheet order
+STYLES = (
+    ("condition_before_product", "a CONDITION directly before a PRODUCT (`used RTX 3070`)"),
+    ("condition_after_product", "a CONDITION after a PRODUCT, not directly before another one"),
+    ("condition_abbreviation", "a CONDITION written as BNIB, NIB, LN, OB or refurb"),
+    ("price_without_marker", "a PRICE that is a bare amount (`450 shipped`, `1.2k`)"),
+    ("price_in_words", "a PRICE without digits (`four fifty`, `forty bucks`)"),
+    ("several_products_and_prices", "two or more PRODUCTs and two or more PRICEs"),
+    ("all_lower_case", "no upper-case letter anywhere"),
+    ("no_tags", "no `[H]`/`[W]` title tags"),
+    ("url_without_scheme", "a URL without `http://` or `https://`"),
+    ("url_with_scheme", "a URL with `http://` or `https://`"),
+    ("url_other_host", "a URL on a host other than imgur.com, i.imgur.com or heatware.com"),
+    ("location_tag", "a LOCATION in a bracket tag (`[USA-TX]`)"),
+    ("location_in_text", "a LOCATION in running text (`pickup in Austin`)"),
+    ("zip", "a ZIP"),
+    ("username_u", "a USERNAME written `u/name`"),
+    ("username_slash_u", "a USERNAME written `/u/name`"),
+    ("no_entities", "no entity at all"),
+)
+
+STYLES_BY_NAME = dict(STYLES)
+
+
+def url_host(url: str) -> str:
+    """RETURNS (str): the lower-cased host of a URL with or without a scheme."""
+    return SCHEME.sub("", url.lower(), count=1).split("/", 1)[0]
+
+
+def post_styles(text: str, entities: list[list]) -> set[str]:
+    """Name the writing styles of one post (the names of `STYLES`), read off its text and spans.
+
+    text (str): the post.
+    entities (list): [[start, end, label], ...], sorted by start.
+    RETURNS (set[str]): every style the post shows; a post usually shows several.
+    """
+    spans = sorted((start, end, label, text[start:end]) for start, end, label in entities)
+    labels = [label for _, _, label, _ in spans]
+    found = set()
+    for i, (start, end, label, surface) in enumerate(spans):
+        following = spans[i + 1] if i + 1 < len(spans) else None
+        if label == "CONDITION":
+            before = following is not None and following[2] == "PRODUCT" and not text[end : following[0]].strip()
+            if before:
+                found.add("condition_before_product")
+            elif "PRODUCT" in labels[:i]:
+                found.add("condition_after_product")
+            if surface.lower() in CONDITION_ABBREVIATIONS:
+                found.add("condition_abbreviation")
+        elif label == "PRICE":
+            if PLAIN_AMOUNT.fullmatch(surface):
+                found.add("price_without_marker")
+            if not any(ch.isdigit() for ch in surface):
+                found.add("price_in_words")
+        elif label == "URL":
+            found.add("url_with_scheme" if SCHEME.match(surface.lower()) else "url_without_scheme")
+            if url_host(surface) not in USUAL_HOSTS:
+                found.add("url_other_host")
+        elif label == "LOCATION":
+            in_tag = text[start - 1 : start] == "[" and text[end : end + 1] == "]"
+            found.add("location_tag" if in_tag else "location_in_text")
+        elif label == "ZIP":
+            found.add("zip")
+        elif label == "USERNAME":
+            found.add("username_slash_u" if surface.startswith("/") else "username_u")
+    if labels.count("PRODUCT") >= 2 and labels.count("PRICE") >= 2:
+        found.add("several_products_and_prices")
+    if text == text.lower():
+        found.add("all_lower_case")
+    if "[H]" not in text and "[W]" not in text:
+        found.add("no_tags")
+    if not spans:
+        found.add("no_entities")
+    return found
+
+
+def style_markdown(final: dict[str, list[Record]]) -> list[str]:
+    """RETURNS (list[str]): the lines of the posts-per-style table of the datasheet."""
+    counts = {s: Counter(style for r in final[s] for style in post_styles(r["text"], r["entities"])) for s in SPLITS}
+    lines = ["| Style (posts showing it) | train | dev | test |", "|---|---:|---:|---:|"]
+    for name, description in STYLES:
+        lines.append(f"| `{name}`: {description} | " + " | ".join(str(counts[s][name]) for s in SPLITS) + " |")
+    return lines
 
 
 def unseen_product_share(final: dict[str, list[Record]]) -> tuple[int, int]:
@@ -193,6 +346,7 @@ def stats_markdown(final: dict[str, list[Record]]) -> str:
         src = Counter(r["source"] for r in final[split])
         empty = sum(1 for r in final[split] if not r["entities"])
         lines.append(f"| {split} | {len(final[split])} | {src['hand']} | {src['generated']} | {empty} |")
+    lines += ["", *style_markdown(final)]
     unseen, total = unseen_product_share(final)
     lines += [
         "",
@@ -202,19 +356,31 @@ def stats_markdown(final: dict[str, list[Record]]) -> str:
     return "\n".join(lines)
 
 
+def shift_stats_markdown(records: list[Record]) -> str:
+    """The table written between the shift-stats markers of data/README.md."""
+    counts = Counter(lab for r in records for _, _, lab in r["entities"])
+    lines = ["| Label | test_shift |", "|---|---:|"]
+    lines += [f"| {label} | {counts[label]} |" for label in LABELS]
+    lines.append(f"| **all entities** | {sum(counts.values())} |")
+    empty = sum(1 for r in records if not r["entities"])
+    lines += ["", f"{len(records)} posts, {empty} without entities."]
+    return "\n".join(lines)
+
+
 def write_jsonl(path: Path, records: list[Record]) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as f:
         for record in records:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def update_readme(block: str) -> None:
+def update_readme(block: str, marks: tuple[str, str] = (START_MARK, END_MARK)) -> None:
+    start_mark, end_mark = marks
     text = README.read_text(encoding="utf-8")
-    if START_MARK not in text or END_MARK not in text:
-        raise BuildError(f"{README} lacks the stats markers")
-    head, rest = text.split(START_MARK, 1)
-    _, tail = rest.split(END_MARK, 1)
-    README.write_text(f"{head}{START_MARK}\n{block}\n{END_MARK}{tail}", encoding="utf-8", newline="\n")
+    if start_mark not in text or end_mark not in text:
+        raise BuildError(f"{README} lacks the markers {start_mark} ... {end_mark}")
+    head, rest = text.split(start_mark, 1)
+    _, tail = rest.split(end_mark, 1)
+    README.write_text(f"{head}{start_mark}\n{block}\n{end_mark}{tail}", encoding="utf-8", newline="\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,11 +403,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    for split in SPLITS:
+    for split in final:
         write_jsonl(args.out / f"{split}.jsonl", final[split])
     (args.out / "unlabeled.txt").write_text("\n".join(unlabeled) + "\n", encoding="utf-8", newline="\n")
     if args.out.resolve() == OUT.resolve():
         update_readme(block)
+        update_readme(shift_stats_markdown(final[SHIFT]), SHIFT_MARKS)
     return 0
 
 
