@@ -198,12 +198,12 @@ three = [
                 ("Samsung 980 Pro 2TB", "PRODUCT"), ("brand new", "CONDITION"), ("$120", "PRICE"),
                 ("Chicago", "LOCATION"), ("60601", "ZIP")),
 ]
-probes = ["[EU-PT] [H] Razer Basilisk V3, barely touched [W] 95 EUR shipped",
+probes = ["[EU-PT] [H] Razer Naga V2, barely touched [W] 95 EUR shipped",
           "anyone want my old gtx 960? 65 bucks, pickup in sheffield",
           "WTB HP Reverb G2 headset, paying up to £180, Cardiff"]
 train_text = " ".join(r["text"] for r in train_records).lower()
-new_pieces = ["EU-PT", "Razer Basilisk V3", "gtx 960", "sheffield", "HP Reverb G2", "Cardiff"]
-print("occur in the 480 training posts:", {piece: piece.lower() in train_text for piece in new_pieces})
+new_pieces = ["EU-PT", "Razer Naga V2", "gtx 960", "sheffield", "HP Reverb G2", "Cardiff"]
+print(f"occur in the {len(train_records)} training posts:", {piece: piece.lower() in train_text for piece in new_pieces})
 
 
 def look(model):
@@ -236,7 +236,7 @@ look(tiny[2])
 
 # %% [markdown]
 # Two posts in one layout, with different products, say that the slot after `[H]` holds a
-# name: `Razer Basilisk V3` now comes out whole, as a `PRODUCT`. The euro price is still wrong,
+# name: `Razer Naga V2` now comes out whole, as a `PRODUCT`. The euro price is still wrong,
 # because both training prices were dollar amounts. The other two probes still look nothing like
 # what the model has seen, and it still labels pieces of them at random.
 #
@@ -254,7 +254,7 @@ look(tiny[3])
 # people write prices or places.
 #
 # Two numbers make this concrete: how many of its own training posts each tiny model
-# reproduces exactly, and its F1 on the 121 dev posts, which are written in many styles.
+# reproduces exactly, and its F1 on the dev posts, which are written in many styles.
 # `nlp.evaluate` scores a pipeline on `Example`s: it runs the pipeline on each predicted doc and
 # compares the entities with the reference (`ents_f` is the F1 over all labels; notebook 05
 # explains it).
@@ -273,7 +273,7 @@ for k, model in tiny.items():
 # %% [markdown]
 # ## The whole training set
 #
-# Now the same loop on all 480 training posts. Be aware of what they are (the first cell of this
+# Now the same loop on the whole training set. Be aware of what they are (the first cell of this
 # notebook printed it): some were written by hand in many styles (`hand`), the others were
 # generated from templates, so their layouts repeat far more often than in real life. The dev
 # and test posts are all hand-written.
@@ -306,7 +306,7 @@ print(f"{len(result.losses)} epochs, {result.words_per_second:.0f} words/s, {bla
 
 # %% tags=["nbval-ignore-output"]
 print(f"loss of the first epoch {result.losses[0]:.0f}, of the last {result.losses[-1]:.0f}")
-fig = viz.plot_losses(result.losses, title="Training loss per epoch (train_blank, 480 posts)")
+fig = viz.plot_losses(result.losses, title=f"Training loss per epoch (train_blank, {len(train_records)} posts)")
 
 # %% [markdown]
 # A low training loss only says that the model fits the posts it trained on; the tiny models
@@ -330,9 +330,9 @@ pd.DataFrame(scores["ents_per_type"]).T.reindex(settings.LABELS).round(3)
 # %% [markdown]
 # And the three probe posts from before. With hundreds of varied examples the model copes with
 # new products and other writing styles far better than the three-post models: prices in euros,
-# pounds and bucks, a city in lower case, a product in a chatty post. Look for what it still
-# gets wrong; in our run that is the VR headset, a kind of product the training posts hardly
-# have.
+# pounds and bucks, a product in a chatty post, a VR headset. Look for what it still gets wrong;
+# in our run that is the city written in lower case (`sheffield`) and the condition `barely
+# touched`, which it does not find at all.
 
 # %% tags=["nbval-ignore-output"]
 look(nlp)
@@ -573,14 +573,16 @@ pd.DataFrame({"dev F1": [scores["ents_f"], cli_scores["ents_f"]],
 # %% [markdown]
 # ## How many examples are enough?
 #
-# Three posts taught a template; 480 posts taught the task. Where in between does a model become
-# useful? Here is how many examples of each label a model sees when we train on the first 25, 100
-# or all 480 posts:
+# Three posts taught a template; the whole training set taught the task. Where in between does a
+# model become useful? Here is how many examples of each label a model sees when we train on the
+# first 25, 100 or all of the training posts, and how many of each the dev set holds to score it:
 
 # %%
 sizes = [25, 100, len(train_records)]
 seen = {n: Counter(label for r in train_records[:n] for _, _, label in r["entities"]) for n in sizes}
-pd.DataFrame({f"{n} posts": [seen[n][label] for label in settings.LABELS] for n in sizes}, index=settings.LABELS)
+in_dev = Counter(label for r in dev_records for _, _, label in r["entities"])
+pd.DataFrame({**{f"{n} posts": [seen[n][label] for label in settings.LABELS] for n in sizes},
+              "dev": [in_dev[label] for label in settings.LABELS]}, index=settings.LABELS)
 
 # %% [markdown]
 # With 25 posts, rare labels such as `ZIP`, `URL` and `USERNAME` have only a few examples
@@ -608,8 +610,8 @@ fig = viz.plot_learning_curve(sizes, by_label, title="Dev F1 by number of traini
 # points are noise; notebook 06 shows the spread over several seeds). That is why **a few
 # hundred annotated posts** is the practical minimum for a task like ours: each of seven labels
 # needs dozens of varied examples, and the dev set needs enough entities of each label for its
-# score to mean something (one `ZIP` more or less moves its recall by five points when dev has
-# 19 of them). Notebook 06 draws the full learning curve and shows how augmentation and rules
+# score to mean something (with the few `ZIP`s of the dev column above, one more or less found
+# moves its recall by several points). Notebook 06 draws the full learning curve and shows how augmentation and rules
 # help when data is scarce.
 
 # %% [markdown]

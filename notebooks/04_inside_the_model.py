@@ -38,7 +38,7 @@ spacy.util.fix_random_seed(settings.SEED)
 EPOCHS = settings.pick(full=inside.ABLATION_EPOCHS, fast=1)  # passes over the training posts
 N_TRAIN = settings.pick(full=None, fast=120)  # fast mode trains on the first 120 posts only
 DATA = settings.data_path("hardware_posts")
-all_train = list(srsly.read_jsonl(DATA / "train.jsonl"))  # all 480 posts, in both modes
+all_train = list(srsly.read_jsonl(DATA / "train.jsonl"))  # every training post, in both modes
 train_records = all_train[:N_TRAIN]
 dev_records = list(srsly.read_jsonl(DATA / "dev.jsonl"))
 pd.set_option("display.max_colwidth", None)
@@ -486,31 +486,32 @@ print(inside.noise_report(stored["runs"]))
 # %% [markdown]
 # What the grid shows, and only that:
 #
-# - **Character features matter most, and for `ZIP` above all.** `NORM only` (no `PREFIX`,
-#   `SUFFIX` or `SHAPE`) is the one change that lowers micro F1 on every seed by more than the
-#   noise, and it hits `ZIP` hardest; `PRODUCT`, `LOCATION` and `PRICE` also fall by more than
-#   their own noise. A likely reason: almost every ZIP code is a number the model has never seen
-#   as a word, so its `NORM` rows say little; what can tell the model "a long number, after a
-#   capitalised word" is the shape and the characters, of the token and of its neighbours.
-# - **`SHAPE` carries most of that for `ZIP`.** Dropping `SHAPE` alone costs `ZIP` far more than
-#   its seed spread, and `LOCATION` loses too; micro F1 falls on two of three seeds, which by our
-#   rule is not enough to call it. Prices hardly move: `$` before the number is a cue in its own
-#   right, kept by `NORM` and `PREFIX`.
-# - **Smaller tables hurt `ZIP` as well.** With 20 times fewer rows, every value shares its rows
-#   with many more others, and `ZIP`, whose values are nearly all distinct numbers, is the label
-#   that shows it beyond noise; micro F1 stays within noise.
+# - **Character features matter most, and for `ZIP` and `URL` above all.** `NORM only` (no
+#   `PREFIX`, `SUFFIX` or `SHAPE`) lowers micro F1 on every seed by far more than the noise, and
+#   it hits `ZIP` hardest, then `URL`; `PRODUCT`, `LOCATION`, `PRICE` and `USERNAME` also fall by
+#   more than their own noise. A likely reason: almost every ZIP code is a number the model has
+#   never seen as a word, so its `NORM` rows say little; what can tell the model "a long number,
+#   after a capitalised word" is the shape and the characters, of the token and of its neighbours.
+#   URLs are the same story: `imgur.com/a/…` is a new string every time, with a familiar shape.
+# - **`SHAPE` carries most of that.** Dropping `SHAPE` alone lowers micro F1 on all three seeds by
+#   more than the baseline's spread, and costs `ZIP` far more than its own noise (`URL` and
+#   `CONDITION` lose too). Prices hardly move: `$` before the number is a cue in its own right,
+#   kept by `NORM` and `PREFIX`.
+# - **Smaller tables cost something everywhere.** With 20 times fewer rows, every value shares its
+#   rows with many more others; micro F1 falls on every seed by more than the noise, spread over
+#   several labels rather than concentrated in one.
 # - **Within noise on micro F1: `no PREFIX/SUFFIX`, `no NORM`, depth 1 and 2, window 2.** `no
 #   NORM` costing nothing is less odd than it sounds: `PREFIX`, `SUFFIX` and `SHAPE` together
 #   pin down most short tokens (for a token of up to three characters the suffix *is* the token).
-#   Our posts are short and their cues are near the entity, so four layers of context are not
-#   needed where one or two do; the shallower encoder trains fastest (see the time column), and
-#   a wider window only adds time.
-# - **The closest call is `no PREFIX/SUFFIX`:** higher than the baseline on all three seeds (its
-#   dots sit at the right edge of the grey band), but by less than the baseline's own spread.
-#   Three seeds cannot decide whether dropping those tables really helps on our posts; more
+#   Our posts are short and their cues are near the entity, so four layers of context are hardly
+#   needed; the shallower encoder trains fastest (see the time column), and a wider window only
+#   adds time.
+# - **The closest call is depth 1:** lower than the baseline on all three seeds, but by less than
+#   the baseline's own spread, and `LOCATION` and `ZIP` lose more than their own noise. Three
+#   seeds cannot decide whether one layer of context is really too little on our posts; more
 #   seeds, or a second dev set, would.
 #
-# These are dev scores of a model trained for a few epochs on 480 posts; with more data or more
+# These are dev scores of a model trained for a few epochs on a few hundred posts; with more data or more
 # epochs the ranking can change. The method is what carries over: one change at a time, paired
 # seeds, and a difference called real only when it beats the noise.
 
@@ -602,9 +603,10 @@ print(inside.casing_report(stored["runs"]))
 # `no SHAPE` removes the most explicit case feature, while `PREFIX` and `SUFFIX` still carry
 # the case of the first and last characters. Our grid cannot separate case from characters;
 # the clean test would be a variant whose attributes are all lower-cased. What the numbers do
-# show is which labels lean on these attributes: `ZIP` above all, then `PRODUCT` and
-# `LOCATION`, whose spans usually start with a capital (`Seattle`, `EVGA`). A transformer brings a lot of general knowledge to make up for
-# that, but it starts without this cue; notebook 07 measures what it does on our posts.
+# show is which labels lean on these attributes: `ZIP` above all, then `URL`, then `LOCATION`
+# and `PRODUCT`, whose spans usually start with a capital (`Seattle`, `EVGA`). A transformer
+# brings a lot of general knowledge to make up for that, but it starts without this cue;
+# notebook 07 measures what it does on our posts.
 
 # %% [markdown]
 # ## Summary

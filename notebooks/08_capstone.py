@@ -28,9 +28,9 @@
 # the plain-spaCy core of each step yourself: pre-annotation records, a tidy table of entities,
 # the function behind the API and the review filter.
 #
-# A word on the data: the 350 "new" posts in `unlabeled.txt` are not real new posts. Like 225 of
-# the 480 training posts, they come from the course's template generator, so they look like the
-# training data more than real new posts would. Where that matters, the notebook says so.
+# A word on the data: the 350 "new" posts in `unlabeled.txt` are not real new posts. Like the
+# training posts marked `generated`, they come from the course's template generator, so they look
+# like the training data more than real new posts would. Where that matters, the notebook says so.
 
 # %%
 import json
@@ -200,7 +200,8 @@ _ = active.plot_simulation(sim, title="Dev F1 per round: uncertainty, random, ra
 
 # %% [markdown]
 # Where did the picked posts come from? `hand_picked` is the share of hand-written posts among
-# the posts a strategy added in that round (the pool starts at about half hand-written):
+# the posts a strategy added in that round (the pool starts with the training split's mix, printed
+# above):
 
 # %% tags=["nbval-ignore-output"]
 picked = sim[sim["round"] > 0].pivot(index="round", columns="strategy", values="hand_picked")
@@ -217,11 +218,11 @@ print(f"uncertainty minus random hand-written: {final['uncertainty'] - final['ra
 # - Uncertainty sampling does lean towards hand-written posts: in every round its share of them
 #   is above that of plain random sampling, which follows the pool. So part of what it picks is
 #   simply *the kind of post dev is made of*.
-# - The control shows that this is not the whole story. `random_hand` gets only hand-written
-#   posts, yet in our run it ends *below* plain random, and uncertainty sampling ends above both
-#   (the printed difference). Hand-written posts alone do not explain the gain; the uncertainty
-#   of each post adds something of its own. (A reason the control does poorly: the generated
-#   posts cover the templates' formats, and a training set without them loses those.)
+# - The control is what keeps us honest. `random_hand` gets only hand-written posts and no
+#   uncertainty at all, and in our run it ends level with uncertainty sampling (the printed
+#   difference is within a point), both above plain random. So on this data the gain of
+#   uncertainty sampling is explained by *which kind* of post it picks; the uncertainty of each
+#   post adds nothing we can see beyond that. Without the control we would have credited it.
 # - It is still one seed and one split. Before you trust a gain of a few points, rerun with other
 #   seeds: `active.simulate(..., seed=1)`.
 # - In a real project there are no "generated" posts, but there are easy, repetitive posts and
@@ -613,8 +614,8 @@ print(f"{len(queue)} of {len(predictions)} posts go to review ({len(queue) / len
 # The world changes under a deployed model: a new GPU generation, a new posting template, a
 # new marketplace. You rarely have labels for live posts, so watch signals that need none.
 # The simplest is the **unknown-token rate**: the share of tokens never seen in the training
-# posts. Here are dev (hand-written, like half of the training data), the unlabelled posts
-# (generated from the same templates as the other half, so their rate is low by construction, not
+# posts. Here are dev (hand-written, like most of the training data), the unlabelled posts
+# (generated from the same templates as the rest, so their rate is low by construction, not
 # because real new posts would look like that), and a batch of "next month's" posts with new
 # products and a new template. It needs no model, only the tokenizer: `nlp.tokenizer.pipe`
 # splits texts into tokens without running any component.
@@ -657,10 +658,10 @@ first = predict.predict(v2, next_month[:1])[0]
 print([(first.text[s:e], label, round(conf, 2)) for s, e, label, conf in first.entities])
 
 # %% [markdown]
-# The new template starts with `WTS |` ("want to sell") where the old posts had `[USA-TX]`, and
-# the model makes an entity of it. The printed confidences show how sure it is of each entity of
-# the first post. Here the wrong one comes with a low confidence, so the review queue would catch
-# it; but section 2 showed that most of this model's mistakes come with a confidence near 1.0,
+# The new template separates its fields with `| price:` and `| loc:`, which the model has never
+# seen, and it gets some of the fields wrong: look for a price or a place with the wrong label.
+# The printed confidences show how sure it is of each entity of the first post. Here the wrong
+# one comes with a low confidence, so the review queue would catch it; but section 2 showed that most of this model's mistakes come with a confidence near 1.0,
 # and on data unlike anything it was trained on a model can be **confidently wrong** just as well.
 # Confidence alone does not catch drift. That is why we watch several signals, including ones
 # that need no model at all (the unknown-token rate), and, when one of them jumps, annotate a
