@@ -180,6 +180,47 @@ class Errors:
         "the line has {n} column(s), so tag column {column} does not exist",
         "count columns from 0 (-1 is the last one) and pass the right one with --tag-column",
     )
+    # N240-N249: consistency across a corpus and agreement between annotators
+    N240 = (
+        "'{form}' is labelled in more than one way: {counts}",
+        "the majority is {majority}; make the places below agree with the guideline, or add a "
+        "reviewed exception 'FORM | CONTEXT | REASON' to the --exceptions file",
+    )
+    N241 = (
+        "line is longer than {limit} bytes, so it was skipped unread",
+        "one post per line: split the file into one JSON record per line",
+    )
+    N242 = (
+        "record cannot be checked: {what}",
+        'each line must be {{"text": "...", "entities": [[start, end, "LABEL"]]}}; '
+        "run `python -m course validate FILE` for the details",
+    )
+    N243 = (
+        "span [{start}, {end}) ({label}) does not align with the tokens",
+        "consistency compares tokens: fix the offsets first with `python -m course validate FILE --fix FIXED`",
+    )
+    N244 = (
+        "exception entry is malformed: {why}",
+        "write one exception per line as 'FORM | CONTEXT | REASON', e.g. "
+        "'used | I used it | a verb here, not the item's state'",
+    )
+    N245 = (
+        "exception '{form}' in context '{context}' excused nothing",
+        "the data no longer needs it: delete the line (an allow-list that only grows hides new mistakes)",
+    )
+    N246 = ("stopped collecting at {what}; the report covers those only", "check a smaller set of files at a time")
+    N247 = (
+        "post {n} of {b} is not the same text as post {n} of {a}",
+        "agreement compares two annotations of the same posts: both files need the same texts in the same order",
+    )
+    N248 = (
+        "{a} has {n_a} post(s) but {b} has {n_b}",
+        "agreement compares two annotations of the same posts: annotate every post in both files",
+    )
+    N249 = (
+        "{name} has {count} annotation problem(s); the first: {first}",
+        "spans must align with the tokens to be compared: run `python -m course validate {name}` and fix them",
+    )
 
     # --- N3xx: pretrained resources -------------------------------------------------
     N301 = ("the pretrained pipeline '{name}' is not installed", "install it (no download at run time): {command}")

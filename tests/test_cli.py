@@ -429,7 +429,7 @@ def test_help_lists_every_command(cli, tmp_path):
     result = cli(["--help"], tmp_path)
     assert result.returncode == 0
     listed = [line.split()[0] for line in result.stdout.splitlines() if re.match(r"    \S", line)]
-    assert listed == ["validate", "convert", "stats", "train", "evaluate"]
+    assert listed == ["validate", "convert", "stats", "consistency", "agreement", "train", "evaluate"]
 
 
 @pytest.mark.parametrize("module", ["course.train", "course.evaluate"])

@@ -5,8 +5,8 @@ Problems print as `FILE:LINE: CODE message — hint`. Exit codes: 0 all good,
 (set COURSE_DEBUG=1 to see one); outputs are written atomically or not at all.
 
 One module per group of commands, each with a `register(subparsers)`:
-`course.cli.data` (validate, convert, stats) and `course.cli.models` (train,
-evaluate). The library modules never import this package. A command imports what
+`course.cli.data` (validate, convert, stats), `course.cli.quality` (consistency,
+agreement) and `course.cli.models` (train, evaluate). The library modules never import this package. A command imports what
 it needs when it runs, so `validate` does not pay for training or evaluation code,
 and a broken import fails that command loudly instead of hiding it.
 """
@@ -20,12 +20,12 @@ import traceback
 from collections.abc import Sequence
 
 from ..errors import CourseError
-from . import data, models
+from . import data, models, quality
 from .common import OK, PROBLEMS, UNUSABLE, load_checked, refuse
 
 __all__ = ["OK", "PROBLEMS", "UNUSABLE", "build_parser", "load_checked", "main", "refuse"]
 
-GROUPS = (data, models)  # in the order `python -m course --help` lists them
+GROUPS = (data, quality, models)  # in the order `python -m course --help` lists them
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,7 +26,7 @@ from types import ModuleType
 # The optional back-ends spaCy or thinc try to import at start-up, and the transformer stack.
 HEAVY = frozenset({"torch", "cupy", "cupyx", "transformers", "spacy_transformers", "tensorflow", "mxnet"})
 # Commands that only read files and tokenize (or not even that).
-TOKENIZER_ONLY = frozenset({"validate", "convert", "stats", "consistency", "class-report"})
+TOKENIZER_ONLY = frozenset({"validate", "convert", "stats", "consistency", "agreement", "class-report"})
 
 
 class HeavyImportBlocker(importlib.abc.MetaPathFinder):

@@ -317,3 +317,249 @@ register(
         ),
     )
 )
+
+
+# 02.5 ----------------------------------------------------------------------------------------
+
+# One label per token ('O' outside entities) for two annotators of the same 20 tokens: they agree on
+# most 'O' tokens, and the few entity tokens are where they differ, as in real annotation.
+KAPPA_A = ["O"] * 12 + ["PRODUCT", "PRODUCT", "PRODUCT", "PRICE", "O", "LOCATION", "CONDITION", "O"]
+KAPPA_B = ["O"] * 12 + ["PRODUCT", "PRODUCT", "O", "PRICE", "O", "O", "PRODUCT", "CONDITION"]
+
+
+def _kappa_variants(a: list[str], b: list[str]) -> dict[str, float]:
+    """The right kappa and the figures the common mistakes give, for the judge to recognise."""
+    from collections import Counter
+
+    from ..agreement import cohen_kappa
+
+    kappa, observed, _ = cohen_kappa(a, b)
+    n = len(a)
+    count_a = Counter(a)
+    one_sided = sum(count_a[k] ** 2 for k in count_a) / (n * n)
+    pairs = [(x, y) for x, y in zip(a, b) if x != "O" or y != "O"]
+    entities_only = cohen_kappa([x for x, _ in pairs], [y for _, y in pairs])[0]
+    return {
+        "right": kappa,
+        "observed": observed,
+        "one_sided": (observed - one_sided) / (1 - one_sided),
+        "entities_only": entities_only,
+    }
+
+
+def _judge_kappa(cohen_kappa: Any) -> CheckResult:
+    want = _kappa_variants(KAPPA_A, KAPPA_B)
+    got, failed = run_safely(cohen_kappa, list(KAPPA_A), list(KAPPA_B))
+    if failed is not None:
+        return failed
+    if not isinstance(got, (int, float)):
+        return CheckResult(False, f"your function returned {got!r}.", "Return kappa, one number.")
+
+    def near(key: str) -> bool:
+        return abs(got - want[key]) < 1e-6
+
+    if near("right"):
+        same, failed = run_safely(cohen_kappa, ["O", "PRICE", "O"], ["O", "PRICE", "O"])
+        if failed is not None:
+            return failed
+        if isinstance(same, (int, float)) and abs(same - 1) < 1e-6:
+            return CheckResult(
+                True,
+                f"kappa = {got:.3f}: the annotators agree on {want['observed']:.0%} of the tokens, but most "
+                "of that agreement is 'O', which they would share by chance too.",
+            )
+        return CheckResult(False, f"two identical annotations give {same!r}, not 1.0.", "Check the last line.")
+    if near("observed"):
+        return CheckResult(
+            False,
+            f"you got {got:.3f}, the share of tokens with the same label (p_o).",
+            "That forgets chance agreement: two annotators who both write 'O' almost everywhere agree on "
+            "most tokens without trying. Subtract p_e and divide by what is left: (p_o - p_e) / (1 - p_e).",
+        )
+    if near("entities_only"):
+        return CheckResult(
+            False,
+            f"you got {got:.3f}, computed over the tokens that at least one annotator labelled.",
+            "Kappa counts every token, O included: agreeing that a token is outside every entity is "
+            "agreement too, and p_e needs the full label distribution of each annotator.",
+        )
+    if near("one_sided"):
+        return CheckResult(
+            False,
+            f"you got {got:.3f}: your p_e uses one annotator's label counts twice.",
+            "Chance agreement on a label is p_A(label) * p_B(label): each annotator's own share, multiplied.",
+        )
+    return CheckResult(
+        False,
+        f"expected {want['right']:.3f}, got {got:.3f}.",
+        "p_o = share of tokens with the same label; p_e = sum over labels of p_A(label) * p_B(label); "
+        "kappa = (p_o - p_e) / (1 - p_e).",
+    )
+
+
+register(
+    Exercise(
+        id="02.5",
+        notebook="02_annotation_and_validation",
+        title="Cohen's kappa of two annotators' token labels",
+        answer="cohen_kappa",
+        judge=_judge_kappa,
+        setup=lambda: {"Counter": __import__("collections").Counter},
+        solution='''def cohen_kappa(labels_a, labels_b):
+    """Cohen's kappa of two annotators' labels for the same tokens ('O' included)."""
+    n = len(labels_a)
+    observed = sum(a == b for a, b in zip(labels_a, labels_b)) / n
+    count_a, count_b = Counter(labels_a), Counter(labels_b)
+    expected = sum(count_a[label] * count_b[label] for label in count_a) / (n * n)
+    return (observed - expected) / (1 - expected)''',
+        wrong=(
+            WrongAnswer(
+                """def cohen_kappa(labels_a, labels_b):
+    n = len(labels_a)
+    return sum(a == b for a, b in zip(labels_a, labels_b)) / n""",
+                "forgets chance agreement",
+                "observed agreement only",
+            ),
+            WrongAnswer(
+                """def cohen_kappa(labels_a, labels_b):
+    pairs = [(a, b) for a, b in zip(labels_a, labels_b) if a != "O" or b != "O"]
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    count_a, count_b = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(count_a[label] * count_b[label] for label in count_a) / (n * n)
+    return (observed - expected) / (1 - expected)""",
+                "every token, O included",
+                "entity tokens only",
+            ),
+            WrongAnswer(
+                """def cohen_kappa(labels_a, labels_b):
+    n = len(labels_a)
+    observed = sum(a == b for a, b in zip(labels_a, labels_b)) / n
+    count_a = Counter(labels_a)
+    expected = sum(count_a[label] * count_a[label] for label in count_a) / (n * n)
+    return (observed - expected) / (1 - expected)""",
+                "each annotator's own share",
+                "one annotator's distribution twice",
+            ),
+        ),
+    )
+)
+
+
+# 02.6 ----------------------------------------------------------------------------------------
+
+# Entity lists of three posts by two annotators. B's last post repeats a span A gave in another
+# post, and two spans differ only in their label, so each common mistake gives its own figure.
+SPANS_A = [
+    [[0, 8, "PRODUCT"], [10, 14, "PRICE"]],
+    [[0, 4, "CONDITION"], [5, 13, "PRODUCT"], [20, 27, "LOCATION"]],
+    [[4, 11, "PRODUCT"], [15, 19, "PRICE"]],
+]
+SPANS_B = [
+    [[0, 8, "PRODUCT"], [10, 14, "ZIP"]],
+    [[0, 13, "PRODUCT"], [20, 27, "LOCATION"], [30, 35, "ZIP"]],
+    [[0, 4, "CONDITION"], [4, 11, "PRODUCT"], [15, 19, "ZIP"]],
+]
+
+
+def _f1_variants() -> dict[str, float]:
+    def f1(a: set, b: set) -> float:
+        return 2 * len(a & b) / (len(a) + len(b))
+
+    a = {(i, s, e, lab) for i, ents in enumerate(SPANS_A) for s, e, lab in ents}
+    b = {(i, s, e, lab) for i, ents in enumerate(SPANS_B) for s, e, lab in ents}
+    return {
+        "right": f1(a, b),
+        "no_label": f1({x[:3] for x in a}, {x[:3] for x in b}),
+        "no_post": f1({x[1:] for x in a}, {x[1:] for x in b}),
+        "precision": len(a & b) / len(b),
+        "recall": len(a & b) / len(a),
+    }
+
+
+def _judge_span_f1(span_f1: Any) -> CheckResult:
+    import copy
+
+    want = _f1_variants()
+    got, failed = run_safely(span_f1, copy.deepcopy(SPANS_A), copy.deepcopy(SPANS_B))
+    if failed is not None:
+        return failed
+    if not isinstance(got, (int, float)):
+        return CheckResult(False, f"your function returned {got!r}.", "Return the F1, one number.")
+
+    def near(key: str) -> bool:
+        return abs(got - want[key]) < 1e-6
+
+    if near("right"):
+        n_a, n_b = sum(map(len, SPANS_A)), sum(map(len, SPANS_B))
+        return CheckResult(True, f"span F1 = {got:.3f}: 3 spans agree exactly, of {n_a} (A) and {n_b} (B).")
+    if near("no_label"):
+        return CheckResult(
+            False,
+            f"you got {got:.3f}: spans with the same offsets but another label counted as agreeing.",
+            "Strict agreement needs the same start, end and label: keep the label in each span.",
+        )
+    if near("no_post"):
+        return CheckResult(
+            False,
+            f"you got {got:.3f}: a span of one post matched a span of another post with the same offsets.",
+            "Offsets count from the start of each post, so keep the post's index in every span: (i, start, end, label).",
+        )
+    if near("precision") or near("recall"):
+        return CheckResult(
+            False,
+            f"you got {got:.3f}: the agreeing spans divided by one annotator's spans.",
+            "Neither annotator is the reference, so count both: F1 = 2 * agreeing / (spans of A + spans of B).",
+        )
+    return CheckResult(
+        False,
+        f"expected {want['right']:.3f}, got {got:.3f}.",
+        "Make a set of (post, start, end, label) per annotator; F1 = 2 * |both| / (|A| + |B|).",
+    )
+
+
+register(
+    Exercise(
+        id="02.6",
+        notebook="02_annotation_and_validation",
+        title="Span F1 between two annotators",
+        answer="span_f1",
+        judge=_judge_span_f1,
+        setup=lambda: {},
+        solution='''def span_f1(posts_a, posts_b):
+    """Strict span F1 of two annotators; posts_a[i] and posts_b[i] are post i's [start, end, label] lists."""
+    spans_a = {(i, start, end, label) for i, ents in enumerate(posts_a) for start, end, label in ents}
+    spans_b = {(i, start, end, label) for i, ents in enumerate(posts_b) for start, end, label in ents}
+    both = spans_a & spans_b
+    return 2 * len(both) / (len(spans_a) + len(spans_b))''',
+        wrong=(
+            WrongAnswer(
+                """def span_f1(posts_a, posts_b):
+    spans_a = {(i, start, end) for i, ents in enumerate(posts_a) for start, end, label in ents}
+    spans_b = {(i, start, end) for i, ents in enumerate(posts_b) for start, end, label in ents}
+    both = spans_a & spans_b
+    return 2 * len(both) / (len(spans_a) + len(spans_b))""",
+                "keep the label",
+                "label ignored",
+            ),
+            WrongAnswer(
+                """def span_f1(posts_a, posts_b):
+    spans_a = {(start, end, label) for ents in posts_a for start, end, label in ents}
+    spans_b = {(start, end, label) for ents in posts_b for start, end, label in ents}
+    both = spans_a & spans_b
+    return 2 * len(both) / (len(spans_a) + len(spans_b))""",
+                "keep the post's index",
+                "spans of different posts matched",
+            ),
+            WrongAnswer(
+                """def span_f1(posts_a, posts_b):
+    spans_a = {(i, start, end, label) for i, ents in enumerate(posts_a) for start, end, label in ents}
+    spans_b = {(i, start, end, label) for i, ents in enumerate(posts_b) for start, end, label in ents}
+    both = spans_a & spans_b
+    return len(both) / len(spans_b)""",
+                "count both",
+                "precision instead of F1",
+            ),
+        ),
+    )
+)
