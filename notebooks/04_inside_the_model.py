@@ -493,9 +493,9 @@ print(inside.noise_report(stored["runs"]))
 #   never seen as a word, so its `NORM` rows say little; what can tell the model "a long number,
 #   after a capitalised word" is the shape and the characters, of the token and of its neighbours.
 #   URLs are the same story: `imgur.com/a/…` is a new string every time, with a familiar shape.
-# - **`SHAPE` carries most of that.** Dropping `SHAPE` alone lowers micro F1 on all three seeds by
-#   more than the baseline's spread, and costs `ZIP` far more than its own noise (`URL` and
-#   `CONDITION` lose too). Prices hardly move: `$` before the number is a cue in its own right,
+# - **`SHAPE` carries most of that.** Dropping `SHAPE` alone lowers micro F1 on all three seeds,
+#   on average by more than the baseline's spread, and costs `ZIP` far more than its own noise
+#   (`URL` and `PRODUCT` lose too). Prices hardly move: `$` before the number is a cue in its own right,
 #   kept by `NORM` and `PREFIX`.
 # - **Smaller tables cost something everywhere.** With 20 times fewer rows, every value shares its
 #   rows with many more others; micro F1 falls on every seed by more than the noise, spread over
@@ -506,10 +506,10 @@ print(inside.noise_report(stored["runs"]))
 #   Our posts are short and their cues are near the entity, so four layers of context are hardly
 #   needed; the shallower encoder trains fastest (see the time column), and a wider window only
 #   adds time.
-# - **The closest call is depth 1:** lower than the baseline on all three seeds, but by less than
-#   the baseline's own spread, and `LOCATION` and `ZIP` lose more than their own noise. Three
-#   seeds cannot decide whether one layer of context is really too little on our posts; more
-#   seeds, or a second dev set, would.
+# - **The closest calls are the encoder changes:** depth 1, depth 2 and window 2 are lower than
+#   the baseline on all three seeds, but by less than the baseline's own spread. Three seeds
+#   cannot decide whether they really cost something on our posts; more seeds, or a second dev
+#   set, would.
 #
 # These are dev scores of a model trained for a few epochs on a few hundred posts; with more data or more
 # epochs the ranking can change. The method is what carries over: one change at a time, paired
