@@ -21,10 +21,7 @@ from spacy.language import Language
 
 from .annotations import Record
 from .errors import CourseError
-
-# `active.predict`, `active.Prediction` and `active.ner_name` are aliases of course.predict, kept so
-# the notebooks (08_capstone) and older code keep working; new code imports course.predict.
-from .predict import BEAM_WIDTH, Prediction, Scored, ner_name, predict  # noqa: F401
+from .predict import predict
 from .settings import LABELS
 
 STRATEGIES = ("random", "uncertainty")

@@ -32,7 +32,7 @@ class CalibrationError(CourseError, ValueError):
 def entity_outcomes(predictions: Sequence, gold: Sequence[Record]) -> pd.DataFrame:
     """One row per predicted entity: where it is, its confidence, and whether it is right.
 
-    predictions (Sequence[Prediction]): `course.active.predict` output for the gold texts.
+    predictions (Sequence[Prediction]): `course.predict.predict` output for the gold texts.
     gold (Sequence[Record]): the annotated posts, in the same order.
     RETURNS (DataFrame): columns post, start, end, label, confidence, correct.
     RAISES CalibrationError: N565 if the two lengths differ.

@@ -450,7 +450,7 @@ class Errors:
     N564 = ("confidence bins must rise from 0 to 1, not {bins!r}", "pass edges like (0, 0.5, 0.8, 0.9, 0.95, 0.99, 1)")
     N565 = (
         "{n_pred} prediction(s) for {n_gold} annotated post(s)",
-        "predict the gold posts' texts in the same order: active.predict(nlp, [r['text'] for r in gold])",
+        "predict the gold posts' texts in the same order: predict.predict(nlp, [r['text'] for r in gold])",
     )
 
     # N620-N639: listings, pairing entities into products with prices (course/listings.py, pairing.py)

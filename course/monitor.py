@@ -141,20 +141,3 @@ def drift_table(
         column.update({f"{label} per post": per_label[label] / n for label in labels})
         columns[name] = column
     return pd.DataFrame(columns).round(3)
-
-
-def entity_table(nlp: Language, texts: Iterable[str], ids: Iterable[Any], batch_size: int = 64) -> pd.DataFrame:
-    """A tidy table of predicted entities: one row per entity (what exercise 08.3 builds by hand).
-
-    nlp (Language): the pipeline.
-    texts (Iterable[str]): the posts.
-    ids (Iterable[Any]): one id per post (e.g. a DataFrame's post_id column), kept on every row.
-    batch_size (int): posts per `nlp.pipe` batch.
-    RETURNS (DataFrame): columns post_id, label, entity, start, end (character offsets, end exclusive).
-    """
-    rows = [
-        {"post_id": post_id, "label": ent.label_, "entity": ent.text, "start": ent.start_char, "end": ent.end_char}
-        for post_id, doc in zip(ids, nlp.pipe(texts, batch_size=batch_size))
-        for ent in doc.ents
-    ]
-    return pd.DataFrame(rows, columns=["post_id", "label", "entity", "start", "end"])

@@ -36,12 +36,13 @@ from collections import Counter
 
 import pandas as pd
 import spacy
+import srsly
 from spacy import displacy
 from spacy.tokens import DocBin
 from spacy.training import Example
 from spacy.util import compounding, minibatch
 
-from course import evaluate, exercises, formats, quiz, settings, train, viz
+from course import exercises, quiz, settings, train, viz
 from course.annotations import make_record
 from course.check import ____
 
@@ -49,8 +50,8 @@ spacy.util.fix_random_seed(settings.SEED)
 EPOCHS = settings.pick(full=10, fast=3)  # passes over the full training set
 OUT = settings.output_dir()  # notebooks/output: files this notebook writes
 DATA = settings.data_path("hardware_posts")
-train_records = formats.read_jsonl(DATA / "train.jsonl")
-dev_records = formats.read_jsonl(DATA / "dev.jsonl")
+train_records = list(srsly.read_jsonl(DATA / "train.jsonl"))  # one dict per line
+dev_records = list(srsly.read_jsonl(DATA / "dev.jsonl"))
 print(len(train_records), "training posts,", len(dev_records), "dev posts")
 print("training posts by source:", dict(Counter(r["source"] for r in train_records)))
 
@@ -197,12 +198,12 @@ three = [
                 ("Samsung 980 Pro 2TB", "PRODUCT"), ("brand new", "CONDITION"), ("$120", "PRICE"),
                 ("Chicago", "LOCATION"), ("60601", "ZIP")),
 ]
-probes = ["[EU-PT] [H] Razer Basilisk V3, barely touched [W] 95 EUR shipped",
+probes = ["[EU-PT] [H] Razer Naga V2, barely touched [W] 95 EUR shipped",
           "anyone want my old gtx 960? 65 bucks, pickup in sheffield",
           "WTB HP Reverb G2 headset, paying up to £180, Cardiff"]
 train_text = " ".join(r["text"] for r in train_records).lower()
-new_pieces = ["EU-PT", "Razer Basilisk V3", "gtx 960", "sheffield", "HP Reverb G2", "Cardiff"]
-print("occur in the 480 training posts:", {piece: piece.lower() in train_text for piece in new_pieces})
+new_pieces = ["EU-PT", "Razer Naga V2", "gtx 960", "sheffield", "HP Reverb G2", "Cardiff"]
+print(f"occur in the {len(train_records)} training posts:", {piece: piece.lower() in train_text for piece in new_pieces})
 
 
 def look(model):
@@ -235,7 +236,7 @@ look(tiny[2])
 
 # %% [markdown]
 # Two posts in one layout, with different products, say that the slot after `[H]` holds a
-# name: `Razer Basilisk V3` now comes out whole, as a `PRODUCT`. The euro price is still wrong,
+# name: `Razer Naga V2` now comes out whole, as a `PRODUCT`. The euro price is still wrong,
 # because both training prices were dollar amounts. The other two probes still look nothing like
 # what the model has seen, and it still labels pieces of them at random.
 #
@@ -253,7 +254,7 @@ look(tiny[3])
 # people write prices or places.
 #
 # Two numbers make this concrete: how many of its own training posts each tiny model
-# reproduces exactly, and its F1 on the 121 dev posts, which are written in many styles.
+# reproduces exactly, and its F1 on the dev posts, which are written in many styles.
 # `nlp.evaluate` scores a pipeline on `Example`s: it runs the pipeline on each predicted doc and
 # compares the entities with the reference (`ents_f` is the F1 over all labels; notebook 05
 # explains it).
@@ -272,7 +273,7 @@ for k, model in tiny.items():
 # %% [markdown]
 # ## The whole training set
 #
-# Now the same loop on all 480 training posts. Be aware of what they are (the first cell of this
+# Now the same loop on the whole training set. Be aware of what they are (the first cell of this
 # notebook printed it): some were written by hand in many styles (`hand`), the others were
 # generated from templates, so their layouts repeat far more often than in real life. The dev
 # and test posts are all hand-written.
@@ -305,7 +306,7 @@ print(f"{len(result.losses)} epochs, {result.words_per_second:.0f} words/s, {bla
 
 # %% tags=["nbval-ignore-output"]
 print(f"loss of the first epoch {result.losses[0]:.0f}, of the last {result.losses[-1]:.0f}")
-fig = viz.plot_losses(result.losses, title="Training loss per epoch (train_blank, 480 posts)")
+fig = viz.plot_losses(result.losses, title=f"Training loss per epoch (train_blank, {len(train_records)} posts)")
 
 # %% [markdown]
 # A low training loss only says that the model fits the posts it trained on; the tiny models
@@ -321,19 +322,17 @@ scores = nlp.evaluate(dev_examples)
 print(f"dev precision {scores['ents_p']:.3f}, recall {scores['ents_r']:.3f}, F1 {scores['ents_f']:.3f}")
 
 # %% [markdown]
-# `course.evaluate.evaluate` computes the same scores and adds a per-label table (plus the
-# confusion table and error list that notebook 05 uses):
+# `ents_per_type` holds the same three numbers for each label, one dict per label. As a table:
 
 # %% tags=["nbval-ignore-output"]
-blank_dev = evaluate.evaluate(nlp, dev_records, settings.LABELS)
-blank_dev.table()
+pd.DataFrame(scores["ents_per_type"]).T.reindex(settings.LABELS).round(3)
 
 # %% [markdown]
 # And the three probe posts from before. With hundreds of varied examples the model copes with
 # new products and other writing styles far better than the three-post models: prices in euros,
-# pounds and bucks, a city in lower case, a product in a chatty post. Look for what it still
-# gets wrong; in our run that is the VR headset, a kind of product the training posts hardly
-# have.
+# pounds and bucks, a product in a chatty post, a VR headset. Look for what it still gets wrong;
+# in our run that is the city written in lower case (`sheffield`) and the condition `barely
+# touched`, which it does not find at all.
 
 # %% tags=["nbval-ignore-output"]
 look(nlp)
@@ -382,19 +381,21 @@ print("reloaded pipeline:", reloaded.pipe_names, "| identical predictions on all
 # %% [markdown]
 # The real test of a saved model is a **fresh Python process** that never saw our notebook,
 # like a script or a web service would be. The course command line is exactly that:
-# `python -m course evaluate MODEL FILE --json` loads the folder with `spacy.load` and scores it.
+# `python -m course evaluate MODEL FILE --json` loads the folder with `spacy.load` and scores it
+# (strict micro scores, as `nlp.evaluate`, and more that notebook 05 explains).
 
 # %%
 command = [sys.executable, "-m", "course", "evaluate", "output/blank_ner", "../data/hardware_posts/dev.jsonl", "--json"]
 done = subprocess.run(command, capture_output=True, text=True)
 print("exit code:", done.returncode)
-print("same scores as in this notebook:", done.returncode == 0 and json.loads(done.stdout) == blank_dev.to_json())
+print("same micro F1 as nlp.evaluate here:", done.returncode == 0
+      and json.loads(done.stdout)["micro"]["f"] == round(scores["ents_f"], 4))
 
 # %% [markdown]
 # The folder is small enough to copy anywhere:
 
 # %%
-print(f"{train.folder_size_mb(model_dir):.1f} MB")
+print(f"{sum(f.stat().st_size for f in model_dir.rglob('*') if f.is_file()) / 1e6:.1f} MB")
 
 # %% [markdown]
 # ## `spacy init config`, `spacy debug data`, `spacy train`
@@ -463,13 +464,59 @@ for name, records in (("train", train_records), ("dev", dev_records)):
 # entities, which labels, whether any span is misaligned or crosses whitespace, and labels that
 # have few examples. It wants a complete config, so we give it the one `spacy init config`
 # wrote (the course's file leaves the defaults for `spacy train` to fill in). The `--paths.*`
-# options fill in the config's `[paths]` section.
+# options fill in the config's `[paths]` section: every `--section.key value` after the config
+# file overrides one setting of the config, for this run only.
+#
+# ### Exercise 03.5 · The `spacy debug data` command
+#
+# A command run from Python is a list of strings, the words you would type in a terminal.
+# Complete `debug_data_command` so that it returns the command that checks `config` against the
+# training file and the dev file. The check runs your command on two tiny `.spacy` files of its
+# own.
+
+# %% tags=["exercise"]
+# Exercise 03.5
+def debug_data_command(config, train_path, dev_path):
+    """The command that runs `spacy debug data` on `config` with the training and the dev file."""
+    return [sys.executable, "-m", "spacy", ____, ____, str(config),
+            ____, str(train_path), ____, str(dev_path)]
+
+
+# %%
+exercises.check("03.5", debug_data_command)
+
+# %% [markdown]
+# The same command on the course data (`subprocess.run(command)` would run a list like yours;
+# the `!` line is the terminal form):
 
 # %%
 # !{sys.executable} -m spacy debug data output/ner.cfg --paths.train output/train.spacy --paths.dev output/dev.spacy 2>&1 | grep -v "^$"
 
 # %% [markdown]
-# Now the training command itself, exactly as you would type it in a terminal (without the `!`
+# Now the training command itself. Besides the config and the two data files it needs
+# `--output`, the folder for the trained model, and here one more override:
+# `--training.max_epochs` sets how many passes over the training data it makes.
+#
+# ### Exercise 03.6 · The `spacy train` command
+#
+# Complete `train_command`. The check runs it for two epochs on its two tiny files, then opens
+# the saved model's config to see how many epochs it was trained for.
+
+# %% tags=["exercise"]
+# Exercise 03.6
+def train_command(config, train_path, dev_path, output, epochs):
+    """The `spacy train` command: both data files, a folder for the model, `epochs` passes."""
+    return [sys.executable, "-m", "spacy", "train", str(config),
+            "--output", ____,
+            "--paths.train", str(train_path), "--paths.dev", str(dev_path),
+            ____, ____]
+
+
+# %%
+exercises.check("03.6", train_command)
+
+# %% [markdown]
+# Here is the command on the course data, as you would type it in a terminal (without the `!`
 # and the braces). `--training.max_epochs {EPOCHS}` gives it the same number of epochs as our
 # loop had. `--training.max_steps` stops after that many updates; 0 (learner mode) means no
 # limit, and fast mode uses it to keep the run short.
@@ -526,14 +573,16 @@ pd.DataFrame({"dev F1": [scores["ents_f"], cli_scores["ents_f"]],
 # %% [markdown]
 # ## How many examples are enough?
 #
-# Three posts taught a template; 480 posts taught the task. Where in between does a model become
-# useful? Here is how many examples of each label a model sees when we train on the first 25, 100
-# or all 480 posts:
+# Three posts taught a template; the whole training set taught the task. Where in between does a
+# model become useful? Here is how many examples of each label a model sees when we train on the
+# first 25, 100 or all of the training posts, and how many of each the dev set holds to score it:
 
 # %%
 sizes = [25, 100, len(train_records)]
 seen = {n: Counter(label for r in train_records[:n] for _, _, label in r["entities"]) for n in sizes}
-pd.DataFrame({f"{n} posts": [seen[n][label] for label in settings.LABELS] for n in sizes}, index=settings.LABELS)
+in_dev = Counter(label for r in dev_records for _, _, label in r["entities"])
+pd.DataFrame({**{f"{n} posts": [seen[n][label] for label in settings.LABELS] for n in sizes},
+              "dev": [in_dev[label] for label in settings.LABELS]}, index=settings.LABELS)
 
 # %% [markdown]
 # With 25 posts, rare labels such as `ZIP`, `URL` and `USERNAME` have only a few examples
@@ -561,8 +610,8 @@ fig = viz.plot_learning_curve(sizes, by_label, title="Dev F1 by number of traini
 # points are noise; notebook 06 shows the spread over several seeds). That is why **a few
 # hundred annotated posts** is the practical minimum for a task like ours: each of seven labels
 # needs dozens of varied examples, and the dev set needs enough entities of each label for its
-# score to mean something (one `ZIP` more or less moves its recall by five points when dev has
-# 19 of them). Notebook 06 draws the full learning curve and shows how augmentation and rules
+# score to mean something (with the few `ZIP`s of the dev column above, one more or less found
+# moves its recall by several points). Notebook 06 draws the full learning curve and shows how augmentation and rules
 # help when data is scarce.
 
 # %% [markdown]

@@ -28,15 +28,19 @@
 # %%
 import pandas as pd
 import spacy
+import srsly
+from spacy.training import Example
 
-from course import evaluate, exercises, formats, inside, quiz, settings, train
+from course import exercises, inside, quiz, settings, train
 from course.check import ____
 
-settings.seed_everything()
+spacy.util.fix_random_seed(settings.SEED)
 EPOCHS = settings.pick(full=inside.ABLATION_EPOCHS, fast=1)  # passes over the training posts
 N_TRAIN = settings.pick(full=None, fast=120)  # fast mode trains on the first 120 posts only
-train_records = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))[:N_TRAIN]
-dev_records = formats.read_jsonl(settings.data_path("hardware_posts", "dev.jsonl"))
+DATA = settings.data_path("hardware_posts")
+all_train = list(srsly.read_jsonl(DATA / "train.jsonl"))  # every training post, in both modes
+train_records = all_train[:N_TRAIN]
+dev_records = list(srsly.read_jsonl(DATA / "dev.jsonl"))
 pd.set_option("display.max_colwidth", None)
 POST = "[USA-TX] [H] EVGA RTX 3080 FTW3, like new [W] $450 shipped, PM u/gpu_guy"
 
@@ -161,7 +165,6 @@ inside.token_rows(nlp, doc[10])  # doc[10] is '3080'
 # training posts?
 
 # %%
-all_train = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))  # all 480, in both modes
 norms = {token.norm for r in all_train for token in nlp.make_doc(r["text"])}
 stats = inside.collision_stats(norms, seed=tables[0]["seed"], rows=tables[0]["rows"])
 print(f"{stats['keys']} distinct NORM values in {stats['rows']} rows")
@@ -254,6 +257,40 @@ def reach(nlp):
 exercises.check("04.2", reach)
 
 # %% [markdown]
+# ### Exercise 04.3 · Measure how far a token's vector reaches
+#
+# The formula is one thing; the model is another. You can *measure* the receptive field: replace
+# one word of a post at a time and see whether the vector of token `i` changes. Random weights
+# are enough for that, so the check gives your function pipelines that were only initialised.
+#
+# Two pieces of spaCy you need: `nlp.get_pipe("ner").model.get_ref("tok2vec")` is the part of the
+# ner's model that embeds and encodes (followed by a projection to the parser's width), and its
+# `predict([doc])` returns an array with one row per token. `Doc(nlp.vocab, words=...)` builds a
+# doc from a list of words, so that replacing a word never changes the tokens. Complete `reaches`
+# so that it returns the positions `j` where replacing `words[j]` changes the vector of token `i`.
+
+# %% tags=["exercise"]
+# Exercise 04.3
+import numpy
+from spacy.tokens import Doc
+
+def reaches(nlp, words, i):
+    """Positions j where replacing words[j] changes the encoder's vector of token i."""
+    tok2vec = nlp.get_pipe("ner").model.get_ref(____)
+    before = tok2vec.predict([Doc(nlp.vocab, words=words)])[i]
+    found = []
+    for j in range(len(words)):
+        changed = words[:j] + ["zzz"] + words[j + 1:]
+        after = ____
+        if not numpy.allclose(before, after):
+            found.append(j)
+    return found
+
+
+# %%
+exercises.check("04.3", reaches)
+
+# %% [markdown]
 # ### And "attend"?
 #
 # spaCy's CNN has no attention layer. Nothing in it computes weights over all tokens and mixes
@@ -293,25 +330,27 @@ exercises.check("04.2", reach)
 #
 # Each action consumes B0, so a post of n tokens takes exactly n steps. Those are the BILUO tags
 # from notebook 02, read as actions. To walk through a real parse we need a trained model: the
-# baseline, trained as in notebook 03 (same seed; fewer epochs, so that the ablations below fit
-# in a notebook).
+# baseline: spaCy's default `ner` with its `tok2vec` written out as `inside.BASELINE`, trained
+# as in notebook 03 (same seed; fewer epochs, so that the ablations below fit in a notebook).
+# `train_blank` trains the pipeline we hand it in place.
 
 # %% tags=["nbval-ignore-output"]
-baseline = train.train_blank(train_records, n_iter=EPOCHS, seed=0, nlp=inside.build_ner(inside.BASELINE),
-                             progress=False)
-trained_ner = baseline.nlp.get_pipe("ner")
-print(trained_ner.moves.n_moves, "actions:", " ".join(trained_ner.moves.get_class_name(i)
-                                                     for i in range(trained_ner.moves.n_moves)))
+nlp = spacy.blank("en")  # from here on, nlp and ner are the trained baseline
+ner = nlp.add_pipe("ner", config={"model": {"tok2vec": inside.BASELINE}})
+baseline = train.train_blank(train_records, n_iter=EPOCHS, seed=0, nlp=nlp, progress=False)
+print(ner.moves.n_moves, "actions:", " ".join(ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)))
 print(f"{EPOCHS} epochs on {len(train_records)} posts, {baseline.cpu_seconds:.0f} s CPU")
 
 # %% [markdown]
 # (`U-` without a label is a placeholder spaCy keeps for tokens that are explicitly blocked from
 # being entities; it is never valid for a prediction.) Here is every step the trained model
 # takes on our post: the token at B0, the entity that was open before the action, the action, the best *valid*
-# alternative and by how much it lost, and how many of all the actions were valid.
+# alternative and by how much it lost, and how many of all the actions were valid. spaCy only
+# hands back the finished entities; `inside.walk` replays the same greedy parse with the ner's own
+# model and transition system (`ner.moves`) and records every state on the way.
 
 # %% tags=["nbval-ignore-output"]
-steps = inside.walk(baseline.nlp, POST)
+steps = inside.walk(nlp, POST)
 inside.walk_table(steps)
 
 # %% [markdown]
@@ -322,7 +361,7 @@ inside.walk_table(steps)
 inside.walk_widget(steps)
 
 # %% tags=["nbval-ignore-output"]
-print([(ent.text, ent.label_) for ent in baseline.nlp(POST).ents])
+print([(ent.text, ent.label_) for ent in nlp(POST).ents])
 
 # %% [markdown]
 # Look at the `n_valid` column. While an entity is open, at most two actions are allowed:
@@ -338,7 +377,7 @@ print([(ent.text, ent.label_) for ent in baseline.nlp(POST).ents])
 # and decide the entity started one token later. Training compensates by teaching it, at every
 # state, the action that is best from *there* (a dynamic oracle).
 #
-# ### Exercise 04.3 · The actions that build the gold entities
+# ### Exercise 04.4 · The actions that build the gold entities
 #
 # Your annotation can be read the same way: as the one sequence of actions that builds it.
 # spaCy's training scores the model's actions against it (`ner.moves.get_oracle_sequence`).
@@ -346,7 +385,7 @@ print([(ent.text, ent.label_) for ent in baseline.nlp(POST).ents])
 # label)` entities. spaCy has a function from notebook 02 that does exactly this.
 
 # %% tags=["exercise"]
-# Exercise 04.3
+# Exercise 04.4
 from spacy.training import offsets_to_biluo_tags
 
 def gold_actions(doc, entities):
@@ -355,7 +394,7 @@ def gold_actions(doc, entities):
 
 
 # %%
-exercises.check("04.3", gold_actions)
+exercises.check("04.4", gold_actions)
 
 # %% [markdown]
 # ## What each part buys: ablations
@@ -370,13 +409,13 @@ pd.DataFrame([{"variant": v.name, "what changes": v.change, "embed attrs": v.tok
                "window": v.tok2vec()["encode"]["window_size"]} for v in inside.VARIANTS]).set_index("variant")
 
 # %% [markdown]
-# ### Exercise 04.4 · An NER model that does not see word shapes
+# ### Exercise 04.5 · An NER model that does not see word shapes
 #
 # Write the "no SHAPE" variant yourself, in plain spaCy. Complete the `embed` block so that the
 # model embeds `NORM`, `PREFIX` and `SUFFIX` with their default table sizes, and no `SHAPE`.
 
 # %% tags=["exercise"]
-# Exercise 04.4
+# Exercise 04.5
 def no_shape_ner():
     """A blank English pipeline whose ner embeds NORM, PREFIX and SUFFIX but not SHAPE."""
     nlp = spacy.blank("en")
@@ -390,7 +429,7 @@ def no_shape_ner():
 
 
 # %%
-exercises.check("04.4", no_shape_ner)
+exercises.check("04.5", no_shape_ner)
 
 # %% [markdown]
 # **Predict before you run.** Without `SHAPE`, which labels will suffer most? Think of what
@@ -415,7 +454,8 @@ print(f"stored: {stored['runs']['variant'].nunique()} variants × seeds {stored[
 
 # %% tags=["nbval-ignore-output"]
 live = inside.run_ablation([inside.variant("no SHAPE")], train_records, dev_records, epochs=EPOCHS, seeds=[0])
-live_base = evaluate.evaluate(baseline.nlp, dev_records, settings.LABELS).micro["f"]
+dev_examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]}) for r in dev_records]
+live_base = nlp.evaluate(dev_examples)["ents_f"]  # the baseline's dev micro F1
 print(inside.compare_with_stored(stored, {"baseline": live_base, "no SHAPE": live.loc[0, "micro"]}))
 
 # %% [markdown]
@@ -446,36 +486,37 @@ print(inside.noise_report(stored["runs"]))
 # %% [markdown]
 # What the grid shows, and only that:
 #
-# - **Character features matter most, and for `ZIP` above all.** `NORM only` (no `PREFIX`,
-#   `SUFFIX` or `SHAPE`) is the one change that lowers micro F1 on every seed by more than the
-#   noise, and it hits `ZIP` hardest; `PRODUCT`, `LOCATION` and `PRICE` also fall by more than
-#   their own noise. A likely reason: almost every ZIP code is a number the model has never seen
-#   as a word, so its `NORM` rows say little; what can tell the model "a long number, after a
-#   capitalised word" is the shape and the characters, of the token and of its neighbours.
-# - **`SHAPE` carries most of that for `ZIP`.** Dropping `SHAPE` alone costs `ZIP` far more than
-#   its seed spread, and `LOCATION` loses too; micro F1 falls on two of three seeds, which by our
-#   rule is not enough to call it. Prices hardly move: `$` before the number is a cue in its own
-#   right, kept by `NORM` and `PREFIX`.
-# - **Smaller tables hurt `ZIP` as well.** With 20 times fewer rows, every value shares its rows
-#   with many more others, and `ZIP`, whose values are nearly all distinct numbers, is the label
-#   that shows it beyond noise; micro F1 stays within noise.
+# - **Character features matter most, and for `ZIP` and `URL` above all.** `NORM only` (no
+#   `PREFIX`, `SUFFIX` or `SHAPE`) lowers micro F1 on every seed by far more than the noise, and
+#   it hits `ZIP` hardest, then `URL`; `PRODUCT`, `LOCATION`, `PRICE` and `USERNAME` also fall by
+#   more than their own noise. A likely reason: almost every ZIP code is a number the model has
+#   never seen as a word, so its `NORM` rows say little; what can tell the model "a long number,
+#   after a capitalised word" is the shape and the characters, of the token and of its neighbours.
+#   URLs are the same story: `imgur.com/a/…` is a new string every time, with a familiar shape.
+# - **`SHAPE` carries most of that.** Dropping `SHAPE` alone lowers micro F1 on all three seeds,
+#   on average by more than the baseline's spread, and costs `ZIP` far more than its own noise
+#   (`URL` and `PRODUCT` lose too). Prices hardly move: `$` before the number is a cue in its own right,
+#   kept by `NORM` and `PREFIX`.
+# - **Smaller tables cost something everywhere.** With 20 times fewer rows, every value shares its
+#   rows with many more others; micro F1 falls on every seed by more than the noise, spread over
+#   several labels rather than concentrated in one.
 # - **Within noise on micro F1: `no PREFIX/SUFFIX`, `no NORM`, depth 1 and 2, window 2.** `no
 #   NORM` costing nothing is less odd than it sounds: `PREFIX`, `SUFFIX` and `SHAPE` together
 #   pin down most short tokens (for a token of up to three characters the suffix *is* the token).
-#   Our posts are short and their cues are near the entity, so four layers of context are not
-#   needed where one or two do; the shallower encoder trains fastest (see the time column), and
-#   a wider window only adds time.
-# - **The closest call is `no PREFIX/SUFFIX`:** higher than the baseline on all three seeds (its
-#   dots sit at the right edge of the grey band), but by less than the baseline's own spread.
-#   Three seeds cannot decide whether dropping those tables really helps on our posts; more
-#   seeds, or a second dev set, would.
+#   Our posts are short and their cues are near the entity, so four layers of context are hardly
+#   needed; the shallower encoder trains fastest (see the time column), and a wider window only
+#   adds time.
+# - **The closest calls are the encoder changes:** depth 1, depth 2 and window 2 are lower than
+#   the baseline on all three seeds, but by less than the baseline's own spread. Three seeds
+#   cannot decide whether they really cost something on our posts; more seeds, or a second dev
+#   set, would.
 #
-# These are dev scores of a model trained for a few epochs on 480 posts; with more data or more
+# These are dev scores of a model trained for a few epochs on a few hundred posts; with more data or more
 # epochs the ranking can change. The method is what carries over: one change at a time, paired
 # seeds, and a difference called real only when it beats the noise.
 
 # %% [markdown]
-# ### Exercise 04.5 · Change the encoder depth and retrain
+# ### Exercise 04.6 · Change the encoder depth and retrain
 #
 # Changing one hyperparameter is one entry in the config passed to `add_pipe`. Complete
 # `make_ner` so that it builds a blank English pipeline whose `ner` encoder has `depth` layers
@@ -486,7 +527,7 @@ print(inside.noise_report(stored["runs"]))
 LABELS = list(settings.LABELS)
 
 # %% tags=["exercise"]
-# Exercise 04.5
+# Exercise 04.6
 def make_ner(depth):
     """A blank English pipeline with an untrained ner whose encoder has `depth` layers."""
     nlp = spacy.blank("en")
@@ -497,7 +538,7 @@ def make_ner(depth):
 
 
 # %%
-exercises.check("04.5", make_ner)
+exercises.check("04.6", make_ner)
 
 # %% [markdown]
 # ## Transformers in the same frame
@@ -562,9 +603,10 @@ print(inside.casing_report(stored["runs"]))
 # `no SHAPE` removes the most explicit case feature, while `PREFIX` and `SUFFIX` still carry
 # the case of the first and last characters. Our grid cannot separate case from characters;
 # the clean test would be a variant whose attributes are all lower-cased. What the numbers do
-# show is which labels lean on these attributes: `ZIP` above all, then `PRODUCT` and
-# `LOCATION`, whose spans usually start with a capital (`Seattle`, `EVGA`). A transformer brings a lot of general knowledge to make up for
-# that, but it starts without this cue; notebook 07 measures what it does on our posts.
+# show is which labels lean on these attributes: `ZIP` above all, then `URL`, then `LOCATION`
+# and `PRODUCT`, whose spans usually start with a capital (`Seattle`, `EVGA`). A transformer
+# brings a lot of general knowledge to make up for that, but it starts without this cue;
+# notebook 07 measures what it does on our posts.
 
 # %% [markdown]
 # ## Summary

@@ -6,20 +6,15 @@ import pandas as pd
 import pytest
 
 from course import active
-from course.active import ActiveError, Prediction
+from course.active import ActiveError
 from course.annotator import Annotator
+from course.predict import Prediction
 from tiny_ner import LABELS, RECORDS, SCRAMBLED, tiny_model
 
 
 @pytest.fixture(scope="module")
 def model():
     return tiny_model()
-
-
-def test_predict_is_still_importable_from_active():
-    from course import predict
-
-    assert active.predict is predict.predict and active.Prediction is predict.Prediction  # notebook alias
 
 
 def test_uncertainty_ranks_the_known_uncertain_post_first(model):

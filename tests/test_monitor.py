@@ -72,16 +72,3 @@ def test_drift_table_compares_sets():
     assert table.loc["unknown-token rate", "new"] > 0.5
     assert table.loc["PRODUCT per post", "like training"] == 1.0
     assert table.loc["review share", "like training"] == 0.0
-
-
-def test_entity_table_has_one_row_per_entity_with_ids_and_offsets():
-    model = tiny_model()
-    texts = [RECORDS[0]["text"], "nothing here", RECORDS[1]["text"]]
-    table = monitor.entity_table(model, texts, ids=[7, 8, 9])
-    assert list(table.columns) == ["post_id", "label", "entity", "start", "end"]
-    expected = [
-        (i, e.label_, e.text, e.start_char, e.end_char) for i, t in zip([7, 8, 9], texts) for e in model(t).ents
-    ]
-    assert list(table.itertuples(index=False, name=None)) == expected
-    assert 8 not in set(table["post_id"]) or any(e for e in model("nothing here").ents)
-    assert monitor.entity_table(model, [], ids=[]).empty

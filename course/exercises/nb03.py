@@ -3,6 +3,8 @@ loading, and the DocBin file that `spacy train` reads."""
 
 from __future__ import annotations
 
+import re
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -409,6 +411,238 @@ register(
     DocBin(docs=docs)""",
                 "to_disk(path)",
                 "never written",
+            ),
+        ),
+    )
+)
+
+
+# 03.5 and 03.6: spaCy's command line, run in-process on two tiny .spacy files -----------------
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _tiny_corpus(folder: Path) -> tuple[Path, Path]:
+    """Write train.spacy (both records) and dev.spacy (the first one). RETURNS (paths)."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    nlp = spacy.blank("en")
+    docs = []
+    for record in RECORDS:
+        doc = nlp.make_doc(record["text"])
+        doc.ents = [doc.char_span(s, e, label=label) for s, e, label in record["entities"]]
+        docs.append(doc)
+    train_path, dev_path = folder / "train.spacy", folder / "dev.spacy"
+    DocBin(docs=docs).to_disk(train_path)
+    DocBin(docs=docs[:1]).to_disk(dev_path)
+    return train_path, dev_path
+
+
+def _command_problem(got: Any, subcommand: list[str]) -> CheckResult | None:
+    """A failing CheckResult if `got` is not a command list `python -m spacy <subcommand> ...`."""
+    if not isinstance(got, (list, tuple)):
+        return CheckResult(False, f"expected a list of strings, got {type(got).__name__}.", "Return the list.")
+    odd = [item for item in got if not isinstance(item, (str, Path))]
+    if odd:
+        return CheckResult(
+            False,
+            f"the command holds {odd[0]!r}, a {type(odd[0]).__name__}.",
+            "Every item of a command is a string (a shell passes text): write str(epochs), not epochs.",
+        )
+    start = [sys.executable, "-m", "spacy", *subcommand]
+    if [str(item) for item in got[: len(start)]] != start:
+        return CheckResult(
+            False,
+            f"the command starts {[str(i) for i in got[: len(start)]]}.",
+            f"Start with sys.executable, '-m', 'spacy', then {' '.join(repr(s) for s in subcommand)}: this "
+            "notebook's own Python, so the command uses the same spaCy.",
+        )
+    return None
+
+
+def _run_cli(args: list[str]) -> tuple[str, BaseException | None]:
+    """Run spaCy's command line in this process. RETURNS (output without colours, exception)."""
+    from spacy.cli import app
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    exception = result.exception if not isinstance(result.exception, SystemExit) else None
+    return _ANSI.sub("", result.output), exception
+
+
+def _cli_failure(output: str, exception: BaseException | None) -> CheckResult | None:
+    """Hints for the ways a spaCy command fails on wrongly written data options."""
+    said = f"{output} {exception!r}"
+    if "E913" in said:
+        return CheckResult(
+            False,
+            "spaCy stopped with E913: a corpus path is None.",
+            "The command also reads the dev set: add --paths.dev with the dev file.",
+        )
+    if "No such option" in said or "Invalid config override" in said:
+        found = re.search(r"No such option '([^']+)'|Invalid config override '([^']+)'", said)
+        name = next((g for g in found.groups() if g), "?") if found else "?"
+        return CheckResult(
+            False,
+            f"spaCy does not know the option {name!r}.",
+            "Data paths and settings are config overrides: a dotted name of the config section and "
+            "key, like --paths.train FILE or --training.max_epochs N.",
+        )
+    if exception is not None:
+        return CheckResult(False, f"spaCy raised {type(exception).__name__}: {str(exception)[:200]}", "")
+    return None
+
+
+def _judge_debug(debug_data_command: Any) -> CheckResult:
+    from spacy.cli.init_config import init_config
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        train_path, dev_path = _tiny_corpus(folder)
+        config = folder / "ner.cfg"
+        init_config(lang="en", pipeline=["ner"], optimize="efficiency").to_disk(config)
+        got, failed = run_safely(debug_data_command, config, train_path, dev_path)
+        if failed is not None:
+            return failed
+        problem = _command_problem(got, ["debug", "data"])
+        if problem is not None:
+            return problem
+        output, exception = _run_cli(list(got[3:]))
+    failure = _cli_failure(output, exception)
+    if failure is not None:
+        return failure
+    n_train = re.search(r"(\d+) training docs", output)
+    n_dev = re.search(r"(\d+) evaluation docs", output)
+    if not n_train or not n_dev:
+        return CheckResult(False, "spaCy's output has no training statistics.", "Pass the config file first.")
+    if (n_train.group(1), n_dev.group(1)) == ("1", "2"):
+        return CheckResult(
+            False,
+            "spaCy read 1 training doc and 2 evaluation docs: the files are the wrong way round.",
+            "The training file goes with --paths.train, the dev file with --paths.dev.",
+        )
+    return CheckResult(
+        True,
+        f"spacy debug data read {n_train.group(1)} training and {n_dev.group(1)} evaluation docs "
+        "and checked them against the config.",
+    )
+
+
+register(
+    Exercise(
+        id="03.5",
+        notebook=NOTEBOOK,
+        title="The spacy debug data command",
+        answer="debug_data_command",
+        judge=_judge_debug,
+        setup=lambda: {"sys": sys},
+        solution='''def debug_data_command(config, train_path, dev_path):
+    """The command that runs `spacy debug data` on `config` with the training and the dev file."""
+    return [sys.executable, "-m", "spacy", "debug", "data", str(config),
+            "--paths.train", str(train_path), "--paths.dev", str(dev_path)]''',
+        wrong=(
+            WrongAnswer(
+                """def debug_data_command(config, train_path, dev_path):
+    return [sys.executable, "-m", "spacy", "debug", "data", str(config), "--paths.train", str(train_path)]""",
+                "add --paths.dev",
+                "dev file left out",
+            ),
+            WrongAnswer(
+                """def debug_data_command(config, train_path, dev_path):
+    return [sys.executable, "-m", "spacy", "debug", "data", str(config),
+            "--train", str(train_path), "--dev", str(dev_path)]""",
+                "config overrides",
+                "not a dotted config override",
+            ),
+            WrongAnswer(
+                """def debug_data_command(config, train_path, dev_path):
+    return [sys.executable, "-m", "spacy", "debug", "data", str(config),
+            "--paths.train", str(dev_path), "--paths.dev", str(train_path)]""",
+                "wrong way round",
+                "train and dev swapped",
+            ),
+        ),
+    )
+)
+
+
+def _judge_train(train_command: Any) -> CheckResult:
+    from spacy.util import load_config
+
+    epochs = 2
+    config = Path(__file__).resolve().parents[1] / "configs" / "blank_ner.cfg"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        train_path, dev_path = _tiny_corpus(folder)
+        output_dir = folder / "model"
+        got, failed = run_safely(train_command, config, train_path, dev_path, output_dir, epochs)
+        if failed is not None:
+            return failed
+        problem = _command_problem(got, ["train"])
+        if problem is not None:
+            return problem
+        output, exception = _run_cli(list(got[3:]))
+        failure = _cli_failure(output, exception)
+        if failure is not None:
+            return failure
+        last = output_dir / "model-last"
+        if not last.is_dir():
+            return CheckResult(
+                False,
+                "spacy train ran, but no model folder was written.",
+                "Without --output spacy train trains and keeps nothing: pass --output with the folder.",
+            )
+        saved = load_config(last / "config.cfg")["training"]["max_epochs"]
+    if saved != epochs:
+        return CheckResult(
+            False,
+            f"the model was trained with max_epochs = {saved}, not {epochs}.",
+            "Set the number of epochs with --training.max_epochs and str(epochs).",
+        )
+    return CheckResult(
+        True, f"spacy train ran {epochs} epochs, scored the dev file and saved model-best and model-last."
+    )
+
+
+register(
+    Exercise(
+        id="03.6",
+        notebook=NOTEBOOK,
+        title="The spacy train command",
+        answer="train_command",
+        judge=_judge_train,
+        setup=lambda: {"sys": sys},
+        solution='''def train_command(config, train_path, dev_path, output, epochs):
+    """The `spacy train` command: both data files, a folder for the model, `epochs` passes."""
+    return [sys.executable, "-m", "spacy", "train", str(config),
+            "--output", str(output),
+            "--paths.train", str(train_path), "--paths.dev", str(dev_path),
+            "--training.max_epochs", str(epochs)]''',
+        wrong=(
+            WrongAnswer(
+                """def train_command(config, train_path, dev_path, output, epochs):
+    return [sys.executable, "-m", "spacy", "train", str(config),
+            "--paths.train", str(train_path), "--paths.dev", str(dev_path),
+            "--training.max_epochs", str(epochs)]""",
+                "pass --output",
+                "no output folder: the model is thrown away",
+            ),
+            WrongAnswer(
+                """def train_command(config, train_path, dev_path, output, epochs):
+    return [sys.executable, "-m", "spacy", "train", str(config), "--output", str(output),
+            "--paths.train", str(train_path), "--paths.dev", str(dev_path),
+            "--training.max_epochs", epochs]""",
+                "not epochs",
+                "an int in the command",
+            ),
+            WrongAnswer(
+                """def train_command(config, train_path, dev_path, output, epochs):
+    return [sys.executable, "-m", "spacy", "train", str(config), "--output", str(output),
+            "--paths.train", str(train_path), "--paths.dev", str(dev_path),
+            "--max_epochs", str(epochs)]""",
+                "--training.max_epochs N",
+                "override without its section",
             ),
         ),
     )

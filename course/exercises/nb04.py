@@ -173,7 +173,176 @@ register(
 )
 
 
-# --- 04.3: the actions that build the gold entities ---------------------------------------
+# --- 04.3: measure how far a token's vector reaches ---------------------------------------
+
+WORDS = ["[", "H", "]", "EVGA", "RTX", "3080", "FTW3", ",", "like", "new", "$", "450"]
+CENTER = 5  # '3080'
+
+
+def _probe_pipeline(depth: int) -> Any:
+    """A blank pipeline with an ner (encoder of `depth` layers, window 1), random weights."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    tok2vec = {"@architectures": "spacy.HashEmbedCNN.v2", "width": 96, "depth": depth, "embed_size": 2000,
+               "window_size": 1, "maxout_pieces": 3, "subword_features": True, "pretrained_vectors": None}
+    nlp.add_pipe("ner", config={"model": {"tok2vec": tok2vec}})
+    nlp.initialize()
+    return nlp
+
+
+def _judge_reaches(reaches: Any) -> CheckResult:
+    from spacy.util import fix_random_seed
+
+    fix_random_seed(0)
+    for depth in (1, 2):
+        nlp = _probe_pipeline(depth)
+        got, failed = run_safely(reaches, nlp, list(WORDS), CENTER)
+        if failed is not None and "broadcast" in failed.message:
+            return CheckResult(
+                False,
+                failed.message,
+                "token.vector is the static word-vector table, empty (shape (0,)) in a blank pipeline; "
+                "the encoder's vectors come from tok2vec.predict([doc]), one row per token.",
+            )
+        if failed is not None and "Cannot get reference" in failed.message:
+            return CheckResult(
+                False,
+                failed.message,
+                "The ner's model names its parts 'tok2vec', 'lower' and 'upper'; the embed and encode "
+                "steps are 'tok2vec'.",
+            )
+        if failed is not None:
+            return failed
+        want = list(range(CENTER - depth, CENTER + depth + 1))
+        try:
+            got = sorted(int(j) for j in got)
+        except TypeError:
+            return CheckResult(False, f"expected a list of positions, got {got!r:.80}.", "Return found.")
+        if not got:
+            return CheckResult(
+                False,
+                f"with depth {depth} no replaced word changed the vector of '{WORDS[CENTER]}'.",
+                "Compute `after` from `changed`, the words with one of them replaced, not from `words`.",
+            )
+        if len(got) == len(WORDS) and depth < CENTER:
+            return CheckResult(
+                False,
+                f"with depth {depth} every one of the {len(WORDS)} words seemed to change the vector.",
+                "predict returns one row per token for the whole batch: take row i, as `before` does, "
+                "so that you compare one token's vector with the same token's vector.",
+            )
+        if got != want:
+            return CheckResult(
+                False,
+                f"with depth {depth} you found {got}; the encoder lets {want} reach token {CENTER}.",
+                "Replace one word at a time and compare the vector of token i only.",
+            )
+    return CheckResult(
+        True,
+        f"depth 1 reaches one token on each side of '{WORDS[CENTER]}', depth 2 two: window_size x depth, "
+        "measured on the model itself.",
+    )
+
+
+register(
+    Exercise(
+        id="04.3",
+        notebook="04_inside_the_model",
+        title="Measure how far a token's vector reaches",
+        answer="reaches",
+        judge=_judge_reaches,
+        setup=lambda: {**_spacy(), **_probe_names()},
+        solution="""import numpy
+from spacy.tokens import Doc
+
+def reaches(nlp, words, i):
+    \"\"\"Positions j where replacing words[j] changes the encoder's vector of token i.\"\"\"
+    tok2vec = nlp.get_pipe("ner").model.get_ref("tok2vec")
+    before = tok2vec.predict([Doc(nlp.vocab, words=words)])[i]
+    found = []
+    for j in range(len(words)):
+        changed = words[:j] + ["zzz"] + words[j + 1:]
+        after = tok2vec.predict([Doc(nlp.vocab, words=changed)])[i]
+        if not numpy.allclose(before, after):
+            found.append(j)
+    return found""",
+        wrong=(
+            WrongAnswer(
+                """import numpy
+from spacy.tokens import Doc
+
+def reaches(nlp, words, i):
+    tok2vec = nlp.get_pipe("ner").model.get_ref("tok2vec")
+    before = tok2vec.predict([Doc(nlp.vocab, words=words)])[i]
+    found = []
+    for j in range(len(words)):
+        changed = words[:j] + ["zzz"] + words[j + 1:]
+        after = tok2vec.predict([Doc(nlp.vocab, words=words)])[i]
+        if not numpy.allclose(before, after):
+            found.append(j)
+    return found""",
+                "not from `words`",
+                "predicts on the unchanged words",
+            ),
+            WrongAnswer(
+                """import numpy
+from spacy.tokens import Doc
+
+def reaches(nlp, words, i):
+    tok2vec = nlp.get_pipe("ner").model.get_ref("tok2vec")
+    before = tok2vec.predict([Doc(nlp.vocab, words=words)])[i]
+    found = []
+    for j in range(len(words)):
+        changed = words[:j] + ["zzz"] + words[j + 1:]
+        after = tok2vec.predict([Doc(nlp.vocab, words=changed)])
+        if not numpy.allclose(before, after):
+            found.append(j)
+    return found""",
+                "take row i",
+                "compares a row with the whole matrix",
+            ),
+            WrongAnswer(
+                """import numpy
+from spacy.tokens import Doc
+
+def reaches(nlp, words, i):
+    tok2vec = nlp.get_pipe("ner").model.get_ref("tok2vec")
+    before = tok2vec.predict([Doc(nlp.vocab, words=words)])[i]
+    found = []
+    for j in range(len(words)):
+        changed = words[:j] + ["zzz"] + words[j + 1:]
+        after = Doc(nlp.vocab, words=changed)[i].vector
+        if not numpy.allclose(before, after):
+            found.append(j)
+    return found""",
+                "static word-vector table",
+                "token.vector instead of the encoder's output",
+            ),
+            WrongAnswer(
+                """import numpy
+from spacy.tokens import Doc
+
+def reaches(nlp, words, i):
+    tok2vec = nlp.get_pipe("ner").model.get_ref("encoder")
+    before = tok2vec.predict([Doc(nlp.vocab, words=words)])[i]
+    return [i]""",
+                "'lower' and 'upper'",
+                "a reference name the model does not have",
+            ),
+        ),
+    )
+)
+
+
+def _probe_names() -> dict[str, Any]:
+    import numpy
+    from spacy.tokens import Doc
+
+    return {"numpy": numpy, "Doc": Doc}
+
+
+# --- 04.4: the actions that build the gold entities ---------------------------------------
 
 
 def _post_setup() -> dict[str, Any]:
@@ -230,7 +399,7 @@ def _judge_actions(gold_actions: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="04.3",
+        id="04.4",
         notebook="04_inside_the_model",
         title="The actions that build the gold entities",
         answer="gold_actions",
@@ -263,7 +432,7 @@ def gold_actions(doc, entities):
 )
 
 
-# --- 04.4: a pipeline without the SHAPE table ---------------------------------------------
+# --- 04.5: a pipeline without the SHAPE table ---------------------------------------------
 
 NO_SHAPE_CELL_HINT = "attrs and rows"
 
@@ -307,7 +476,7 @@ def _judge_no_shape(no_shape_ner: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="04.4",
+        id="04.5",
         notebook="04_inside_the_model",
         title="An NER model that does not see word shapes",
         answer="no_shape_ner",
@@ -368,7 +537,7 @@ register(
 )
 
 
-# --- 04.5: change one hyperparameter and retrain tiny -------------------------------------
+# --- 04.6: change one hyperparameter and retrain tiny -------------------------------------
 
 
 def _tiny_examples(nlp: Any) -> list:
@@ -431,7 +600,7 @@ def _judge_depth(make_ner: Any) -> CheckResult:
 
 register(
     Exercise(
-        id="04.5",
+        id="04.6",
         notebook="04_inside_the_model",
         title="Change the encoder depth and retrain",
         answer="make_ner",
