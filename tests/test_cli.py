@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from cli_support import Result, assert_clean_exit, run_python, write_lines
+from cli_support import ENV, Result, assert_clean_exit, run_python, write_lines
 from course.annotations import to_docs, validate
 from course.formats import FORMATS, dump, load
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SELL = "Selling RTX 3080 FTW3 Ultra, $450 shipped from 94110"
 POST = "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra [W] $450 shipped"
@@ -492,3 +496,21 @@ def test_ctrl_c_while_a_command_runs_is_one_coded_line(cli, tmp_path, monkeypatc
     result = cli(["stats", "a.jsonl"], tmp_path)
     assert_clean_exit(result, 130)
     assert result.stderr.startswith("error: N480 interrupted") and len(result.stderr.splitlines()) == 1
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
+    """`python -m course listings ... --json | head -1` must not print N999 when head stops reading."""
+    posts = tmp_path / "many.jsonl"
+    record = {"text": "Selling RTX 3080 $450 and RX 6800 $300", "entities": [[8, 16, "PRODUCT"], [17, 21, "PRICE"]]}
+    posts.write_text((json.dumps(record) + "\n") * 5000, encoding="utf-8")
+    command = [sys.executable, "-m", "course", "listings", "--from-annotations", str(posts), "--json"]
+    env = {**ENV, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()  # what `head -1` does after one line
+        err = proc.stderr.read().decode()
+        code = proc.wait(timeout=120)
+    assert json.loads(first)["listings"][0]["product"] == "RTX 3080"
+    assert "N999" not in err and "Traceback" not in err, err
+    assert code == 141

@@ -26,6 +26,7 @@ from .common import OK, PROBLEMS, UNUSABLE, load_checked, refuse
 
 __all__ = ["OK", "PROBLEMS", "UNUSABLE", "build_parser", "load_checked", "main", "refuse"]
 
+SIGPIPE_EXIT = 141  # what a shell reports for a process ended by SIGPIPE (128 + 13)
 GROUPS = (data, quality, models, listings, instructor)  # in the order `python -m course --help` lists them
 
 
@@ -47,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CourseError as err:
         print(f"error: {err.line()}", file=sys.stderr)
         return UNUSABLE if err.code.startswith(("N2", "N3", "N4")) else PROBLEMS
+    except BrokenPipeError:  # `python -m course listings ... --json | head`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail again
+        return SIGPIPE_EXIT
     except KeyboardInterrupt:  # outputs are written atomically: nothing is half-written
         print(f"error: {CourseError('N480').line()}", file=sys.stderr)
         return 130
