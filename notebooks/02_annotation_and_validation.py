@@ -502,7 +502,7 @@ result.to_frame()
 # Read this result with care. A perfect score is what a clear guideline should give on easy
 # posts, but it is also what two annotators with the same habits give: both annotators of this
 # sample are authors of the course, who learned the guideline together. That is the same trap as
-# a test set written by the author of the training set, which notebook 06 measures. Agreement
+# a test set written by the author of the training set, which notebooks 05 and 07 measure. Agreement
 # between people *outside* the project is the figure to trust; ask a friend to annotate a sample
 # of your own data before you believe yours.
 #
