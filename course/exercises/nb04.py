@@ -184,8 +184,16 @@ def _probe_pipeline(depth: int) -> Any:
     import spacy
 
     nlp = spacy.blank("en")
-    tok2vec = {"@architectures": "spacy.HashEmbedCNN.v2", "width": 96, "depth": depth, "embed_size": 2000,
-               "window_size": 1, "maxout_pieces": 3, "subword_features": True, "pretrained_vectors": None}
+    tok2vec = {
+        "@architectures": "spacy.HashEmbedCNN.v2",
+        "width": 96,
+        "depth": depth,
+        "embed_size": 2000,
+        "window_size": 1,
+        "maxout_pieces": 3,
+        "subword_features": True,
+        "pretrained_vectors": None,
+    }
     nlp.add_pipe("ner", config={"model": {"tok2vec": tok2vec}})
     nlp.initialize()
     return nlp
