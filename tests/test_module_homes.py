@@ -87,19 +87,23 @@ def test_annotator_does_not_load_plotting(after_monitor_and_annotator):
     assert {"course.viz", "matplotlib"}.isdisjoint(after_monitor_and_annotator)  # (spaCy itself loads displacy)
 
 
-def test_validate_does_not_load_the_transformer_stack(tmp_path):
-    post = tmp_path / "one.jsonl"
-    post.write_text(json.dumps({"text": "Selling RTX 3080", "entities": [[8, 16, "PRODUCT"]]}) + "\n")
+@pytest.fixture
+def post(tmp_path: Path) -> Path:
+    """RETURNS (Path): a JSONL file with one valid post, for the start-up tests."""
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"text": "Selling RTX 3080", "entities": [[8, 16, "PRODUCT"]]}) + "\n")
+    return path
+
+
+def test_validate_does_not_load_the_transformer_stack(post):
     loaded = loaded_after(f"from course.cli import main\nassert main(['validate', {str(post)!r}]) == 0")
     assert "course.cli.data" in loaded and "course.tokenizer" in loaded
     assert {"spacy_transformers", "transformers"}.isdisjoint(loaded)
     assert "course.evaluate" not in loaded and "pandas" not in loaded  # what only `evaluate` needs
 
 
-def test_the_data_commands_start_without_torch(tmp_path):
+def test_the_data_commands_start_without_torch(post, tmp_path):
     """Issue 13.9: `python -m course validate` blocks torch before spaCy loads (course/cli/light.py)."""
-    post = tmp_path / "one.jsonl"
-    post.write_text(json.dumps({"text": "Selling RTX 3080", "entities": [[8, 16, "PRODUCT"]]}) + "\n")
     loaded = loaded_after(
         "from course.cli.light import start_light\n"
         f"assert start_light(['validate', {str(post)!r}])\n"
@@ -112,10 +116,8 @@ def test_the_data_commands_start_without_torch(tmp_path):
     assert (tmp_path / "one.spacy").stat().st_size > 0
 
 
-def test_python_m_course_uses_the_light_start_up(tmp_path):
+def test_python_m_course_uses_the_light_start_up(post):
     """The entry point itself applies the block: the same process that validates never loads torch."""
-    post = tmp_path / "one.jsonl"
-    post.write_text(json.dumps({"text": "Selling RTX 3080", "entities": [[8, 16, "PRODUCT"]]}) + "\n")
     loaded = loaded_after(
         "import runpy\n"
         f"sys.argv = ['course', 'validate', {str(post)!r}]\n"
