@@ -264,8 +264,9 @@ exercises.check("07.2", n_silver)
 # %% [markdown]
 # `finetune.rehearsal_mix` does that arithmetic (`finetune.n_rehearsal`), samples the silver
 # records and shuffles them into the posts; it stops with N441 if there are not enough silver
-# sentences for the share. Next to all our training posts, the unlabelled sentences of
-# `data/general_news/` are enough for a fifth of the mix, not a quarter, so we use 20 %. Then we
+# sentences for the share. The unlabelled sentences of `data/general_news/` are a small, fixed set,
+# and the more posts you train on, the more of them a share takes; we use a fifth of the mix,
+# 20 %, and the cell prints how many silver sentences that takes and how many there are. Then we
 # train exactly as before, same config, same epochs:
 
 # %% tags=["nbval-ignore-output"]
