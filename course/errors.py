@@ -489,8 +489,8 @@ class Errors:
 
     # N570-N579: the style shift, generated vs hand-written training posts (course/experiments.py)
     N570 = (
-        "a sample of {size} post(s) of each kind was asked for, but train has {hand} hand-written "
-        "and {generated} generated post(s)",
+        "a sample of {size} post(s) of each kind was asked for, but the posts given hold {hand} "
+        "hand-written and {generated} generated post(s)",
         "choose a size between 1 and {limit}",
     )
     N571 = (
