@@ -392,8 +392,8 @@ print(annotations.validate(studio.records, nlp, labels=settings.LABELS))
 
 # %% [markdown]
 # A `.spacy` file is a spaCy `DocBin`: a batch of `Doc`s, entities included, in a compact binary
-# form. Reading one back needs only spaCy, and a vocabulary to turn its stored strings into a
-# `Doc` again (notebook 03 writes them itself):
+# form. Reading one back needs only spaCy and a `Vocab` for the docs to live in; the strings they
+# need travel in the file (notebook 03 writes such files itself):
 
 # %%
 doc_bin = DocBin().from_disk(OUT / "prodigy.spacy")
