@@ -172,9 +172,9 @@ _ = ax.set(xlabel="beam confidence", ylabel="density (each group sums to 1 over 
 # %% [markdown]
 # Read the histogram with the printed numbers beside it. Right entities pile up at 1.0, and the
 # mean confidence of the mistakes is lower: the signal is real. But it is weaker than it looks,
-# because most of the mistakes are *also* at the top: the share printed above is the share of
+# because many of the mistakes are *also* at the top: the share printed above is the share of
 # wrong entities the model gives 0.95 or more. A threshold can only catch the mistakes the model
-# is unsure about, and most of its mistakes it is sure about.
+# is unsure about, and that share of its mistakes it is sure about.
 #
 # A **reliability diagram** makes this precise. It groups the predicted entities by confidence
 # and plots, for each group, the share that is really right against the mean confidence. A
@@ -750,14 +750,18 @@ drift
 # %% tags=["nbval-ignore-output"]
 displacy.render(list(v2.pipe(next_month[:4])), style="ent", jupyter=True)
 first = predict.predict(v2, next_month[:1])[0]
-print([(first.text[s:e], label, round(conf, 2)) for s, e, label, conf in first.entities])
+for start, end, label, conf in first.entities:
+    flag = "below the threshold" if conf < monitor.DEFAULT_THRESHOLD else ""
+    print(f"  {conf:4.2f}  {label:<9} {first.text[start:end]!r:<22} {flag}")
 
 # %% [markdown]
 # The new template separates its fields with `| price:` and `| loc:`, which the model has never
-# seen, and it gets some of the fields wrong: look for a price or a place with the wrong label.
-# The printed confidences show how sure it is of each entity of the first post. Here the wrong
-# one comes with a low confidence, so the review queue would catch it; but section 2 showed that most of this model's mistakes come with a confidence near 1.0,
-# and on data unlike anything it was trained on a model can be **confidently wrong** just as well.
+# seen, so expect some fields to be wrong: look for a price or a place with the wrong label, or
+# a span that swallows a `|`. The printed lines give the confidence of each entity of the first
+# post and mark those below the threshold, which alone would send the post to review. Check
+# which of the wrong ones are marked. Section 2 showed that many of this model's mistakes come
+# with a confidence near 1.0, and on data unlike anything it was trained on a model can be
+# **confidently wrong** just as well.
 # Confidence alone does not catch drift. That is why we watch several signals, including ones
 # that need no model at all (the unknown-token rate), and, when one of them jumps, annotate a
 # small fresh sample and measure again.
@@ -767,7 +771,7 @@ print([(first.text[s:e], label, round(conf, 2)) for s, e, label, conf in first.e
 #
 # - A normal `ner` component can score its own entities: beam search over the trained
 #   weights gives each entity a **confidence** and each post an **uncertainty**
-#   (`1 − P(best parse)`). Mistakes have lower confidence on average, but most of them are
+#   (`1 − P(best parse)`). Mistakes have lower confidence on average, but many of them are
 #   still near 1.0: confidence ranks risk, it does not certify an entity, and it is not a
 #   calibrated probability (the reliability diagram).
 # - **Uncertainty sampling** chooses the posts to annotate next. In our simulation it picked
