@@ -68,9 +68,9 @@ print(f"{len(train_records)} train, {len(dev)} dev, {len(new_posts)} unlabelled 
 # `ner` model of notebook 03, trained on the training split with the plain spaCy loop you wrote
 # there: a blank pipeline, a new `ner` with our labels, `nlp.initialize` to create the weights,
 # then `nlp.update` on shuffled, growing batches. (`train.train_blank` runs the same loop and
-# also validates the records and times the epochs; the training data passed validation in
-# notebook 02, so here we write the loop out.) In fast mode, which CI uses, the model sees fewer
-# posts for fewer epochs, so the numbers below are lower there.
+# also validates the records first and times the epochs; the data build already validates the
+# training split, so here we write the loop out.) In fast mode, which CI uses, the model sees
+# fewer posts for fewer epochs, so the numbers below are lower there.
 
 # %% tags=["nbval-ignore-output"]
 N_TRAIN, EPOCHS = (150, 4) if FAST else (len(train_records), 10)
