@@ -326,9 +326,9 @@ displacy.render(doc, style="ent", jupyter=True)
 # apart from your spans until you accept them; every change can be undone; and every change is
 # saved to disk at once.
 #
-# `active.pre_annotate` builds the same records and adds what plain spaCy does not give you: the
-# beam confidence of each suggestion (a fourth number), and, with `by_uncertainty=True`, the
-# most uncertain posts first. The annotator shows the suggestions for you to accept or reject.
+# `active.pre_annotate` builds the records of Exercise 08.1 and adds what plain spaCy does not
+# give you: the beam confidence of each suggestion (a fourth number), and, with
+# `by_uncertainty=True`, the most uncertain posts first. The annotator shows the suggestions for you to accept or reject.
 # For this walk-through we annotate four posts picked by hand from the top of `unlabeled.txt`,
 # so that the notebook shows the same thing every time it runs. In your own project you would
 # pass the most uncertain posts instead:
