@@ -29,8 +29,9 @@
 # the function behind the API and the review filter.
 #
 # A word on the data: the 350 "new" posts in `unlabeled.txt` are not real new posts. Like the
-# training posts marked `generated`, they come from the course's template generator, so they look
-# like the training data more than real new posts would. Where that matters, the notebook says so.
+# posts in `generated.jsonl` (which the training split leaves out, and section 3 uses), they come
+# from the course's template generator, so they are more formulaic and more alike than real new
+# posts would be. Where that matters, the notebook says so.
 
 # %%
 import json
@@ -47,7 +48,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 from spacy.util import compounding, minibatch
 
-from course import active, annotations, calibration, exercises, monitor, predict, provenance
+from course import active, annotations, calibration, exercises, monitor, predict
 from course import quiz, serve, settings, viz
 from course.annotator import Annotator
 from course.check import ____
@@ -65,12 +66,13 @@ print(f"{len(train_records)} train, {len(dev)} dev, {len(new_posts)} unlabelled 
 # ## 1 · The model we have
 #
 # Every annotation project starts from *some* model, even a weak one. Ours is the blank
-# `ner` model of notebook 03, trained on the training split with the plain spaCy loop you wrote
-# there: a blank pipeline, a new `ner` with our labels, `nlp.initialize` to create the weights,
-# then `nlp.update` on shuffled, growing batches. (`train.train_blank` runs the same loop and
-# also validates the records first and times the epochs; the data build already validates the
-# training split, so here we write the loop out.) In fast mode, which CI uses, the model sees
-# fewer posts for fewer epochs, so the numbers below are lower there.
+# `ner` model of notebook 03, trained on the training split (hand-written posts only) with the
+# plain spaCy loop you wrote there: a blank pipeline, a new `ner` with our labels,
+# `nlp.initialize` to create the weights, then `nlp.update` on shuffled, growing batches.
+# (`train.train_blank` runs the same loop and also validates the records first and times the
+# epochs; the data build already validates the training split, so here we write the loop out.)
+# In fast mode, which CI uses, the model sees fewer posts for fewer epochs, so the numbers below
+# are lower there.
 
 # %% tags=["nbval-ignore-output"]
 N_TRAIN, EPOCHS = (150, 4) if FAST else (len(train_records), 10)
@@ -210,29 +212,36 @@ reliability
 #
 # Annotation time is the scarce resource. **Uncertainty sampling** spends it on the posts
 # the model is least sure of; **random sampling** is the honest baseline. Which one wins is
-# an empirical question, so we simulate it with posts whose answers we already know: start
-# from 60 training posts, treat the rest of the training split as the unlabelled pool (labels
-# hidden), and let each strategy pick 40 posts per round. The held-back labels play the
+# an empirical question, so we simulate it with posts whose answers we already know: a seeded
+# shuffle gives 60 labelled posts to start from, the rest is the unlabelled pool (labels
+# hidden), and each strategy picks 40 posts per round. The held-back labels play the
 # annotator. After each round a model is trained from scratch with the same seed and epochs
 # and scored on dev. (Fast mode uses tiny numbers that only check that the code runs; its
 # curves mean nothing.)
 #
-# There is a catch in this set-up. The pool mixes hand-written and template-generated posts,
-# while dev is all hand-written. The generated posts are formulaic, so the model is sure of them,
-# and uncertainty sampling may simply pick hand-written posts, which look like dev. That would be
-# a real effect, but not the one we want to credit to uncertainty. So we record where every picked
-# post comes from (`provenance.origins` marks each training post by comparing it with the
-# generator's output, `data/scripts/generated/train.md`) and add a control: **random among the
-# hand-written posts only** (`random_hand`).
+# The posts come from two files, on purpose: the hand-written training split and the
+# template-generated posts of `generated.jsonl`. Notebook 05 measured that the generated posts
+# add nothing measurable to training, which is why the training split leaves them out; here they
+# stand for something every real pool has, easy and repetitive posts next to rare and odd ones.
+# Mixed in, they give the pool a group of posts we know to be easy, so we can see whether
+# uncertainty sampling skips what the model already handles, which is what it is for.
+#
+# The mix also sets a trap. Dev is all hand-written, so uncertainty sampling may win simply by
+# picking hand-written posts, which look like dev. That would be a real effect, but not the one we
+# want to credit to uncertainty. So we keep where every post comes from (each record's `source`:
+# `"hand"` or `"generated"`) and add a control: **random among the hand-written posts only**
+# (`random_hand`).
 
 # %%
-origins = provenance.origins(train_records)
+generated = list(srsly.read_jsonl(DATA / "generated.jsonl"))
+sim_posts = train_records + generated  # labels included: they play the annotator
+origins = [r["source"] for r in sim_posts]  # "hand" or "generated", one per post
 print(pd.Series(origins).value_counts().to_string())
-print("dev:", pd.Series(provenance.origins(dev)).value_counts().to_dict())
+print("dev:", pd.Series([r["source"] for r in dev]).value_counts().to_dict())
 
 # %% tags=["nbval-ignore-output"]
 SIM = dict(start=20, k=10, rounds=2, n_iter=3) if FAST else dict(start=60, k=40, rounds=3, n_iter=10)
-sim = active.simulate(train_records, dev, seed=0, origins=origins,
+sim = active.simulate(sim_posts, dev, seed=0, origins=origins,
                       strategies=("random", "uncertainty", "random_hand"), **SIM)
 curves = active.curves(sim)
 print(curves)
@@ -242,12 +251,14 @@ _ = active.plot_simulation(sim, title="Dev F1 per round: uncertainty, random, ra
 
 # %% [markdown]
 # Where did the picked posts come from? `hand_picked` is the share of hand-written posts among
-# the posts a strategy added in that round (the pool starts with the training split's mix, printed
-# above):
+# the posts a strategy added in that round (the pool starts with the mix printed above, and
+# plain random sampling follows it):
 
 # %% tags=["nbval-ignore-output"]
 picked = sim[sim["round"] > 0].pivot(index="round", columns="strategy", values="hand_picked")
 print(picked.to_string())
+print("uncertainty picked a larger share of hand-written posts than random in every round:",
+      bool((picked["uncertainty"] > picked["random"]).all()))
 final = curves.iloc[-1]
 print(f"dev F1 after the last round: uncertainty {final['uncertainty']:.3f}, random {final['random']:.3f}, "
       f"random hand-written {final['random_hand']:.3f}")
@@ -257,14 +268,14 @@ print(f"uncertainty minus random hand-written: {final['uncertainty'] - final['ra
 # How to read it (learner mode, one seed; curves like these move from seed to seed by a point or
 # two, so treat small gaps as noise):
 #
-# - Uncertainty sampling does lean towards hand-written posts: in every round its share of them
-#   is above that of plain random sampling, which follows the pool. So part of what it picks is
-#   simply *the kind of post dev is made of*.
+# - Compare the `hand_picked` columns. Where uncertainty sampling's share of hand-written posts
+#   is above plain random's (the printed check says whether it is in every round), it leans
+#   towards them: part of what it picks is simply *the kind of post dev is made of*.
 # - The control is what keeps us honest. `random_hand` gets only hand-written posts and no
-#   uncertainty at all, and in our run it ends level with uncertainty sampling (the printed
-#   difference is within a point), both above plain random. So on this data the gain of
-#   uncertainty sampling is explained by *which kind* of post it picks; the uncertainty of each
-#   post adds nothing we can see beyond that. Without the control we would have credited it.
+#   uncertainty at all. Only a clear lead of uncertainty sampling over `random_hand` (the last
+#   printed line) is credit for the uncertainty of each post. If the two end within a point or
+#   two of each other, the gain over plain random is explained by *which kind* of post uncertainty
+#   sampling picks. Without the control we would credit all of it to uncertainty.
 # - It is still one seed and one split. Before you trust a gain of a few points, rerun with other
 #   seeds: `active.simulate(..., seed=1)`.
 # - In a real project there are no "generated" posts, but there are easy, repetitive posts and
@@ -328,10 +339,10 @@ displacy.render(doc, style="ent", jupyter=True)
 #
 # `active.pre_annotate` builds the records of Exercise 08.1 and adds what plain spaCy does not
 # give you: the beam confidence of each suggestion (a fourth number), and, with
-# `by_uncertainty=True`, the most uncertain posts first. The annotator shows the suggestions for you to accept or reject.
-# For this walk-through we annotate four posts picked by hand from the top of `unlabeled.txt`,
-# so that the notebook shows the same thing every time it runs. In your own project you would
-# pass the most uncertain posts instead:
+# `by_uncertainty=True`, the most uncertain posts first. The annotator shows the suggestions
+# for you to accept or reject. For this walk-through we annotate four posts picked by hand from
+# the top of `unlabeled.txt`, so that the notebook shows the same thing every time it runs. In
+# your own project you would pass the most uncertain posts instead:
 # `active.pre_annotate(nlp, new_posts, by_uncertainty=True)[:20]`.
 #
 # The demo file is deleted first, so that every run starts fresh. **For your own work, use a
@@ -694,9 +705,9 @@ exercises.check("08.2", needs_review)
 # `monitor.needs_review`, the same rule, which also says *why* a post was sent in
 # `monitor.review_reasons`). Reviewers correct those posts in the annotator, and the corrections
 # become training data for the next model: that is the human-in-the-loop cycle of this notebook,
-# closed. Remember that these 350 posts are template-generated: the model is surer of them than
-# it would be of real new posts, so expect a longer queue in a real project than the one printed
-# here (compare the review share of dev, which is hand-written, in the drift table below).
+# closed. Remember that these 350 posts are template-generated, not real new posts, so the length
+# of this queue says little about a real project; the review share of dev, which is hand-written,
+# in the drift table below is the better guide.
 
 # %% tags=["nbval-ignore-output"]
 queue = [p for p in predictions
@@ -709,10 +720,10 @@ print(f"{len(queue)} of {len(predictions)} posts go to review ({len(queue) / len
 # The world changes under a deployed model: a new GPU generation, a new posting template, a
 # new marketplace. You rarely have labels for live posts, so watch signals that need none.
 # The simplest is the **unknown-token rate**: the share of tokens never seen in the training
-# posts. Here are dev (hand-written, like most of the training data), the unlabelled posts
-# (generated from the same templates as the rest, so their rate is low by construction, not
-# because real new posts would look like that), and a batch of "next month's" posts with new
-# products and a new template. It needs no model, only the tokenizer: `nlp.tokenizer.pipe`
+# posts. Here are dev (hand-written, like the training data), the unlabelled posts
+# (template-generated: their words come from the generator's fixed slot lists, so their rate says
+# little about real new posts), and a batch of "next month's" posts with new products and a new
+# template. It needs no model, only the tokenizer: `nlp.tokenizer.pipe`
 # splits texts into tokens without running any component.
 
 # %%
@@ -740,12 +751,16 @@ drift = monitor.drift_table(v2, {"dev": [r["text"] for r in dev], "unlabelled": 
 print("labels found in dev but never in next month's posts:",
       [label for label in settings.LABELS if drift.loc[f"{label} per post", "dev"] > 0
        and drift.loc[f"{label} per post", "next month"] == 0])
+change = (drift["next month"] - drift["dev"]).loc[["unknown-token rate", "review share", "mean confidence"]]
+print("next month minus dev:", change.round(3).to_dict())
 drift
 
 # %% [markdown]
-# Every signal moved for next month's posts: many more unknown tokens, a lower mean confidence,
-# a much longer review queue, and a different label mix (the printed labels never come up at
-# all). Look at what the model makes of them:
+# Read next month's column against dev's; the second printed line gives the differences. Many
+# more unknown tokens is the warning that needs no model. A longer review queue and a lower mean
+# confidence are the model's own warnings, and a label mix that changes (the printed labels never
+# come up at all) says the posts, or the model's reading of them, are not what they were. Any one
+# of them moving is a reason to look. Here is what the model makes of next month's posts:
 
 # %% tags=["nbval-ignore-output"]
 displacy.render(list(v2.pipe(next_month[:4])), style="ent", jupyter=True)
@@ -774,10 +789,10 @@ for start, end, label, conf in first.entities:
 #   (`1 − P(best parse)`). Mistakes have lower confidence on average, but many of them are
 #   still near 1.0: confidence ranks risk, it does not certify an entity, and it is not a
 #   calibrated probability (the reliability diagram).
-# - **Uncertainty sampling** chooses the posts to annotate next. In our simulation it picked
-#   mostly hand-written posts, the kind dev is made of; compare it with random sampling among
-#   hand-written posts before crediting the uncertainty, rerun with other seeds, and keep some
-#   random posts in the mix.
+# - **Uncertainty sampling** chooses the posts to annotate next. It can win merely by picking the
+#   kind of post dev is made of (hand-written, in our pool of hand-written and generated posts), so
+#   compare it with random sampling among hand-written posts before crediting the uncertainty,
+#   rerun with other seeds, and keep some random posts in the mix.
 # - The **annotator** keeps spans token-aligned, refuses invalid ones with a message, and
 #   saves every change atomically, so a crash loses nothing and reopening resumes.
 # - Validate, retrain, decide on dev (the test set had its one look in 07), save, and reload in a
