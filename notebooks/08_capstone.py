@@ -723,8 +723,8 @@ print(f"{len(queue)} of {len(predictions)} posts go to review ({len(queue) / len
 # posts. Here are dev (hand-written, like the training data), the unlabelled posts
 # (template-generated: their words come from the generator's fixed slot lists, so their rate says
 # little about real new posts), and a batch of "next month's" posts with new products and a new
-# template. It needs no model, only the tokenizer: `nlp.tokenizer.pipe`
-# splits texts into tokens without running any component.
+# template. It needs no model, only the tokenizer: `nlp.tokenizer.pipe` splits texts into tokens
+# without running any component.
 
 # %%
 next_month = [
