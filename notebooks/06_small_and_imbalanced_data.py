@@ -41,16 +41,17 @@ from spacy.training.augment import create_lower_casing_augmenter
 from course import augment, evaluate, exercises, experiments, formats, quiz, rules, settings, viz
 from course.check import ____
 
-settings.seed_everything()
-train = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))
-dev = formats.read_jsonl(settings.data_path("hardware_posts", "dev.jsonl"))
+spacy.util.fix_random_seed(0)  # Python, NumPy and Thinc; this notebook uses no torch
+DATA = settings.data_path("hardware_posts")
+train, dev = formats.read_jsonl(DATA / "train.jsonl"), formats.read_jsonl(DATA / "dev.jsonl")
 LABELS = list(settings.LABELS)
-SIZES = settings.pick(full=(25, 100, len(train)), fast=(25, 100))  # training posts per learning-curve point
-SEEDS = settings.pick(full=(0, 1, 2), fast=(0, 1))                 # every experiment is repeated per seed
-N_UPDATES = settings.pick(full=125, fast=15)                       # updates per training run, for every run
-BATCH = 8                                                          # examples per update
+FAST = settings.is_fast()  # True in the course's CI, which runs a shortened version
+SIZES = (25, 100) if FAST else (25, 100, len(train))  # training posts per learning-curve point
+SEEDS = (0, 1) if FAST else (0, 1, 2)                 # every experiment is repeated per seed
+N_UPDATES = 15 if FAST else 125                       # updates per training run, for every run
+BATCH = 8                                             # examples per update
 AUG_SIZE = 100  # training posts in the augmentation experiment (both modes)
-print(f"{settings.mode_name()} mode: {len(train)} training posts, {len(dev)} dev posts; every model: "
+print(f"{'fast' if FAST else 'learner'} mode: {len(train)} training posts, {len(dev)} dev posts; every model: "
       f"{N_UPDATES} updates of {BATCH} posts ({N_UPDATES * BATCH} examples), seeds {SEEDS}")
 
 # %% [markdown]
