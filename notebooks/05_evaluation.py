@@ -302,9 +302,9 @@ print(f"strict F1 {result.micro['f']:.3f}, partial F1 {result.partial['f']:.3f}"
 # `Example`. Where a predicted span covers exactly the tokens of a gold span, compare the labels:
 
 # %% tags=["nbval-ignore-output"]
-predicted = [Example(doc, eg.reference) for doc, eg in zip(nlp.pipe(eg.text for eg in dev_examples), dev_examples)]
+pred_examples = [Example(doc, eg.reference) for doc, eg in zip(nlp.pipe(eg.text for eg in dev_examples), dev_examples)]
 same_span = Counter()
-for eg in predicted:
+for eg in pred_examples:
     labels = {(ent.start, ent.end): ent.label_ for ent in eg.predicted.ents}
     same_span.update((ent.label_, labels[ent.start, ent.end]) for ent in eg.reference.ents if (ent.start, ent.end) in labels)
 wrong_label = {pair: n for pair, n in same_span.most_common() if pair[0] != pair[1]}
