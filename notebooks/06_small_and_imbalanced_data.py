@@ -269,8 +269,15 @@ displacy.render(doc, style="ent")
 #
 # ### Lower-casing
 #
-# About one training post in twenty is written entirely in lower case (`selling a 3060, used, 220
-# obo lol, nyc`). A model that learned "products start with capitals" fails on those. spaCy ships a
+# Some training posts are written entirely in lower case (`selling a 3060, used, 220 obo lol,
+# nyc`):
+
+# %%
+all_lower = [r for r in train if r["text"] == r["text"].lower()]
+print(f"{len(all_lower)} of {len(train)} training posts are all lower case")
+
+# %% [markdown]
+# A model that learned "products start with capitals" fails on those. spaCy ships a
 # lower-casing augmenter (`spacy.training.augment.create_lower_casing_augmenter`, also usable in a
 # training config); `augment.apply_augmenter` runs any spaCy augmenter over our records, and
 # `augment.lowercase_augment` uses it to make lower-cased copies of a random share of the posts and
