@@ -648,8 +648,8 @@ stored_table
 # posts on top of the hand-written ones moves the mean F1 by less than changing the seed does,
 # on dev and on other people's posts (the last two printed lines). They bought nothing
 # measurable, so the course **dropped the generated posts from the training data** and spends
-# the effort on hand-written posts in more styles instead: the training split that notebooks 03
-# to 07 train on holds hand-written posts only. The generated posts stay in `generated.jsonl`,
+# the effort on hand-written posts in more styles instead: the course's training split,
+# `train.jsonl`, holds hand-written posts only. The generated posts stay in `generated.jsonl`,
 # for this lesson and for the active-learning lesson in notebook 08. And look at `test_shift` in
 # every row: even the best training set scores far lower there than on dev. The habits of the
 # training posts, whoever wrote them, set the ceiling, and only the second test set shows it.
