@@ -260,7 +260,7 @@ def finalise(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
     return final
 
 
-CONDITION_ABBREVIATIONS = {"bnib", "nib", "ln", "ob", "refurb"}
+CONDITION_ABBREVIATIONS = {"bnib", "nib", "ln", "ob", "refurb", "vgc"}
 USUAL_HOSTS = {"imgur.com", "i.imgur.com", "heatware.com", "www.heatware.com"}
 PLAIN_AMOUNT = re.compile(r"[\d.,]+k?")
 SCHEME = re.compile(r"https?://")
