@@ -620,10 +620,12 @@ _ = ax.legend()
 # bench trained on all hand-written training posts with and without the generated posts added,
 # at full size and 3 seeds (too slow for this notebook), and stored the runs in
 # `bench/style_shift.json`; `bench/RESULTS.md` (section "Style shift") shows the same table.
-# The runs were made before the change, when the training split still held both kinds (the
-# `posts` column counts the training posts of each run). They stay valid as the record of the
-# measurement behind the decision: the bench script now pools `train.jsonl` and
-# `generated.jsonl`, which is the same experiment, so rerunning it measures the same thing:
+# The runs were made before the change, on the training split of that time: its hand-written
+# posts alone, and together with the generated posts it then held (the `posts` column counts
+# the training posts of each run). They stay valid as the record of the measurement behind the
+# decision. The bench script now pools `train.jsonl` and `generated.jsonl`, which is the same
+# experiment; since then the course has added hand-written posts (the first cell printed how
+# many train holds now), so a rerun measures the same question on a larger training set:
 #
 # ```bash
 # python bench/style_shift.py --write     # writes bench/style_shift.json and its RESULTS.md section
