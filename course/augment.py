@@ -245,7 +245,13 @@ def swap_augment(
 
 
 def apply_augmenter(
-    records: Sequence[Record], augmenter: Augmenter, nlp: Language | None = None, *, seed: int = 0, tag: str = "spacy"
+    records: Sequence[Record],
+    augmenter: Augmenter,
+    nlp: Language | None = None,
+    *,
+    seed: int = 0,
+    tag: str = "spacy",
+    skipped: list[Record] | None = None,
 ) -> list[Record]:
     """Run a spaCy augmenter over records and collect every record it yields.
 
@@ -255,7 +261,12 @@ def apply_augmenter(
     nlp (Language | None): the pipeline whose tokenizer builds the Examples; None: spacy.blank("en").
     seed (int): seeds Python's `random`, which spaCy's augmenters draw from.
     tag (str): value of the "augmented" key on records the augmenter changed.
-    RETURNS (list[Record]): what the augmenter yielded, unchanged records included.
+    skipped (list | None): if given, collects the changed records left out because a span no
+        longer aligns with the tokens of their new text. spaCy's augmenters keep the original
+        tokens, but the tokenizer's exceptions depend on case: `Denver, CO.` is `CO` + `.`, while
+        `denver, co.` has the exception `co.`, so the span `denver, co` cuts a token.
+    RETURNS (list[Record]): what the augmenter yielded, unchanged records included, without the
+        changed records whose spans would not align.
     RAISES AnnotationError: if an input record is invalid.
     """
     nlp = nlp or spacy.blank("en")
@@ -266,20 +277,38 @@ def apply_augmenter(
         for doc in to_docs(nlp, records):
             for example in augmenter(nlp, Example(nlp.make_doc(doc.text), doc)):
                 new = from_doc(example.reference)
-                out.append(new if new["text"] == doc.text else {**new, "augmented": tag})
+                if new["text"] == doc.text:
+                    out.append(new)
+                elif _aligns(nlp, new):
+                    out.append({**new, "augmented": tag})
+                elif skipped is not None:
+                    skipped.append(new)
     finally:
         random.setstate(state)
     return out
 
 
+def _aligns(nlp: Language, record: Record) -> bool:
+    """RETURNS (bool): every span of `record` starts and ends on a token of `nlp`'s tokenizer."""
+    doc = nlp.make_doc(record["text"])
+    return all(doc.char_span(start, end) is not None for start, end, _ in record["entities"])
+
+
 def lowercase_augment(
-    records: Sequence[Record], fraction: float = 0.5, *, seed: int = 0, nlp: Language | None = None
+    records: Sequence[Record],
+    fraction: float = 0.5,
+    *,
+    seed: int = 0,
+    nlp: Language | None = None,
+    skipped: list[Record] | None = None,
 ) -> list[Record]:
     """Lower-cased copies of a random share of the records, by spaCy's lower-casing augmenter.
 
     records (Sequence[Record]): valid records.
     fraction (float): share of the records to copy in lower case.
     seed (int): seed for which records are picked.
+    skipped (list | None): collects picked records whose lower-cased copy would not align (see
+        `apply_augmenter`); they get no copy.
     RETURNS (list[Record]): only the new lower-cased records ("augmented": "lower").
     RAISES TrainingError: N431 if fraction is not between 0 and 1.
     """
@@ -288,15 +317,24 @@ def lowercase_augment(
     if not 0.0 <= fraction <= 1.0:
         raise TrainingError("N431", name="fraction", value=fraction)
     picked = random.Random(seed).sample(list(records), round(fraction * len(records)))
-    copies = apply_augmenter(picked, create_lower_casing_augmenter(level=1.0), nlp, seed=seed, tag="lower")
+    lower = create_lower_casing_augmenter(level=1.0)
+    copies = apply_augmenter(picked, lower, nlp, seed=seed, tag="lower", skipped=skipped)
     return [rec for rec in copies if rec.get("augmented")]
 
 
-def lowercase(records: Sequence[Record], nlp: Language | None = None) -> list[Record]:
-    """RETURNS (list[Record]): every record in lower case, offsets kept (e.g. a lower-cased dev set)."""
+def lowercase(
+    records: Sequence[Record], nlp: Language | None = None, *, skipped: list[Record] | None = None
+) -> list[Record]:
+    """Every record in lower case, offsets kept (e.g. a lower-cased dev set).
+
+    skipped (list | None): collects the records left out because their lower-cased spans would
+        not align (see `apply_augmenter`).
+    RETURNS (list[Record]): the lower-cased records.
+    """
     from spacy.training.augment import create_lower_casing_augmenter
 
+    lower = create_lower_casing_augmenter(level=1.0)
     return [
         {k: v for k, v in rec.items() if k != "augmented"}
-        for rec in apply_augmenter(records, create_lower_casing_augmenter(level=1.0), nlp, tag="lower")
+        for rec in apply_augmenter(records, lower, nlp, tag="lower", skipped=skipped)
     ]

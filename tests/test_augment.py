@@ -168,3 +168,18 @@ def test_lowercase_whole_set(nlp):
     assert [r["text"] for r in lowered] == [p["text"].lower() for p in POSTS]
     assert all("augmented" not in r for r in lowered)
     assert [r["entities"] for r in lowered] == [p["entities"] for p in POSTS]
+
+
+def test_a_lower_cased_copy_that_would_cut_a_token_is_left_out_and_reported(nlp):
+    # `CO.` tokenizes as `CO` + `.`, but `co.` is a tokenizer exception: the span `denver, co` would cut it
+    post = {
+        "text": "located near Denver, CO. Corsair 7000D $150",
+        "entities": [[13, 23, "LOCATION"], [25, 38, "PRODUCT"]],
+    }
+    assert nlp.make_doc(post["text"].lower()).char_span(13, 23) is None
+    skipped: list = []
+    assert augment.lowercase([post, *POSTS], nlp, skipped=skipped) == augment.lowercase(POSTS, nlp)
+    assert [rec["text"] for rec in skipped] == [post["text"].lower()]
+    skipped = []
+    assert augment.lowercase_augment([post], 1.0, nlp=nlp, skipped=skipped) == []
+    assert len(skipped) == 1
