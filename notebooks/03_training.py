@@ -350,8 +350,8 @@ pd.DataFrame(scores["ents_per_type"]).T.reindex(settings.LABELS).round(3)
 # And the three probe posts from before. With hundreds of varied examples the model copes with
 # new products and other writing styles far better than the three-post models: prices in euros,
 # pounds and bucks, a product in a chatty post, a VR headset. Look for what it still gets wrong;
-# in our run that is the city written in lower case (`sheffield`) and the condition `barely
-# touched`, which it does not find at all.
+# in our run it does not find the city written in lower case (`sheffield`) at all, and it cuts
+# the `G2` off the headset's name.
 
 # %% tags=["nbval-ignore-output"]
 look(nlp)
