@@ -281,11 +281,11 @@ for k, model in tiny.items():
 # %% [markdown]
 # ## The whole training set
 #
-# Now the same loop on the whole training set. Be aware of what they are (the first cell of this
-# notebook printed it): posts written by hand in many styles (`hand`), like the dev and test
-# posts. The course also has posts generated from templates (`generated.jsonl`), whose layouts
-# repeat far more often than in real life. They are not in the training set: notebook 05
-# measures what they would add, and finds nothing measurable.
+# Now the same loop on the whole training set: posts written by hand in many styles, like the
+# dev and test posts (the first cell of this notebook printed their `source`). The course also
+# has posts generated from templates (`generated.jsonl`), whose layouts repeat far more often
+# than in real life. They are not in the training set: notebook 05 measures what they would
+# add, and finds nothing measurable.
 #
 # For the whole set the notebook trains with `course.train.train_blank`, which runs the same
 # loop (open it with `??train.train_blank`) and adds what hundreds of records need: it
@@ -624,14 +624,15 @@ print("dev micro F1 by training posts:", {n: round(f, 3) for n, f in zip(sizes, 
 fig = viz.plot_learning_curve(sizes, by_label, title="Dev F1 by number of training posts")
 
 # %% [markdown]
-# Read the printed micro F1 and the curve: the score climbs with the number of posts, and the
-# rare labels are the slowest to arrive (one seed each, so small differences between neighbouring
-# points are noise; notebook 06 shows the spread over several seeds). That is why **a few
-# hundred annotated posts** is the practical minimum for a task like ours: each of seven labels
-# needs dozens of varied examples, and the dev set needs enough entities of each label for its
-# score to mean something (with the few `ZIP`s of the dev column above, one more or less found
-# moves its recall by several points). Notebook 06 draws the full learning curve and shows how augmentation and rules
-# help when data is scarce.
+# Read the printed micro F1 and the curve: the score climbs with the number of posts, and two of
+# the rare labels, `ZIP` and `URL`, are the slowest to arrive (`USERNAME`, rare too, comes early:
+# almost every username is written `u/…` or `/u/…`, an easy cue). One seed each, so small
+# differences between neighbouring points are noise; notebook 06 shows the spread over several
+# seeds. That is why **a few hundred annotated posts** is the practical minimum for a task like
+# ours: each of seven labels needs dozens of varied examples, and the dev set needs enough
+# entities of each label for its score to mean something (with the few `ZIP`s of the dev column
+# above, one more or less found moves its recall by several points). Notebook 06 draws the full
+# learning curve and shows how augmentation and rules help when data is scarce.
 
 # %% [markdown]
 # ## What `add_label` is really for
