@@ -489,9 +489,10 @@ class Errors:
 
     # N570-N579: the style shift, generated vs hand-written training posts (course/experiments.py)
     N570 = (
-        "a sample of {size} post(s) of each kind was asked for, but train has {hand} hand-written "
-        "and {generated} generated post(s)",
-        "choose a size between 1 and {limit}",
+        "a sample of {size} post(s) of each kind was asked for, but the posts given hold {hand} "
+        "hand-written and {generated} generated post(s)",
+        "choose a size between 1 and {limit}; both kinds must be there, and train.jsonl is "
+        "hand-written only, so pass train + course.provenance.generated_records()",
     )
     N571 = (
         "the origins do not match the training posts: {n_origins} origin(s) for {n} post(s), values {found}",

@@ -14,8 +14,9 @@ simply seen more often), and every comparison is repeated over several seeds.
   evaluation sets (e.g. dev and lower-cased dev).
 * `style_shift_variants` and `style_shift_runs` measure the style shift: a model trained
   only on template-generated posts against one trained on as many hand-written posts, and
-  the whole training split with and without its generated posts, all scored on
-  hand-written sets (issue 19.2).
+  all hand-written training posts with and without the generated ones, all scored on
+  hand-written sets (issue 19.2; the measurement that moved the generated posts out of
+  train into data/hardware_posts/generated.jsonl).
 * `spread` turns the long table of runs into mean, min and max per group.
 
 The seed fixes the weight initialisation, dropout, the order of the examples and (in
@@ -199,12 +200,13 @@ def style_shift_variants(
 ) -> dict[str, list[Record]]:
     """Training sets that differ only in where their posts come from.
 
-    train (Sequence[Record]): the training split.
+    train (Sequence[Record]): hand-written and generated posts together, e.g. the training
+        split plus `course.provenance.generated_records()`.
     origins (Sequence[str]): "hand" or "generated" for each record of `train`, e.g.
         `course.provenance.origins(train)`.
     size (int): posts in each of the two same-size sets.
     seed (int): seed of the random sample of `size` posts of each kind.
-    whole (bool): also return every hand-written post, and the whole split (hand-written +
+    whole (bool): also return every hand-written post, and every post (hand-written +
         generated): the choice between keeping and dropping the generated posts.
     RETURNS (dict[str, list[Record]]): variant name → records: "generated only" and
         "hand-written only" (`size` posts each), then (if `whole`) "all hand-written" and

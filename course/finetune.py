@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .evaluate import EvalResult
@@ -101,26 +101,39 @@ def rehearsal_mix(new: Sequence[Record], silver: Sequence[Record], share: float 
     return mix
 
 
+def _f1_per_label(result: EvalResult | Mapping[str, Any]) -> tuple[dict[str, float], float]:
+    """RETURNS (tuple): (label → F1, micro F1) of a course result or of a spaCy scores dict."""
+    if isinstance(result, Mapping):  # what nlp.evaluate and Scorer.score_spans return
+        per_type = result.get("ents_per_type") or {}
+        return {label: s["f"] for label, s in per_type.items()}, result.get("ents_f") or 0.0
+    return {label: s["f"] for label, s in result.per_label.items()}, result.micro["f"]
+
+
 def forgetting_table(
-    results: Mapping[str, EvalResult], labels: Sequence[str] | None = None, baseline: str | None = None
+    results: Mapping[str, EvalResult | Mapping[str, Any]],
+    labels: Sequence[str] | None = None,
+    baseline: str | None = None,
 ) -> pd.DataFrame:
     """F1 per label for several models on the same data, plus the change against a baseline.
 
-    results (Mapping[str, EvalResult]): model name → `course.evaluate.evaluate(...)` result.
+    results (Mapping): model name → scores: a `course.evaluate.evaluate(...)` result, or the
+        dict of spaCy's scorer (`nlp.evaluate(...)`, `Scorer.score_spans(...)`) with "ents_f"
+        and "ents_per_type".
     labels (Sequence[str] | None): rows; None: the labels of the first result.
     baseline (str | None): the model to compare with (default: the first one).
     RETURNS (DataFrame): rows labels + "micro"; one F1 column per model and, for every other
-        model, a "Δ name" column (its F1 minus the baseline's), rounded to 3 decimals.
+        model, a "Δ name" column (its F1 minus the baseline's), rounded to 3 decimals. A label
+        a result does not score has F1 0.0.
     RAISES TrainingError: N442 if results is empty or baseline is not one of them.
     """
     names = list(results)
     baseline = baseline or (names[0] if names else None)
     if not names or baseline not in results:
         raise TrainingError("N442", name=baseline, choices=", ".join(names) or "none")
-    rows = list(labels) if labels is not None else list(results[names[0]].per_label)
+    scores = {name: _f1_per_label(result) for name, result in results.items()}
+    rows = list(labels) if labels is not None else list(scores[names[0]][0])
     data = {
-        name: [r.per_label.get(label, {}).get("f", 0.0) for label in rows] + [r.micro["f"]]
-        for name, r in results.items()
+        name: [per_label.get(label, 0.0) for label in rows] + [micro] for name, (per_label, micro) in scores.items()
     }
     table = pd.DataFrame(data, index=pd.Index([*rows, "micro"], name="label"))
     for name in names:

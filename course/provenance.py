@@ -1,16 +1,19 @@
 """Where a post comes from: written by hand, or generated from templates.
 
-The training split mixes hand-written posts (about two thirds) with posts made by the seeded template
-generator (`data/scripts/generate.py`); dev, test and `unlabeled.txt` are each one kind only
-(dev and test hand-written, `unlabeled.txt` generated). Experiments that pick posts from the
-training split (active learning, learning curves) should say which kind they picked, because
-dev is all hand-written.
+Since issue 19 the training split is hand-written only: the style-shift measurement
+(`bench/style_shift.py`, notebook 05) found that the template-generated posts add nothing to
+training. Those posts (made by the seeded generator, `data/scripts/generate.py`) now live in
+`data/hardware_posts/generated.jsonl`, kept for the style-shift lesson and for the
+active-learning pool of notebook 08; `generated_records` loads them. Dev, test, test_shift
+are hand-written, `unlabeled.txt` generated. An experiment that mixes the two kinds (the
+style shift, active learning) should say which kind it used or picked, because dev is all
+hand-written.
 
 The source of truth is the generator's committed output, `data/scripts/generated/train.md`:
 a post is *generated* when its text is one of the lines there. `data/scripts/build.py` also
 writes the same fact into each record's ``"source"`` key; `origins` does not rely on it, so it
-works on records that lost the key (a copy, an export, a filtered list), and the tests check
-that the two agree.
+works on any records, including those that lost the key (a copy, an export, a filtered list,
+train and generated posts concatenated), and the tests check that the two agree.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from .annotations import Record
 from .errors import CourseError
+from .formats import read_jsonl
 from .settings import data_path
 
 HAND, GENERATED = "hand", "generated"
@@ -53,14 +57,25 @@ def _generated(path: str) -> frozenset[str]:
 
 
 def generated_texts(path: str | Path | None = None) -> frozenset[str]:
-    """RETURNS (frozenset[str]): texts of the template-generated training posts (cached)."""
+    """RETURNS (frozenset[str]): texts of the template-generated posts (cached)."""
     return _generated(str(path or data_path("scripts", "generated", "train.md")))
+
+
+def generated_records(path: str | Path | None = None) -> list[Record]:
+    """The annotated template-generated posts, which are not part of the training split.
+
+    path (str | Path | None): a JSONL file (default: data/hardware_posts/generated.jsonl).
+    RETURNS (list[Record]): the records in file order, each with "source": "generated".
+    RAISES FormatError: N203 on a line that is not a record.
+    """
+    return read_jsonl(path or data_path("hardware_posts", "generated.jsonl"))
 
 
 def origins(records: Iterable[Record | str], path: str | Path | None = None) -> list[str]:
     """Mark each post as "hand" or "generated".
 
-    records (Iterable[Record | str]): records (or bare texts) from the training split.
+    records (Iterable[Record | str]): records (or bare texts) from any file, e.g. the training
+        split plus `generated_records()`.
     path (str | Path | None): the generator's markup file (default: data/scripts/generated/train.md).
     RETURNS (list[str]): "generated" if the text is a generated post, else "hand"; in order.
     """

@@ -19,8 +19,9 @@
 #
 # This course takes you from raw text to a named-entity recognizer that you have trained,
 # measured, improved and put behind an HTTP API. In this first notebook you will see the
-# problem we solve, find your way around the course, check that your setup works, and try the
-# kind of quiz that closes every notebook. It takes about ten minutes.
+# problem we solve and what its answer looks like in spaCy, find your way around the course,
+# check that your setup works, and try the kind of quiz that closes every notebook. It takes
+# about ten minutes.
 
 # %% [markdown]
 # ## The problem
@@ -47,6 +48,46 @@
 #
 # The exact rules for each label are in `data/ANNOTATION_GUIDELINES.md`; we will lean on them
 # from notebook 02 onwards.
+#
+# ### The same post in spaCy
+#
+# `spacy.blank("en")` makes an empty English pipeline: spaCy's English tokenizer and nothing
+# trained yet. Calling it on a text returns a `Doc`, the text cut into **tokens**. Brackets,
+# commas and the `$` become tokens of their own:
+
+# %%
+import spacy
+from spacy import displacy
+
+nlp = spacy.blank("en")
+post = "[USA-TX] [H] EVGA RTX 3080 FTW3 Ultra, like new [W] $450 shipped, local cash in Austin, TX 78701"
+doc = nlp(post)
+print([token.text for token in doc])
+
+# %% [markdown]
+# An entity is a span of whole tokens with a label, and a `Doc` keeps its entities in
+# `doc.ents`. A trained model fills `doc.ents` for you (notebook 01 runs one, notebook 03 trains
+# your own); here we set it by hand. `doc.char_span(start, end, label=...)` turns character
+# offsets into such a span (`str.index` finds the offsets), and spaCy's visualiser **displaCy**
+# draws the result. The printed lines are the table the buyer wanted:
+
+# %%
+wanted = [
+    ("USA-TX", "LOCATION"),
+    ("EVGA RTX 3080 FTW3 Ultra", "PRODUCT"),
+    ("like new", "CONDITION"),
+    ("$450", "PRICE"),
+    ("Austin, TX", "LOCATION"),
+    ("78701", "ZIP"),
+]
+spans = []
+for text, label in wanted:
+    start = post.index(text)
+    spans.append(doc.char_span(start, start + len(text), label=label))
+doc.ents = spans
+for ent in doc.ents:
+    print(f"{ent.label_:<9} {ent.text!r:<27} tokens {[token.text for token in ent]}")
+displacy.render(doc, style="ent", jupyter=True)
 
 # %% [markdown]
 # ## The course map
@@ -94,8 +135,6 @@
 # data: handy on a slow machine, and what the automated tests use. Numbers in fast mode are lower.
 
 # %%
-import spacy
-
 from course import settings
 
 spacy.util.fix_random_seed(settings.SEED)  # the same random numbers on every run
@@ -120,10 +159,11 @@ assert all(check.ok for check in checks), "Something is missing: see the ✗ lin
 # %% [markdown]
 # ## A first look at the data
 #
-# The course comes with marketplace posts written for it, in four annotated files (train, dev,
-# test, and `test_shift`, a second test set written unlike the rest on purpose, for notebook 05)
-# and one file of unannotated posts. Each annotated post is one line of JSON: the
-# text, a list of `[start, end, label]` character offsets, and where the post comes from.
+# The course comes with marketplace posts written for it, in four annotated splits (train, dev,
+# test, and `test_shift`, a second test set written unlike the rest on purpose, for notebook 05),
+# one more annotated file, `generated`, and one file of unannotated posts. Each annotated post is
+# one line of JSON: the text, a list of `[start, end, label]` character offsets, and where the
+# post comes from.
 # `srsly`, the serialisation library that ships with spaCy, reads such a file:
 
 # %%
@@ -131,19 +171,23 @@ from collections import Counter
 
 import srsly
 
-for name in ("train", "dev", "test", "test_shift"):
+for name in ("train", "dev", "test", "test_shift", "generated"):
     records = list(srsly.read_jsonl(DATA / f"{name}.jsonl"))
     print(f"{name:<10} {len(records):>3} posts", dict(Counter(r["source"] for r in records)))
 unlabeled = (DATA / "unlabeled.txt").read_text(encoding="utf-8").splitlines()
 print("unlabeled", len(unlabeled), "posts")
 
 # %% [markdown]
-# Not every post was written by a person. The dev posts, both test sets and the training posts
-# marked `hand` were written and annotated by hand, in many styles. The other training posts and all
-# the unlabelled posts were **generated from templates**: real-looking layouts filled with
-# products, prices and places from lists, annotated automatically as they were generated. They
-# add volume cheaply, but their layouts repeat far more often than real posts do, which matters
-# whenever a notebook trains on them or treats them as "new posts" (notebooks 03, 06 and 07).
+# Not every post was written by a person. The four splits, training data included, were written
+# and annotated by hand (`hand`), in many styles. The posts in `generated.jsonl` and all the
+# unlabelled posts were **generated from templates**: real-looking layouts filled with products,
+# prices and places from lists, annotated automatically as they were generated. Their layouts
+# repeat far more often than real posts do, and adding them to the training data brings no
+# measurable gain (notebook 05 measures it), so they are not part of the training split.
+# Notebook 05 trains on them on purpose, to show what a change of writing style does to a model,
+# and notebook 08 mixes them into its pool for active learning. The unlabelled posts stand in for
+# "new posts" in notebooks 08 and 09; coming from templates, they are more alike than real new
+# posts would be.
 #
 # Here is the first dev post as a record:
 
@@ -152,13 +196,10 @@ posts = list(srsly.read_jsonl(DATA / "dev.jsonl"))
 posts[0]
 
 # %% [markdown]
-# To *see* the entities, we put them on a spaCy `Doc` (`doc.char_span` turns character offsets
-# into a span, notebook 02 explains it) and draw it with spaCy's visualiser **displaCy**:
+# To *see* the entities, we put them on a `Doc` as we did with the title above, this time with
+# the offsets from the file, and draw them with displaCy:
 
 # %%
-from spacy import displacy
-
-nlp = spacy.blank("en")
 docs = []
 for record in posts[:3]:
     doc = nlp.make_doc(record["text"])
@@ -214,9 +255,11 @@ quiz.show("00_welcome")
 # ## Summary
 #
 # - NER finds spans of text that name things and labels each one; our case study has seven labels.
+# - In spaCy a `Doc` holds the tokens and `doc.ents` the entities, each a span of whole tokens;
+#   `doc.char_span` makes one from character offsets, and displaCy draws them.
 # - The course runs offline; `COURSE_FAST=1` trades accuracy for speed.
-# - The dev and test posts are hand-written; part of the training data and all the unlabelled
-#   posts are generated from templates.
+# - The train, dev and test posts are hand-written; `generated.jsonl` and the unlabelled posts
+#   are generated from templates.
 # - Exercises are plain spaCy with blanks, checks with hints, and solutions on request; quizzes
 #   explain every option.
 # - Your progress file records tries, hints and exercise checks under the name you set.

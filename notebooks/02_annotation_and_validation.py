@@ -30,8 +30,10 @@ import warnings
 from collections import Counter
 
 import spacy
+import srsly
 from spacy import displacy
 from spacy.scorer import Scorer
+from spacy.tokens import DocBin
 from spacy.training import Example, offsets_to_biluo_tags
 
 from course import annotations, exercises, formats, quiz, settings
@@ -40,6 +42,7 @@ from course.colors import LABEL_COLORS
 
 spacy.util.fix_random_seed(settings.SEED)
 nlp = spacy.blank("en")  # we only need the tokenizer in this notebook
+DATA = settings.data_path()  # the course's data/ folder
 OUT = settings.output_dir()  # notebooks/output: files this notebook writes
 
 # %% [markdown]
@@ -75,6 +78,15 @@ print(start, start + len("$450"), post[start:start + len("$450")])
 # %%
 doc = nlp.make_doc(post)
 print([token.text for token in doc])
+
+# %% [markdown]
+# When a split surprises you, `nlp.tokenizer.explain` says which rule made each token: `PREFIX`,
+# `SUFFIX`, `INFIX`, or `TOKEN` for what is left once nothing more can be peeled off. It is the
+# quickest way to see why a span cannot start or end where you wanted it to.
+
+# %%
+for rule, text in nlp.tokenizer.explain(post)[:8]:
+    print(f"{text!r:<8} {rule}")
 
 # %% [markdown]
 # The entity recognizer makes one decision per **token**, not per character: each token is the
@@ -175,8 +187,17 @@ except ValueError as err:
 
 # %% [markdown]
 # spaCy refuses, which is good, but the message names token numbers rather than your file and
-# line. The validator names both spans (**N103**); a human must decide which one the guideline
-# wants, so nothing is fixed automatically.
+# line. spaCy also has a quick way out, `spacy.util.filter_spans`: it keeps the longest span
+# (the first one on a tie) and drops every span that overlaps it, without a word.
+
+# %%
+spans = [doc.char_span(s, e, label=label) for s, e, label in overlapping]
+print(spacy.util.filter_spans(spans))
+
+# %% [markdown]
+# Here the longest span happens to be the one the guideline wants; when the shorter one is
+# right, it is dropped just as quietly. So the validator does not choose: it names both spans
+# (**N103**) and leaves the decision to a human.
 
 # %%
 print(annotations.validate([{"text": post, "entities": overlapping}], nlp))
@@ -186,10 +207,12 @@ print(annotations.validate([{"text": post, "entities": overlapping}], nlp))
 #
 # Selecting text with a mouse often grabs the space next to a word. Here the product starts at
 # 12, on the space after `[H]`. spaCy's `char_span` again returns `None`, because a token never
-# starts with a space; the validator says why (**N102**) and how to strip it.
+# starts with a space. `alignment_mode="contract"` shrinks the span to the tokens inside it,
+# which drops the space; the validator says why the span fails (**N102**) and how to strip it.
 
 # %%
 print(doc.char_span(12, 37))
+print(doc.char_span(12, 37, alignment_mode="contract"))
 print(annotations.validate([{"text": post, "entities": [[12, 37, "PRODUCT"]]}], nlp))
 
 # %% [markdown]
@@ -197,12 +220,17 @@ print(annotations.validate([{"text": post, "entities": [[12, 37, "PRODUCT"]]}], 
 #
 # Some wrong spans align perfectly with tokens. Our guideline says a `PRICE` is the amount with
 # its currency, without words like *shipped*. A span over `$450 shipped` ends on a token boundary,
-# so it passes every automatic check. Only reading the data shows it:
+# so it passes every automatic check: spaCy turns it into tags without a `-`, and the validator
+# finds nothing. Only reading the data shows it:
 
 # %%
 too_long = {"text": post, "entities": [[52, 64, "PRICE"]]}
+tags = offsets_to_biluo_tags(doc, too_long["entities"])
+print([(token.text, tag) for token, tag in zip(doc, tags) if tag != "O"])
 print(annotations.validate([too_long], nlp))
-displacy.render(annotations.to_doc(nlp, too_long), style="ent", jupyter=True, options={"colors": LABEL_COLORS})
+price_doc = nlp.make_doc(post)
+price_doc.ents = [price_doc.char_span(52, 64, label="PRICE")]
+displacy.render(price_doc, style="ent", jupyter=True, options={"colors": LABEL_COLORS})
 
 # %% [markdown]
 # That is why annotation needs a written guideline (ours is `data/ANNOTATION_GUIDELINES.md`) and
@@ -217,7 +245,7 @@ displacy.render(annotations.to_doc(nlp, too_long), style="ent", jupyter=True, op
 # and case mix-ups are caught too.
 
 # %%
-broken_file = settings.data_path("broken_annotations.jsonl")
+broken_file = DATA / "broken_annotations.jsonl"
 loaded = formats.load(broken_file)
 report = annotations.validate(loaded.records, nlp, labels=settings.LABELS,
                               source="broken_annotations.jsonl", lines=loaded.lines)
@@ -249,8 +277,8 @@ for change in fixed.changes:
 
 # %%
 print(f"{len(fixed.remaining)} problems still need a human:")
-for line in fixed.remaining.lines():
-    print(" ", line.split(" — ")[0])
+for problem in fixed.remaining.problems:
+    print(f"  {problem.source}:{problem.line}: {problem.code} {problem.message}")
 
 # %% [markdown]
 # ## From records to Docs
@@ -274,22 +302,33 @@ def to_doc(nlp, record):
 exercises.check("02.3", to_doc)
 
 # %% [markdown]
-# On a misaligned span `doc.char_span` returns `None`, and `doc.ents = [..., None]` fails with a
-# `TypeError` that does not say which span or line. The course's `annotations.to_doc` does the
-# same three steps and adds the validation: it refuses an invalid record with an
-# `AnnotationError` that lists every problem, instead of failing on the first or dropping spans
-# quietly. We use it from here on.
+# Those three lines trust the offsets. On a misaligned span `doc.char_span` returns `None`, and
+# assigning a list with a `None` in it fails with a `TypeError` that says neither which span nor
+# which line:
 
 # %%
-clean = [rec for i, rec in enumerate(fixed.records)
-         if not any(p.index == i for p in fixed.remaining.problems)]
-displacy.render(annotations.to_docs(nlp, clean[:4]), style="ent", jupyter=True, options={"colors": LABEL_COLORS})
+try:
+    doc.ents = [doc.char_span(13, 36, label="PRODUCT")]
+except TypeError as err:
+    print("TypeError:", err)
+
+# %% [markdown]
+# The course's `annotations.to_doc` does the same three steps and adds the validation: it
+# refuses an invalid record with an `AnnotationError` that lists every problem, instead of
+# failing on the first or dropping spans quietly.
 
 # %%
 try:
     annotations.to_doc(nlp, {"text": post, "entities": broken})
 except annotations.AnnotationError as err:
     print(err.code, "—", err.problems[0].code, err.problems[0].message)
+
+# %% [markdown]
+# We use it from here on, starting with the records that `fix` left clean:
+
+# %%
+clean = [rec for i, rec in enumerate(fixed.records) if not any(p.index == i for p in fixed.remaining.problems)]
+displacy.render(annotations.to_docs(nlp, clean[:4]), style="ent", jupyter=True, options={"colors": LABEL_COLORS})
 
 # %% [markdown]
 # ## The same checks from the command line
@@ -311,18 +350,36 @@ except annotations.AnnotationError as err:
 # %% [markdown]
 # ## Importing Prodigy, doccano and Label Studio data
 #
-# Annotation tools export different shapes of JSON. `formats.load` reads the common ones into
-# our canonical records: Prodigy (`spans` with token indices; rejected answers are skipped and
-# reported), doccano (`label`, or `labels` in older versions), Label Studio (the JSON export),
-# CoNLL/IOB2 and spaCy's binary `.spacy` files. `formats.dump` writes them back.
+# Annotation tools export different shapes of JSON. Here is the first task of an export from
+# Prodigy, read with plain `srsly`. Each span comes twice: as character offsets (`start`, `end`)
+# and as token indices (`token_start`, `token_end`).
 
 # %%
-prodigy = formats.load(settings.data_path("samples", "prodigy_export.jsonl"), "prodigy")
+task = next(srsly.read_jsonl(DATA / "samples" / "prodigy_export.jsonl"))
+task_doc = nlp.make_doc(task["text"])
+print("answer:", task["answer"])
+for s in task["spans"]:
+    span = task_doc.char_span(s["start"], s["end"], label=s["label"])
+    print(
+        f"{span.label_:<9} {span.text!r:<30} Prodigy tokens {s['token_start']}–{s['token_end']}, "
+        f"spaCy span.start {span.start}, span.end {span.end}"
+    )
+
+# %% [markdown]
+# Prodigy's `token_end` is the *last* token of the span; spaCy's `span.end` is one past it, like a
+# slice. Converting token indices by hand is one more place for an off-by-one, so we keep the
+# character offsets. `formats.load` reads the common formats into our canonical records:
+# Prodigy (rejected answers are skipped and reported), doccano (`label`, or `labels` in older
+# versions), Label Studio (the JSON export), CoNLL/IOB2 and spaCy's binary `.spacy` files.
+# `formats.dump` writes them back.
+
+# %%
+prodigy = formats.load(DATA / "samples" / "prodigy_export.jsonl", "prodigy")
 print(len(prodigy.records), "accepted;", "skipped:", prodigy.skipped)
 print(prodigy.records[0])
 
 # %%
-studio = formats.load(settings.data_path("samples", "labelstudio_export.json"))
+studio = formats.load(DATA / "samples" / "labelstudio_export.json")
 print(annotations.validate(studio.records, nlp, labels=settings.LABELS))
 
 # %% [markdown]
@@ -332,6 +389,16 @@ print(annotations.validate(studio.records, nlp, labels=settings.LABELS))
 # %%
 # !{sys.executable} -m course convert ../data/samples/prodigy_export.jsonl output/prodigy.spacy 2>&1
 # !{sys.executable} -m course convert ../data/samples/doccano_export.jsonl output/doccano.spacy 2>&1 | tail -n 1
+
+# %% [markdown]
+# A `.spacy` file is a spaCy `DocBin`: a batch of `Doc`s, entities included, in a compact binary
+# form. Reading one back needs only spaCy and a `Vocab` for the docs to live in; the strings they
+# need travel in the file (notebook 03 writes such files itself):
+
+# %%
+doc_bin = DocBin().from_disk(OUT / "prodigy.spacy")
+converted = list(doc_bin.get_docs(nlp.vocab))
+print(len(converted), "docs; the first one's entities:", [(ent.text, ent.label_) for ent in converted[0].ents])
 
 # %% [markdown]
 # ### Exercise 02.4 · Let Python count the offsets
@@ -379,7 +446,7 @@ exercises.check("02.4", span_of)
 # anything, so the list cannot quietly grow into a place where mistakes hide.
 
 # %%
-print(settings.data_path("consistency_exceptions.txt").read_text(encoding="utf-8"))
+print((DATA / "consistency_exceptions.txt").read_text(encoding="utf-8"))
 
 # %%
 # !{sys.executable} -m course consistency ../data/hardware_posts/train.jsonl ../data/hardware_posts/dev.jsonl ../data/hardware_posts/test.jsonl ../data/hardware_posts/test_shift.jsonl --ignore-case --exceptions ../data/consistency_exceptions.txt 2>&1

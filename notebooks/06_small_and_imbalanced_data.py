@@ -41,16 +41,17 @@ from spacy.training.augment import create_lower_casing_augmenter
 from course import augment, evaluate, exercises, experiments, formats, quiz, rules, settings, viz
 from course.check import ____
 
-settings.seed_everything()
-train = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))
-dev = formats.read_jsonl(settings.data_path("hardware_posts", "dev.jsonl"))
+spacy.util.fix_random_seed(0)  # Python, NumPy and Thinc; this notebook uses no torch
+DATA = settings.data_path("hardware_posts")
+train, dev = formats.read_jsonl(DATA / "train.jsonl"), formats.read_jsonl(DATA / "dev.jsonl")
 LABELS = list(settings.LABELS)
-SIZES = settings.pick(full=(25, 100, len(train)), fast=(25, 100))  # training posts per learning-curve point
-SEEDS = settings.pick(full=(0, 1, 2), fast=(0, 1))                 # every experiment is repeated per seed
-N_UPDATES = settings.pick(full=125, fast=15)                       # updates per training run, for every run
-BATCH = 8                                                          # examples per update
+FAST = settings.is_fast()  # True in the course's CI, which runs a shortened version
+SIZES = (25, 100) if FAST else (25, 100, len(train))  # training posts per learning-curve point
+SEEDS = (0, 1) if FAST else (0, 1, 2)                 # every experiment is repeated per seed
+N_UPDATES = 15 if FAST else 125                       # updates per training run, for every run
+BATCH = 8                                             # examples per update
 AUG_SIZE = 100  # training posts in the augmentation experiment (both modes)
-print(f"{settings.mode_name()} mode: {len(train)} training posts, {len(dev)} dev posts; every model: "
+print(f"{'fast' if FAST else 'learner'} mode: {len(train)} training posts, {len(dev)} dev posts; every model: "
       f"{N_UPDATES} updates of {BATCH} posts ({N_UPDATES * BATCH} examples), seeds {SEEDS}")
 
 # %% [markdown]
@@ -103,7 +104,7 @@ print("PRODUCT mentions per mention of:", ratio.round(1).to_dict())
 #
 # 1. **The micro average hides the rare labels.** Micro F1 pools all mentions, so it mostly
 #    reflects `PRODUCT`, `PRICE` and `LOCATION`. Always read the per-label table next to it.
-# 2. **Rare labels are measured roughly.** Dev has two dozen mentions or fewer of each rare label,
+# 2. **Rare labels are measured roughly.** Dev has only a few dozen mentions of each rare label,
 #    so a single span moves its score by several points:
 
 # %%
@@ -268,8 +269,15 @@ displacy.render(doc, style="ent")
 #
 # ### Lower-casing
 #
-# About one training post in twenty is written entirely in lower case (`selling a 3060, used, 220
-# obo lol, nyc`). A model that learned "products start with capitals" fails on those. spaCy ships a
+# Some training posts are written entirely in lower case (`selling a 3060, used, 220 obo lol,
+# nyc`):
+
+# %%
+all_lower = [r for r in train if r["text"] == r["text"].lower()]
+print(f"{len(all_lower)} of {len(train)} training posts are all lower case")
+
+# %% [markdown]
+# A model that learned "products start with capitals" fails on those. spaCy ships a
 # lower-casing augmenter (`spacy.training.augment.create_lower_casing_augmenter`, also usable in a
 # training config); `augment.apply_augmenter` runs any spaCy augmenter over our records, and
 # `augment.lowercase_augment` uses it to make lower-cased copies of a random share of the posts and
@@ -380,7 +388,7 @@ gain_table.round(3)
 #   effect on three seeds: a lead worth measuring on your own data, not a rule.
 # - **Oversampling** (the rows `+ URL posts x3`) raises `URL` F1 on dev with every seed, and normal
 #   dev F1 does not pay for it. Read the `dev F1 URL` rows together, though: swapping and
-#   lower-casing, which copy every kind of post, raise it too, and dev has only two dozen URLs, so
+#   lower-casing, which copy every kind of post, raise it too, and dev has only a few dozen URLs, so
 #   a few spans make these differences. Copies show the model the same few links more often; they
 #   cannot show it a kind of link it has never seen. For a rare label with a fixed shape, the rules
 #   later in this notebook do far better.
@@ -641,8 +649,8 @@ print("ruler first minus rules:", (comparison["ruler first"] - comparison["rules
 #   of that.
 #   The ruler last *without* overwriting helps much less: the model keeps its own, often wrong, `ZIP`
 #   and `URL` spans where the rules would have been right.
-# - On `PRICE` the rules alone score a little higher than the hybrids, a few spans out of 166
-#   prices in dev: the rules miss the context prices, and this short-trained model adds false
+# - On `PRICE` the rules alone score a little higher than the hybrids, a few spans out of all the
+#   `PRICE` mentions in dev (counted at the start): the rules miss the context prices, and this short-trained model adds false
 #   alarms and wrong boundaries of its own. Too small a gap, from too weak a model, to name a
 #   winner.
 # - On `USERNAME` the model alone is as good as the rules.
@@ -705,7 +713,7 @@ print("smallest set gains more than the largest with every seed:",
 # ## Summary
 #
 # - Count labels before training, and read per-label scores next to their support: micro F1 hides
-#   rare labels, and a label with 19 dev mentions moves more than five points per span.
+#   rare labels, and a label with a few dozen dev mentions moves by several points per span.
 # - Compare training runs like with like: the same number of updates for every training set, and
 #   several seeds. Ten epochs over 25 posts is far less training than ten epochs over all, and an
 #   augmented set gets more updates than the original; without the control, you measure that.

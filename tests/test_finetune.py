@@ -144,6 +144,16 @@ def test_forgetting_table_reports_change_against_baseline():
         finetune.forgetting_table({})
 
 
+def test_forgetting_table_takes_spacy_scores_too():
+    """The dict of nlp.evaluate / Scorer.score_spans: a label it did not score counts as 0.0."""
+    before = {"ents_f": 0.9, "ents_per_type": {"ORG": {"p": 1.0, "r": 0.8, "f": 0.9}}}
+    after = {"ents_f": None, "ents_per_type": None}  # spaCy's scorer when nothing was scored
+    table = finetune.forgetting_table({"original": before, "updated": after}, labels=["ORG", "GPE"])
+    assert table.loc["ORG", "Δ updated"] == -0.9 and table.loc["GPE", "original"] == 0.0
+    assert table.loc["micro", "updated"] == 0.0
+    assert list(finetune.forgetting_table({"original": before}).index) == ["ORG", "micro"]
+
+
 # --- training schedules and a real (tiny) training run ---------------------------------
 
 

@@ -22,23 +22,33 @@ def test_missing_markup_file_is_an_error(tmp_path):
         provenance.texts_in_markup(tmp_path / "nope.md")
 
 
-def test_origins_of_the_training_split_agree_with_the_build():
+def test_origins_of_train_and_generated_agree_with_the_build():
     train = formats.read_jsonl(settings.data_path("hardware_posts", "train.jsonl"))
-    found = provenance.origins(train)
-    assert found == [r["source"] for r in train]  # build.py wrote the same fact into each record
+    generated = provenance.generated_records()
+    pooled = train + generated  # how bench/style_shift.py and notebook 08 mix the two kinds
+    found = provenance.origins(pooled)
+    assert found == [r["source"] for r in pooled]  # build.py wrote the same fact into each record
 
     def posts_in(path):  # markup posts are the lines starting with "- "
         return sum(line.startswith("- ") for line in path.read_text(encoding="utf-8").splitlines())
 
     scripts = settings.data_path("scripts")
-    assert found.count(GENERATED) == posts_in(scripts / "generated" / "train.md")
-    assert found.count(HAND) == posts_in(scripts / "hand_written" / "train.md")
-    records_without_flag = [{"text": r["text"], "entities": r["entities"]} for r in train[:20]]
-    assert provenance.origins(records_without_flag) == found[:20]
+    assert set(provenance.origins(train)) == {HAND}  # issue 19: train is hand-written only
+    assert set(provenance.origins(generated)) == {GENERATED}
+    assert found.count(GENERATED) == len(generated) == posts_in(scripts / "generated" / "train.md")
+    assert found.count(HAND) == len(train) == posts_in(scripts / "hand_written" / "train.md")
+    records_without_flag = [{"text": r["text"], "entities": r["entities"]} for r in pooled[-20:]]
+    assert provenance.origins(records_without_flag) == found[-20:]
 
 
-def test_dev_and_test_are_hand_written():
-    for split in ("dev", "test"):
+def test_generated_records_reads_a_given_file(tmp_path):
+    path = tmp_path / "generated.jsonl"
+    path.write_text('{"text": "[H] RTX 3080 [W] cash", "entities": [[4, 12, "PRODUCT"]], "source": "generated"}\n')
+    assert [r["text"] for r in provenance.generated_records(path)] == ["[H] RTX 3080 [W] cash"]
+
+
+def test_dev_test_and_test_shift_are_hand_written():
+    for split in ("dev", "test", "test_shift"):
         records = formats.read_jsonl(settings.data_path("hardware_posts", f"{split}.jsonl"))
         assert set(provenance.origins(records)) == {HAND}
 

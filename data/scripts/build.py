@@ -7,9 +7,19 @@ Sources (all under data/scripts/):
     generated/unlabeled.txt                  output of generate.py (seeded)
 
 Outputs (under data/hardware_posts/ unless --out is given):
-    train.jsonl, dev.jsonl, test.jsonl, unlabeled.txt
-    test_shift.jsonl (kept in file order, ids shift-0001...; its first 64 posts
-    are the double-annotated agreement sample)
+    train.jsonl, dev.jsonl, test.jsonl       hand-written posts only, shuffled with fixed seeds
+    generated.jsonl                          the template-generated posts (generated/train.md),
+                                             ids generated-0001...; not a training split: the
+                                             style-shift measurement (bench/style_shift.py,
+                                             notebook 05) found they add nothing to training
+                                             (issue 19), so they are kept apart for that lesson
+                                             and for the active-learning pool of notebook 08
+    unlabeled.txt                            copied from generated/unlabeled.txt
+    test_shift.jsonl                         kept in file order, ids shift-0001...; its first
+                                             64 posts are the double-annotated agreement sample
+
+train.jsonl and generated.jsonl are cut from one shuffle of all their posts (seed 1301), so
+each keeps the relative order the posts had when they shared the training split.
 
 Markup: every post is one line starting with "- ". Entities are written as
 {{surface text|LABEL}}, e.g.
@@ -20,7 +30,10 @@ Lines that do not start with "- " (headings, notes, blank lines) are ignored.
 The build refuses to write anything if a post breaks an annotation rule (the
 rules of `python -m course validate`: course.annotations.validate with the course
 labels and the tokens of spacy.blank("en")), if markup is left in a post, or if
-two splits share a post.
+two files share a post, or two splits a near-duplicate. For near-duplicates the generated
+posts count as training material (train and generated.jsonl are one side: notebook 08 pools
+them): they may share templates with each other and with hand-written train posts, never with
+dev, test or test_shift.
 
 Usage:
     python data/scripts/build.py             # rebuild data/hardware_posts/ and
@@ -50,6 +63,7 @@ from course.settings import LABELS
 SPLITS = ("train", "dev", "test")
 SHUFFLE_SEED = {"train": 1301, "dev": 1302, "test": 1303}
 SHIFT = "test_shift"  # second test set, written unlike the other splits; not shuffled
+GEN = "generated"  # the template posts: out of train since issue 19, kept for notebooks 05 and 08
 
 DATA = SCRIPTS.parent
 HAND = SCRIPTS / "hand_written"
@@ -173,22 +187,27 @@ def cross_split_overlaps(splits: dict[str, list[Record]]) -> list[tuple[str, str
 
 
 def load_sources() -> dict[str, list[Record]]:
-    """Read all sources and return unshuffled records per split."""
+    """Read all sources and return unshuffled records per output file (SPLITS, SHIFT, GEN)."""
     splits: dict[str, list[Record]] = {}
-    for split in SPLITS:
-        records = [
+    for split in (*SPLITS, SHIFT):
+        splits[split] = [
             {"text": t, "entities": e, "source": "hand", "_where": w} for t, e, w in read_markup(HAND / f"{split}.md")
         ]
-        if split == "train":
-            records += [
-                {"text": t, "entities": e, "source": "generated", "_where": w}
-                for t, e, w in read_markup(GENERATED / "train.md")
-            ]
-        splits[split] = records
-    splits[SHIFT] = [
-        {"text": t, "entities": e, "source": "hand", "_where": w} for t, e, w in read_markup(HAND / f"{SHIFT}.md")
+    splits[GEN] = [
+        {"text": t, "entities": e, "source": "generated", "_where": w}
+        for t, e, w in read_markup(GENERATED / "train.md")
     ]
     return splits
+
+
+def overlap_groups(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
+    """The groups that may not share a near-duplicate: the splits, with GEN joined to train.
+
+    RETURNS (dict): split name -> records, GEN's records appended to "train".
+    """
+    groups = {name: list(records) for name, records in splits.items() if name != GEN}
+    groups["train"] = groups.get("train", []) + list(splits.get(GEN, []))
+    return groups
 
 
 def check(splits: dict[str, list[Record]], unlabeled: list[str]) -> list[str]:
@@ -196,7 +215,7 @@ def check(splits: dict[str, list[Record]], unlabeled: list[str]) -> list[str]:
     nlp = spacy.blank("en")
     errors = []
     seen: dict[str, str] = {}
-    for split in splits:  # SPLITS, then SHIFT
+    for split in splits:  # SPLITS, then SHIFT and GEN
         for record in splits[split]:
             errors += span_problems(nlp, record)
             key = normalise(record["text"])
@@ -206,26 +225,32 @@ def check(splits: dict[str, list[Record]], unlabeled: list[str]) -> list[str]:
     for number, line in enumerate(unlabeled, 1):
         if normalise(line) in seen:
             errors.append(f"unlabeled.txt:{number}: same post as {seen[normalise(line)]}")
-    for kind, key, records in cross_split_overlaps(splits):
+    for kind, key, records in cross_split_overlaps(overlap_groups(splits)):
         places = ", ".join(r["_where"] for r in records)
         errors.append(f"{places}: near-duplicate posts in different splits (same {kind} {key!r})")
     return errors
 
 
 def finalise(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
-    """Shuffle each split with its fixed seed and assign ids."""
+    """Shuffle each split with its fixed seed and assign ids.
+
+    train and GEN are shuffled together, as when the generated posts were part of train, and then
+    cut apart by source: each keeps the relative order it had in the old mixed split.
+    """
     final = {}
     for split in SPLITS:
-        records = list(splits[split])
+        cut = split == "train" and GEN in splits
+        records = list(splits[split]) + (list(splits[GEN]) if cut else [])
         random.Random(SHUFFLE_SEED[split]).shuffle(records)
-        final[split] = [
-            {
-                "id": f"{split}-{i:04d}",
-                "text": r["text"],
-                "entities": r["entities"],
-                "source": r["source"],
-            }
-            for i, r in enumerate(records, 1)
+        if cut:
+            final[GEN] = [r for r in records if r["source"] == "generated"]
+            records = [r for r in records if r["source"] == "hand"]
+        final[split] = records
+    for name in list(final):
+        prefix = GEN if name == GEN else name
+        final[name] = [
+            {"id": f"{prefix}-{i:04d}", "text": r["text"], "entities": r["entities"], "source": r["source"]}
+            for i, r in enumerate(final[name], 1)
         ]
     if SHIFT in splits:
         final[SHIFT] = [
@@ -235,7 +260,7 @@ def finalise(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
     return final
 
 
-CONDITION_ABBREVIATIONS = {"bnib", "nib", "ln", "ob", "refurb"}
+CONDITION_ABBREVIATIONS = {"bnib", "nib", "ln", "ob", "refurb", "vgc"}
 USUAL_HOSTS = {"imgur.com", "i.imgur.com", "heatware.com", "www.heatware.com"}
 PLAIN_AMOUNT = re.compile(r"[\d.,]+k?")
 SCHEME = re.compile(r"https?://")
@@ -346,6 +371,9 @@ def stats_markdown(final: dict[str, list[Record]]) -> str:
         src = Counter(r["source"] for r in final[split])
         empty = sum(1 for r in final[split] if not r["entities"])
         lines.append(f"| {split} | {len(final[split])} | {src['hand']} | {src['generated']} | {empty} |")
+    if GEN in final:
+        empty = sum(1 for r in final[GEN] if not r["entities"])
+        lines.append(f"| {GEN}.jsonl (not a split) | {len(final[GEN])} | 0 | {len(final[GEN])} | {empty} |")
     lines += ["", *style_markdown(final)]
     unseen, total = unseen_product_share(final)
     lines += [

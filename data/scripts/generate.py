@@ -1,7 +1,9 @@
-"""Seeded template generator for part of the train split and for unlabeled.txt.
+"""Seeded template generator for data/hardware_posts/generated.jsonl and unlabeled.txt.
 
-At most half of train comes from here; dev and test are entirely hand-written and
-do not use these templates or slot lists. Output is reproducible byte for byte:
+The annotated posts (train.md, named after the split they used to belong to) are built into
+generated.jsonl, not into the training split: issue 19's style-shift measurement found that
+they add nothing to training, so train, dev and test are entirely hand-written, and dev and
+test do not use these templates or slot lists. Output is reproducible byte for byte:
 only random.Random(seed) is used, all slot lists are tuples, and nothing iterates
 over a set or dict whose order could change.
 
@@ -491,7 +493,7 @@ def generate(seed: int, n: int, seen: set[str], max_no_entity: int) -> list[list
     return posts
 
 
-HEADER = """# Generated posts — train split
+HEADER = """# Generated posts — built into data/hardware_posts/generated.jsonl, not into train
 
 Written by data/scripts/generate.py (seed {seed}); do not edit by hand.
 Regenerate with `python data/scripts/generate.py`, then `python data/scripts/build.py`.
@@ -514,7 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     text = "".join(to_text(s) + "\n" for s in unlabeled)
     assert not re.search(r"\{\{|\}\}", text)
     (args.out / "unlabeled.txt").write_text(text, encoding="utf-8", newline="\n")
-    print(f"wrote {len(train)} train posts and {len(unlabeled)} unlabeled posts to {args.out}")
+    print(
+        f"wrote {len(train)} annotated posts (train.md, for generated.jsonl) and {len(unlabeled)} unlabeled posts to {args.out}"
+    )
     return 0
 
 
