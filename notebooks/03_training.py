@@ -172,10 +172,10 @@ exercises.check("03.2", train_ner)
 # What can a model learn from a single post? We write three annotated posts (the helper
 # `make_record` finds each entity's offsets, as your `span_of` did in notebook 02) and three
 # **probe** posts the model will never train on. The probes really are new: none of their
-# products, places, prices or conditions occurs in the three posts, and none of their products
-# or places in the whole training set (the cell checks it). The first keeps the `[H] … [W] …`
-# layout, the second is written in a chatty style with slang, the third is a request to buy
-# with a price in pounds.
+# products, places, prices or conditions occurs in the three posts, none of their products in
+# the whole training set, and their places rarely (the cell counts them). The first keeps the
+# `[H] … [W] …` layout, the second is written in a chatty style with slang, the third is a
+# request to buy with a price in pounds.
 
 # %%
 three = [
@@ -193,7 +193,7 @@ probes = ["[EU-PT] [H] Razer Naga V2, barely touched [W] 95 EUR shipped",
           "WTB HP Reverb G2 headset, paying up to £180, Cardiff"]
 train_text = " ".join(r["text"] for r in train_records).lower()
 new_pieces = ["EU-PT", "Razer Naga V2", "gtx 960", "sheffield", "HP Reverb G2", "Cardiff"]
-print(f"occur in the {len(train_records)} training posts:", {piece: piece.lower() in train_text for piece in new_pieces})
+print(f"times in the {len(train_records)} training posts:", {piece: train_text.count(piece.lower()) for piece in new_pieces})
 
 
 def look(model):
@@ -349,9 +349,10 @@ pd.DataFrame(scores["ents_per_type"]).T.reindex(settings.LABELS).round(3)
 # %% [markdown]
 # And the three probe posts from before. With hundreds of varied examples the model copes with
 # new products and other writing styles far better than the three-post models: prices in euros,
-# pounds and bucks, a product in a chatty post, a VR headset. Look for what it still gets wrong;
-# in our run it does not find the city written in lower case (`sheffield`) at all, and it cuts
-# the `G2` off the headset's name.
+# pounds and bucks, a product in a chatty post, a VR headset. In our run it finds every entity
+# of the three probes, also the city written in lower case (`sheffield`). It has never seen
+# these products; the places occur in its training posts, but rarely (the probe cell counted
+# them).
 
 # %% tags=["nbval-ignore-output"]
 look(nlp)
@@ -604,9 +605,9 @@ pd.DataFrame({**{f"{n} posts": [seen[n][label] for label in settings.LABELS] for
               "dev": [in_dev[label] for label in settings.LABELS]}, index=settings.LABELS)
 
 # %% [markdown]
-# With 25 posts, rare labels such as `ZIP`, `URL` and `USERNAME` have only a few examples
-# each. We train on 25 and 100 posts and score each model on dev. An epoch over a smaller set is
-# also less training, so a small set gets more epochs: every model sees at least `MIN_SEEN`
+# With 25 posts, the rare labels `ZIP`, `URL` and `USERNAME` have a handful of examples each,
+# or none. We train on 25 and 100 posts and score each model on dev. An epoch over a smaller set
+# is also less training, so a small set gets more epochs: every model sees at least `MIN_SEEN`
 # examples in all (1,000 in learner mode: 40 epochs of 25 posts), enough for the small ones to
 # fit their data.
 
