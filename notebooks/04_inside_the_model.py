@@ -550,7 +550,7 @@ print(inside.noise_report(stored["runs"]))
 #   URLs are the same story: `imgur.com/a/…` is a new string every time, with a familiar shape.
 # - **`SHAPE` carries most of that.** Dropping `SHAPE` alone lowers micro F1 on all three seeds,
 #   on average by more than the baseline's spread, and costs `ZIP` far more than its own noise
-#   (`URL` and `PRODUCT` lose too). Prices hardly move: `$` before the number is a cue in its own right,
+#   (`URL` loses too). Prices hardly move: `$` before the number is a cue in its own right,
 #   kept by `NORM` and `PREFIX`.
 # - **Smaller tables cost something everywhere.** With 20 times fewer rows, every value shares its
 #   rows with many more others; micro F1 falls on every seed by more than the noise, spread over
@@ -561,10 +561,11 @@ print(inside.noise_report(stored["runs"]))
 #   Our posts are short and their cues are near the entity, so four layers of context are hardly
 #   needed; the shallower encoder trains fastest (see the time column), and a wider window only
 #   adds time.
-# - **The closest calls are the encoder changes:** depth 1, depth 2 and window 2 are lower than
-#   the baseline on all three seeds, but by less than the baseline's own spread. Three seeds
-#   cannot decide whether they really cost something on our posts; more seeds, or a second dev
-#   set, would.
+# - **The closest call is an encoder change:** depth 1 is lower than the baseline on all three
+#   seeds, but on average by less than the baseline's own spread (its `ZIP` and `LOCATION` fall
+#   by more than their own noise). Three seeds cannot decide whether it really costs something
+#   on our posts; more seeds, or a second dev set, would. Depth 2 and window 2 go up on some
+#   seeds and down on others.
 #
 # These are dev scores of a model trained for a few epochs on a few hundred posts; with more data or more
 # epochs the ranking can change. The method is what carries over: one change at a time, paired
