@@ -47,7 +47,8 @@ from course.annotations import make_record
 from course.check import ____
 
 spacy.util.fix_random_seed(settings.SEED)
-EPOCHS = settings.pick(full=10, fast=3)  # passes over the full training set
+FAST = settings.is_fast()  # fast (CI) mode trains less; learner mode is the real run
+EPOCHS = 3 if FAST else 10  # passes over the full training set
 OUT = settings.output_dir()  # notebooks/output: files this notebook writes
 DATA = settings.data_path("hardware_posts")
 train_records = list(srsly.read_jsonl(DATA / "train.jsonl"))  # one dict per line
@@ -166,26 +167,15 @@ def train_ner(nlp, examples, n_iter=20):
 exercises.check("03.2", train_ner)
 
 # %% [markdown]
-# From here on the notebook trains with `course.train.train_blank`, which runs this same loop
-# (open it with `??train.train_blank`) and adds three things: it **validates** every record first
-# and refuses bad ones with the codes from notebook 02 (spaCy would skip a misaligned span with
-# warning W030 and train as if the entity were not there), it **seeds** every random choice so
-# that the same call gives the same model, and it shows a progress bar. One more difference:
-# its batch size is not fixed at 8 but grows slowly (`compounding(4, 32, 1.001)`: 4, 4.004,
-# 4.008, … posts), so early updates are small and frequent. spaCy's generated configs use the
-# same kind of schedule, counted in words instead of posts. It returns a `TrainResult` with the
-# pipeline and the loss of every epoch.
-
-# %% [markdown]
 # ## One, two, three examples
 #
 # What can a model learn from a single post? We write three annotated posts (the helper
 # `make_record` finds each entity's offsets, as your `span_of` did in notebook 02) and three
 # **probe** posts the model will never train on. The probes really are new: none of their
-# products, places, prices or conditions occurs in the three posts, and none of their products
-# or places in the whole training set (the cell checks it). The first keeps the `[H] … [W] …`
-# layout, the second is written in a chatty style with slang, the third is a request to buy
-# with a price in pounds.
+# products, places, prices or conditions occurs in the three posts, none of their products in
+# the whole training set, and their places rarely (the cell counts them). The first keeps the
+# `[H] … [W] …` layout, the second is written in a chatty style with slang, the third is a
+# request to buy with a price in pounds.
 
 # %%
 three = [
@@ -203,7 +193,7 @@ probes = ["[EU-PT] [H] Razer Naga V2, barely touched [W] 95 EUR shipped",
           "WTB HP Reverb G2 headset, paying up to £180, Cardiff"]
 train_text = " ".join(r["text"] for r in train_records).lower()
 new_pieces = ["EU-PT", "Razer Naga V2", "gtx 960", "sheffield", "HP Reverb G2", "Cardiff"]
-print(f"occur in the {len(train_records)} training posts:", {piece: piece.lower() in train_text for piece in new_pieces})
+print(f"times in the {len(train_records)} training posts:", {piece: train_text.count(piece.lower()) for piece in new_pieces})
 
 
 def look(model):
@@ -212,11 +202,29 @@ def look(model):
 
 
 # %% [markdown]
-# With one to three examples an epoch is a single update, so each model gets 100 of them.
-# **Step 1: one post.**
+# The tiny models are trained with the loop you wrote in exercise 03.2. With one to three posts
+# a batch holds them all, so an epoch is a single update, and each model gets 100 of them. Two
+# lines are new: the seed, so that the same posts give the same model, and `ner.add_label` for
+# all seven labels, which the end of this notebook explains. **Step 1: one post.**
 
 # %% tags=["nbval-ignore-output"]
-tiny = {1: train.train_blank(three[:1], n_iter=100, seed=0, progress=False).nlp}
+def train_tiny(records, n_updates=100):
+    """A blank `ner` trained on 1-3 records, one batch of all of them per update."""
+    spacy.util.fix_random_seed(0)  # the same starting weights and dropout masks every time
+    nlp = spacy.blank("en")
+    ner = nlp.add_pipe("ner")
+    for label in settings.LABELS:
+        ner.add_label(label)
+    examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]}) for r in records]
+    optimizer = nlp.initialize(lambda: examples)
+    order = random.Random(0)  # a shuffler of its own, so the order does not depend on other code
+    for _ in range(n_updates):
+        order.shuffle(examples)
+        nlp.update(examples, drop=0.2, sgd=optimizer)
+    return nlp
+
+
+tiny = {1: train_tiny(three[:1])}
 look(tiny[1])
 
 # %% [markdown]
@@ -231,7 +239,7 @@ look(tiny[1])
 # **Step 2: add a second post** with the same layout and a different product.
 
 # %% tags=["nbval-ignore-output"]
-tiny[2] = train.train_blank(three[:2], n_iter=100, seed=0, progress=False).nlp
+tiny[2] = train_tiny(three[:2])
 look(tiny[2])
 
 # %% [markdown]
@@ -243,7 +251,7 @@ look(tiny[2])
 # **Step 3: add a third post** in another style: no tags, a city and a ZIP code.
 
 # %% tags=["nbval-ignore-output"]
-tiny[3] = train.train_blank(three, n_iter=100, seed=0, progress=False).nlp
+tiny[3] = train_tiny(three)
 look(tiny[3])
 
 # %% [markdown]
@@ -273,10 +281,21 @@ for k, model in tiny.items():
 # %% [markdown]
 # ## The whole training set
 #
-# Now the same loop on the whole training set. Be aware of what they are (the first cell of this
-# notebook printed it): some were written by hand in many styles (`hand`), the others were
-# generated from templates, so their layouts repeat far more often than in real life. The dev
-# and test posts are all hand-written.
+# Now the same loop on the whole training set: posts written by hand in many styles, like the
+# dev and test posts (the first cell of this notebook printed their `source`). The course also
+# has posts generated from templates (`generated.jsonl`), whose layouts repeat far more often
+# than in real life. They are not in the training set: notebook 05 measures what they would
+# add, and finds nothing measurable.
+#
+# For the whole set the notebook trains with `course.train.train_blank`, which runs the same
+# loop (open it with `??train.train_blank`) and adds what hundreds of records need: it
+# **validates** every record first and refuses bad ones with the codes from notebook 02 (spaCy
+# would skip a misaligned span with warning W030 and train as if the entity were not there), it
+# **seeds** every random choice, as `train_tiny` did, and it shows a progress bar. One more
+# difference: its batch size is not fixed at 8 but grows slowly (`compounding(4, 32, 1.001)`: 4,
+# 4.004, 4.008, … posts), so early updates are small and frequent. spaCy's generated configs use
+# the same kind of schedule, counted in words instead of posts. It returns a `TrainResult` with
+# the pipeline and the loss of every epoch.
 #
 # How big do the batches get? The schedule starts at 4 and would stop at 32, but it grows by
 # 0.1 % per batch, so with our data it never gets close. We replay it with spaCy's own
@@ -330,9 +349,10 @@ pd.DataFrame(scores["ents_per_type"]).T.reindex(settings.LABELS).round(3)
 # %% [markdown]
 # And the three probe posts from before. With hundreds of varied examples the model copes with
 # new products and other writing styles far better than the three-post models: prices in euros,
-# pounds and bucks, a product in a chatty post, a VR headset. Look for what it still gets wrong;
-# in our run that is the city written in lower case (`sheffield`) and the condition `barely
-# touched`, which it does not find at all.
+# pounds and bucks, a product in a chatty post, a VR headset. In our run it finds every entity
+# of the three probes, also the city written in lower case (`sheffield`). It has never seen
+# these products; the places occur in its training posts, but rarely (the probe cell counted
+# them).
 
 # %% tags=["nbval-ignore-output"]
 look(nlp)
@@ -522,7 +542,7 @@ exercises.check("03.6", train_command)
 # limit, and fast mode uses it to keep the run short.
 
 # %% tags=["nbval-ignore-output"]
-MAX_STEPS = settings.pick(full=0, fast=100)
+MAX_STEPS = 100 if FAST else 0
 start = time.perf_counter()
 # !{sys.executable} -m spacy train ../course/configs/blank_ner.cfg --output output/spacy_cli --paths.train output/train.spacy --paths.dev output/dev.spacy --training.max_epochs {EPOCHS} --training.max_steps {MAX_STEPS} 2>&1 | grep -v "^$"
 cli_seconds = time.perf_counter() - start
@@ -585,14 +605,14 @@ pd.DataFrame({**{f"{n} posts": [seen[n][label] for label in settings.LABELS] for
               "dev": [in_dev[label] for label in settings.LABELS]}, index=settings.LABELS)
 
 # %% [markdown]
-# With 25 posts, rare labels such as `ZIP`, `URL` and `USERNAME` have only a few examples
-# each. We train on 25 and 100 posts and score each model on dev. An epoch over a smaller set is
-# also less training, so a small set gets more epochs: every model sees at least `MIN_SEEN`
+# With 25 posts, the rare labels `ZIP`, `URL` and `USERNAME` have a handful of examples each,
+# or none. We train on 25 and 100 posts and score each model on dev. An epoch over a smaller set
+# is also less training, so a small set gets more epochs: every model sees at least `MIN_SEEN`
 # examples in all (1,000 in learner mode: 40 epochs of 25 posts), enough for the small ones to
 # fit their data.
 
 # %% tags=["nbval-ignore-output"]
-MIN_SEEN = settings.pick(full=1000, fast=400)
+MIN_SEEN = 400 if FAST else 1000
 curve = {}
 for n in sizes[:-1]:
     epochs = max(EPOCHS, MIN_SEEN // n)
@@ -605,14 +625,15 @@ print("dev micro F1 by training posts:", {n: round(f, 3) for n, f in zip(sizes, 
 fig = viz.plot_learning_curve(sizes, by_label, title="Dev F1 by number of training posts")
 
 # %% [markdown]
-# Read the printed micro F1 and the curve: the score climbs with the number of posts, and the
-# rare labels are the slowest to arrive (one seed each, so small differences between neighbouring
-# points are noise; notebook 06 shows the spread over several seeds). That is why **a few
-# hundred annotated posts** is the practical minimum for a task like ours: each of seven labels
-# needs dozens of varied examples, and the dev set needs enough entities of each label for its
-# score to mean something (with the few `ZIP`s of the dev column above, one more or less found
-# moves its recall by several points). Notebook 06 draws the full learning curve and shows how augmentation and rules
-# help when data is scarce.
+# Read the printed micro F1 and the curve: the score climbs with the number of posts, and two of
+# the rare labels, `ZIP` and `URL`, are the slowest to arrive (`USERNAME`, rare too, comes early:
+# almost every username is written `u/…` or `/u/…`, an easy cue). One seed each, so small
+# differences between neighbouring points are noise; notebook 06 shows the spread over several
+# seeds. That is why **a few hundred annotated posts** is the practical minimum for a task like
+# ours: each of seven labels needs dozens of varied examples, and the dev set needs enough
+# entities of each label for its score to mean something (with the few `ZIP`s of the dev column
+# above, one more or less found moves its recall by several points). Notebook 06 draws the full
+# learning curve and shows how augmentation and rules help when data is scarce.
 
 # %% [markdown]
 # ## What `add_label` is really for
@@ -631,9 +652,9 @@ fig = viz.plot_learning_curve(sizes, by_label, title="Dev F1 by number of traini
 #   output and `ner.labels` are the same across runs.
 #
 # That last point raises the question the classic spaCy training tutorial asks: what happens
-# to a label you declare but never annotate? `train_blank` declares all seven labels with
+# to a label you declare but never annotate? `train_tiny` declared all seven labels with
 # `add_label`, so our three-post model knows `URL` and `USERNAME` although none of its three
-# posts contains one. Which labels does it know, and which does it ever predict on dev?
+# posts contains one (`train_blank` does the same). Which labels does it know, and which does it ever predict on dev?
 
 # %% tags=["nbval-ignore-output"]
 three_post_model = tiny[3]

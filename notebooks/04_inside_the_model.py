@@ -26,6 +26,7 @@
 # config, predict what a change to it will do, and check your prediction with numbers.
 
 # %%
+import numpy
 import pandas as pd
 import spacy
 import srsly
@@ -35,8 +36,9 @@ from course import exercises, inside, quiz, settings, train
 from course.check import ____
 
 spacy.util.fix_random_seed(settings.SEED)
-EPOCHS = settings.pick(full=inside.ABLATION_EPOCHS, fast=1)  # passes over the training posts
-N_TRAIN = settings.pick(full=None, fast=120)  # fast mode trains on the first 120 posts only
+FAST = settings.is_fast()  # fast (CI) mode trains less; learner mode is the real run
+EPOCHS = 1 if FAST else inside.ABLATION_EPOCHS  # passes over the training posts
+N_TRAIN = 120 if FAST else None  # fast mode trains on the first 120 posts only
 DATA = settings.data_path("hardware_posts")
 all_train = list(srsly.read_jsonl(DATA / "train.jsonl"))  # every training post, in both modes
 train_records = all_train[:N_TRAIN]
@@ -85,6 +87,7 @@ POST = "[USA-TX] [H] EVGA RTX 3080 FTW3, like new [W] $450 shipped, PM u/gpu_guy
 # %%
 nlp = spacy.blank("en")
 ner = nlp.add_pipe("ner")
+print(nlp.pipe_names, nlp.get_pipe("ner") is ner)  # the pipeline's one component, by name
 model_config = nlp.config["components"]["ner"]["model"]
 print({k: v for k, v in model_config.items() if k != "tok2vec"})
 print(model_config["tok2vec"])
@@ -97,12 +100,20 @@ print(model_config["tok2vec"])
 # expansion out as a config of its own, so that we can change one part at a time later; a test
 # checks that it builds exactly the same layers.
 #
-# The model object is a tree of Thinc layers. Walking it and counting the layer types shows the
-# pieces: four hash tables, the `expand_window` + `maxout` pair once per encoder layer, and the
-# parser's own two layers at the end (`precomputable_affine`, the "lower" layer that turns token
-# vectors into state features, and the final `linear` that scores the actions).
+# Each `@architectures` string is a name in spaCy's registry, `spacy.registry.architectures`,
+# and the registry maps it to the Python function that builds the layers from the other
+# settings of the block. The model object those functions return is a tree of Thinc layers. The
+# parser keeps three of them by name (`ner.model.ref_names`): the `tok2vec`, the "lower" layer
+# (`precomputable_affine`, which turns token vectors into state features) and the "upper" one
+# (the final `linear` that scores the actions). Walking the tree and counting the layer types
+# shows the pieces: four hash tables, and the `expand_window` + `maxout` pair once per encoder
+# layer.
 
 # %%
+for name in (model_config["@architectures"], model_config["tok2vec"]["@architectures"]):
+    build = spacy.registry.architectures.get(name)
+    print(f"{name} is built by {build.__module__}.{build.__name__}")
+print("named parts of ner.model:", ner.model.ref_names)
 layer_names = [node.name for node in ner.model.walk()]
 interesting = ["hashembed", "expand_window", "maxout", "layernorm", "precomputable_affine", "linear"]
 print({name: layer_names.count(name) for name in interesting})
@@ -151,13 +162,27 @@ inside.attribute_table(doc).T
 # words only get the same vector if all four of their rows coincide. This is the idea of a Bloom
 # filter applied to embeddings, hence *Bloom embeddings*.
 #
-# `rows` is the number of rows of a table and `width` the length of each row. The default
-# `embed_size = 2000` gives the `NORM` table 2000 rows and the other three half as many each:
+# Each table is a Thinc `hashembed` layer inside `ner.model`. Its `get_dim("nV")` is the number
+# of rows, `get_dim("nO")` the width of each row, and `attrs["seed"]` its seed. The default
+# `embed_size = 2000` gives the `NORM` table 2000 rows and the other three half as many each.
+# The model's first layer, `extract_features`, turns a doc into the keys the tables hash: one
+# row per token, one 64-bit key per attribute (it calls `doc.to_array` with the four names), and
+# the vocabulary's `StringStore` turns a key back into its string. Here are the tables, with the
+# four rows each one sums for `3080`, computed as thinc's `HashEmbed` does:
 
 # %%
-tables = inside.hash_tables(nlp)
-print(pd.DataFrame(tables).to_string(index=False))
-inside.token_rows(nlp, doc[10])  # doc[10] is '3080'
+extract = next(node for node in ner.model.walk() if node.name == "extract_features")
+tables = [node for node in ner.model.walk() if node.name == "hashembed"]  # NORM, PREFIX, SUFFIX, SHAPE
+keys = extract.predict([doc])[0]  # shape (tokens, 4), uint64
+i = 10  # doc[10] is '3080'
+rows = []
+for table in tables:
+    column, seed, n_rows = table.attrs["column"], table.attrs["seed"], table.get_dim("nV")
+    key = numpy.asarray([keys[i, column]], dtype="uint64")
+    rows.append({"attr": extract.attrs["columns"][column], "rows": n_rows, "width": table.get_dim("nO"),
+                 "seed": seed, "value": nlp.vocab.strings[int(key[0])],
+                 "rows summed": (table.ops.hash(key, seed)[0] % n_rows).tolist()})
+pd.DataFrame(rows)
 
 # %% [markdown]
 # Any word, even one never seen in training, lands on four rows of each table, so there is no
@@ -166,7 +191,7 @@ inside.token_rows(nlp, doc[10])  # doc[10] is '3080'
 
 # %%
 norms = {token.norm for r in all_train for token in nlp.make_doc(r["text"])}
-stats = inside.collision_stats(norms, seed=tables[0]["seed"], rows=tables[0]["rows"])
+stats = inside.collision_stats(norms, seed=tables[0].attrs["seed"], rows=tables[0].get_dim("nV"))
 print(f"{stats['keys']} distinct NORM values in {stats['rows']} rows")
 print(f"share at least one of their four rows with another value: {stats['share_any']:.1%}")
 print(f"share all four rows with another value (identical vectors): {stats['share_all']:.1%}")
@@ -338,19 +363,38 @@ exercises.check("04.3", reaches)
 nlp = spacy.blank("en")  # from here on, nlp and ner are the trained baseline
 ner = nlp.add_pipe("ner", config={"model": {"tok2vec": inside.BASELINE}})
 baseline = train.train_blank(train_records, n_iter=EPOCHS, seed=0, nlp=nlp, progress=False)
-print(ner.moves.n_moves, "actions:", " ".join(ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)))
 print(f"{EPOCHS} epochs on {len(train_records)} posts, {baseline.cpu_seconds:.0f} s CPU")
+print(len(ner.labels), "labels:", ner.labels)
+names = [ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)]
+print(len(names), "actions:", " ".join(names))
+print("scores per step (width of the upper layer):", ner.model.get_ref("upper").get_dim("nO"))
 
 # %% [markdown]
 # (`U-` without a label is a placeholder spaCy keeps for tokens that are explicitly blocked from
-# being entities; it is never valid for a prediction.) Here is every step the trained model
-# takes on our post: the token at B0, the entity that was open before the action, the action, the best *valid*
-# alternative and by how much it lost, and how many of all the actions were valid. spaCy only
-# hands back the finished entities; `inside.walk` replays the same greedy parse with the ner's own
-# model and transition system (`ner.moves`) and records every state on the way.
+# being entities; it is never valid for a prediction, and `ner.move_names` leaves it out.) The
+# upper layer gives one score per action, and the parse is a loop over states. spaCy runs it in
+# Cython (`greedy_parse` in `spacy/pipeline/transition_parser.pyx`); the same loop in Python,
+# with the ner's own pieces: `ner.moves.init_batch` makes the first state, `ner.model.predict`
+# embeds and encodes the doc once and returns a step model that scores the actions for a state,
+# `ner.moves.is_valid` says which actions the state allows, and `apply_transition` takes one.
+#
+# Below the loop, `inside.walk` runs the same loop and records every state on the way: the token
+# at B0, the entity that was open before the action, the action, the best *valid* alternative and
+# by how much it lost, and how many of all the actions were valid.
 
 # %% tags=["nbval-ignore-output"]
+doc = nlp.make_doc(POST)
+state = ner.moves.init_batch([doc])[0]  # B0 is the first token; nothing open, no entities yet
+step_model = ner.model.predict([doc])  # embeds and encodes the whole doc, once
+actions = []
+while not state.is_final():
+    scores = step_model.predict([state])[0]  # one score per action
+    valid = [a for a, name in enumerate(names) if ner.moves.is_valid(state, name)]
+    actions.append(names[max(valid, key=lambda a: scores[a])])  # the best valid action
+    ner.moves.apply_transition(state, actions[-1])  # consumes B0
+print(len(doc), "tokens,", len(actions), "actions:", " ".join(actions))
 steps = inside.walk(nlp, POST)
+print("inside.walk took the same actions:", [step.action for step in steps] == actions)
 inside.walk_table(steps)
 
 # %% [markdown]
@@ -360,8 +404,19 @@ inside.walk_table(steps)
 # %% tags=["nbval-ignore-output"]
 inside.walk_widget(steps)
 
+# %% [markdown]
+# Calling `nlp(POST)` runs the tokenizer and then, for each component, its `predict` (here the
+# loop above, for a batch of docs) and its `set_annotations`, which writes the final state's
+# entities to `doc.ents` (`TrainablePipe.__call__` in `spacy/pipeline/trainable_pipe.pyx`). The
+# two steps by hand give the same entities:
+
 # %% tags=["nbval-ignore-output"]
-print([(ent.text, ent.label_) for ent in nlp(POST).ents])
+docs = [nlp.make_doc(POST)]
+states = ner.predict(docs)  # one final state per doc
+ner.set_annotations(docs, states)  # the states' entities become doc.ents
+print([(ent.text, ent.label_) for ent in docs[0].ents])
+print("same as nlp(POST):", [(e.start, e.end, e.label_) for e in docs[0].ents]
+      == [(e.start, e.end, e.label_) for e in nlp(POST).ents])
 
 # %% [markdown]
 # Look at the `n_valid` column. While an entity is open, at most two actions are allowed:
@@ -495,7 +550,7 @@ print(inside.noise_report(stored["runs"]))
 #   URLs are the same story: `imgur.com/a/…` is a new string every time, with a familiar shape.
 # - **`SHAPE` carries most of that.** Dropping `SHAPE` alone lowers micro F1 on all three seeds,
 #   on average by more than the baseline's spread, and costs `ZIP` far more than its own noise
-#   (`URL` and `PRODUCT` lose too). Prices hardly move: `$` before the number is a cue in its own right,
+#   (`URL` loses too). Prices hardly move: `$` before the number is a cue in its own right,
 #   kept by `NORM` and `PREFIX`.
 # - **Smaller tables cost something everywhere.** With 20 times fewer rows, every value shares its
 #   rows with many more others; micro F1 falls on every seed by more than the noise, spread over
@@ -506,10 +561,11 @@ print(inside.noise_report(stored["runs"]))
 #   Our posts are short and their cues are near the entity, so four layers of context are hardly
 #   needed; the shallower encoder trains fastest (see the time column), and a wider window only
 #   adds time.
-# - **The closest calls are the encoder changes:** depth 1, depth 2 and window 2 are lower than
-#   the baseline on all three seeds, but by less than the baseline's own spread. Three seeds
-#   cannot decide whether they really cost something on our posts; more seeds, or a second dev
-#   set, would.
+# - **The closest call is an encoder change:** depth 1 is lower than the baseline on all three
+#   seeds, but on average by less than the baseline's own spread (its `ZIP` and `LOCATION` fall
+#   by more than their own noise). Three seeds cannot decide whether it really costs something
+#   on our posts; more seeds, or a second dev set, would. Depth 2 and window 2 go up on some
+#   seeds and down on others.
 #
 # These are dev scores of a model trained for a few epochs on a few hundred posts; with more data or more
 # epochs the ranking can change. The method is what carries over: one change at a time, paired
