@@ -162,8 +162,8 @@ assert all(check.ok for check in checks), "Something is missing: see the ✗ lin
 # The course comes with marketplace posts written for it, in four annotated splits (train, dev,
 # test, and `test_shift`, a second test set written unlike the rest on purpose, for notebook 05),
 # one more annotated file, `generated`, and one file of unannotated posts. Each annotated post is
-# one line of JSON: the text, a list of `[start, end, label]` character offsets, and where the
-# post comes from.
+# one line of JSON: an id, the text, a list of `[start, end, label]` character offsets, and
+# where the post comes from.
 # `srsly`, the serialisation library that ships with spaCy, reads such a file:
 
 # %%
@@ -197,7 +197,10 @@ posts[0]
 
 # %% [markdown]
 # To *see* the entities, we put them on a `Doc` as we did with the title above, this time with
-# the offsets from the file, and draw them with displaCy:
+# the offsets from the file, and draw them with displaCy. The third dev post ("Sold everything,
+# thanks …") names nothing, so its `entities` list is empty, and displaCy prints warning
+# **W006** ("No entities to visualize found") for it above the drawing: expected here, not a
+# fault.
 
 # %%
 docs = []
@@ -208,10 +211,11 @@ for record in posts[:3]:
 displacy.render(docs, style="ent", jupyter=True)
 
 # %% [markdown]
-# The course wraps these steps in two helpers that you will meet in every notebook:
-# `formats.read_jsonl` reads a file and says which line is broken if one is, and
-# `viz.show_ents` draws docs with displaCy and gives every label the same colour in every
-# notebook. `annotations.to_docs` builds the docs, refusing broken offsets (notebook 02).
+# The course wraps these steps in three helpers that you will meet in every notebook:
+# `formats.read_jsonl` reads a file and says which line is broken if one is,
+# `annotations.to_docs` builds the docs, refusing broken offsets (notebook 02), and
+# `viz.show_ents` draws docs with displaCy, gives every label the same colour in every
+# notebook, and leaves out the W006 warning for posts without entities (no warning below).
 
 # %%
 from course import annotations, formats, viz

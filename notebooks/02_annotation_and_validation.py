@@ -81,7 +81,9 @@ print([token.text for token in doc])
 
 # %% [markdown]
 # When a split surprises you, `nlp.tokenizer.explain` says which rule made each token: `PREFIX`,
-# `SUFFIX`, `INFIX`, or `TOKEN` for what is left once nothing more can be peeled off. It is the
+# `SUFFIX`, `INFIX`, or `TOKEN` for what is left once nothing more can be peeled off (and
+# `SPECIAL-1`, `SPECIAL-2`, … for a tokenizer exception such as `don't`, `URL_MATCH` for a
+# link). It is the
 # quickest way to see why a span cannot start or end where you wanted it to.
 
 # %%
@@ -188,7 +190,8 @@ except ValueError as err:
 # %% [markdown]
 # spaCy refuses, which is good, but the message names token numbers rather than your file and
 # line. spaCy also has a quick way out, `spacy.util.filter_spans`: it keeps the longest span
-# (the first one on a tie) and drops every span that overlaps it, without a word.
+# (counted in tokens; on a tie, the one that starts first) and drops every span that overlaps
+# it, without a word.
 
 # %%
 spans = [doc.char_span(s, e, label=label) for s, e, label in overlapping]
@@ -206,8 +209,8 @@ print(annotations.validate([{"text": post, "entities": overlapping}], nlp))
 # ## Mistake 3: whitespace inside a span
 #
 # Selecting text with a mouse often grabs the space next to a word. Here the product starts at
-# 12, on the space after `[H]`. spaCy's `char_span` again returns `None`, because a token never
-# starts with a space. `alignment_mode="contract"` shrinks the span to the tokens inside it,
+# 12, on the space after `[H]`. spaCy's `char_span` again returns `None`, because no token starts
+# there: spaCy keeps a single space as the trailing whitespace of the token before it (`]`). `alignment_mode="contract"` shrinks the span to the tokens inside it,
 # which drops the space; the validator says why the span fails (**N102**) and how to strip it.
 
 # %%
@@ -264,9 +267,11 @@ for line in report.lines()[:5]:
 # ## Fix what is safe, decide the rest
 #
 # Some fixes are unambiguous: stripping whitespace (N102), snapping a span to the nearest token
-# boundaries (N101), removing an exact duplicate (N104), and correcting label case (N108).
-# `annotations.fix` applies only those, lists every change, and leaves everything that needs a
-# judgement call (overlaps, unknown labels, offsets outside the text) for you. It never changes
+# boundaries (N101), moving a bracket or punctuation token at a span's edge out of it (N113),
+# removing an exact duplicate (N104), and correcting label case (N108). `annotations.fix`
+# applies only those, lists every change, and leaves everything that needs a judgement call
+# (overlaps, unknown labels, offsets outside the text, empty or reversed spans, malformed
+# records) for you. It never changes
 # the records you pass in.
 
 # %%
@@ -615,8 +620,9 @@ print(guideline[guideline.index("A form factor") :].split(";\n")[0])
 # Read the near-perfect score with care. Both annotators are engineers of the course who know
 # the same guideline, and the guideline was revised on these very posts: an earlier round of
 # annotation turned each guess into a rule with an example taken from the sample, and so did the
-# adjudication above. This cell counts the posts that contain a phrase the guideline quotes (three
-# words or more, or with a digit, so that keywords such as `good condition` or `2x` do not count):
+# adjudication above. This cell counts the posts that contain a phrase the guideline quotes (longer
+# than five characters, and of three words or more or with a digit, so that keywords such as
+# `good condition` or `2x` do not count):
 
 # %%
 import re
@@ -677,10 +683,12 @@ for d in result_c.disagreements[:4]:
     print(f"post {d.index + 1}: {d.describe()}")
 
 # %% [markdown]
-# Kappa and span F1 react differently to the same slips. A swallowed condition is a whole span
-# lost to span F1 (two spans of A against one of C), but only one token (`used`) changes label,
-# so kappa barely moves. A missing location costs both. The real disagreement between A and B
-# is the same story in small: one span lost, one token of 1,229 changed. Report both figures: F1
+# Kappa and span F1 react differently to the same slips. A swallowed condition costs span F1
+# two matches, A's `CONDITION` and A's `PRODUCT` against C's one longer `PRODUCT` (in the table
+# above, both labels have 9 fewer matched spans than A has), but only one token (`used`) changes
+# label, so kappa loses less than F1 (the two lines below). A missing location costs both. The
+# real disagreement between A and B is the same story in small: one pair of spans that do not
+# match, one token (`rackmount`) of 1229 changed. Report both figures: F1
 # speaks the language of the evaluation, kappa tells you how much of the token agreement is more
 # than chance.
 
@@ -720,7 +728,8 @@ for name, docs, agreed in (("B", docs_b, result.f1), ("C", annotations.to_docs(n
 #   span that cuts a token into "missing" (W030) and trains without it.
 # - The validator reports every problem with a code, the line and a hint: misaligned (N101),
 #   whitespace (N102), overlap (N103), duplicate (N104), out of range (N105), empty (N106),
-#   unknown label (N107), label case (N108), and malformed records (N100, N109–N111).
+#   unknown label (N107), label case (N108), punctuation at a span's edge (N113), and malformed
+#   records (N100, N109–N111).
 # - `fix` applies only safe fixes and lists them; decisions stay with you. Some mistakes align
 #   perfectly, so read your data too.
 # - `python -m course consistency` finds the same words labelled differently across files; a
