@@ -133,7 +133,8 @@ print(f"here: {N_UPDATES} updates for every size: {N_UPDATES * BATCH // SIZES[0]
 # %% [markdown]
 # So every run below makes exactly the same number of updates, cycling through its posts as often
 # as it needs (the passes are printed above). That budget, 1,000 examples, is what notebook 03
-# gave its 25-post model, and what a 2-core laptop can afford for eighteen runs. It is plenty for
+# gave its 25-post model, and what a 2-core laptop can afford for every run of this notebook
+# (one per size and seed here, one per training set and seed later). It is plenty for
 # the small sets, but the largest set is seen only the few times printed above, where notebook 03
 # trained ten epochs. So the right-hand end of the curve is a lower bound: if anything the curve
 # *understates* what the larger sets are worth.
@@ -217,15 +218,20 @@ print("gain from the second-largest to the largest size:", (mean.iloc[-1] - mean
 #
 # - **Labels with a fixed shape** need few posts: `PRICE` (currency signs) and `USERNAME` (mostly
 #   `u/…`) are high from the smallest set on.
-# - **`PRODUCT`** still gains from 100 posts to all of them, `LOCATION` a little (the last line
-#   printed above): their curves have not flattened, so more annotated posts would still help.
-# - **`CONDITION` and `URL`** do not gain from 100 posts to all of them at this budget, and their
-#   bands are wide. Remember the caveat above: the largest set is seen only the few times printed
-#   there, so for these two the budget, not the data, may be what limits the right-hand end.
-# - **`ZIP`** stays far below the micro average at every size, with a wide band: five-digit
-#   numbers also occur in model names and prices, and the model does not learn the difference
-#   from a few dozen examples. For a small project, the cheapest improvement for it is probably not
-#   more annotation. We come back to that after trying augmentation.
+# - **`PRODUCT`** is the one label whose mean still clearly gains from 100 posts to all of them
+#   (the last line printed above); its curve has not flattened, so more annotated posts would
+#   probably still help it. Its band is wide at both sizes, though, and the two bands overlap in
+#   the plot, so even this gain is not certain with three seeds. `LOCATION` stays flat from 100
+#   posts on.
+# - **`CONDITION` and `URL`** score *lower* with all posts than with 100 at this budget (the same
+#   line), `URL` with a wide band. Remember the caveat above: the largest set is seen only the few
+#   times printed there, so for these two the budget, not the data, may be what limits the
+#   right-hand end.
+# - **`ZIP`** stays near zero at every size; with all posts every seed scores zero (its spread
+#   is zero there). Five-digit numbers also occur in model names and prices, and the model does
+#   not learn the difference from a few dozen examples at this budget. For a small project, the
+#   cheapest improvement for it is probably not more annotation. We come back to that after trying
+#   augmentation.
 
 
 # %% [markdown]
@@ -262,9 +268,11 @@ doc.ents = [doc.char_span(start, end, label=label) for start, end, label in swap
 displacy.render(doc, style="ent")
 
 # %% [markdown]
-# Notice the flaw: the title tag `[USA-TX]` became a city in brackets, which no one would write
-# (the place tags of other posts are regions like `[EU-DE]`). Swapping
-# treats every string of a label as interchangeable, so some new posts are odd. That is the price
+# This swap came out plausible: the title tag `[USA-TX]` became another region tag. That is luck.
+# The gazetteer's `LOCATION` strings are cities and countries as well as region tags, and swapping
+# treats every string of a label as interchangeable, so other swapped posts get a city in the
+# title brackets, which no one would write (the place tags of real titles are regions like
+# `[EU-DE]`), and some new posts are odd in other ways. That is the price
 # of a simple method, and another reason to *measure* whether it helps.
 #
 # ### Lower-casing
@@ -318,11 +326,12 @@ exercises.check("06.2", oversample)
 #
 # Augmentation matters most when data is scarce, so the experiment uses a small training set (the
 # first posts of a shuffle of the training set). We compare the original posts alone, with swapped
-# copies added, with lower-cased copies of half of the posts added, and with two extra copies of
+# copies added, with lower-cased copies of half of the posts added (a post that is already in
+# lower case gets no copy, so the table counts a few fewer), and with two extra copies of
 # every post that has a `URL` (oversampling, as in exercise 06.2, done here on the records). Each
 # model is scored on the normal dev set and on a **lower-cased copy of dev**, which stands in for
-# users who never press Shift, and we also keep its `URL` F1 on dev. The dev posts themselves are never augmented: augmented evaluation data would measure the
-# augmentation, not the model.
+# users who never press Shift, and we also keep its `URL` F1 on dev. The dev posts themselves are
+# never augmented: augmented evaluation data would measure the augmentation, not the model.
 #
 # Mind the trap in "train each set for ten epochs": an augmented set is larger, so ten epochs over
 # it are more updates. A gain could then come from the extra training alone, and the original posts
@@ -377,27 +386,31 @@ gain_table.round(3)
 #
 # - **Lower-cased copies** raise the score on lower-cased dev with every seed (the row
 #   "lower-cased dev F1, + lower-cased" above). That effect is large and robust. But at the same
-#   number of updates they *cost* a little on normal dev on average (the row
-#   "dev F1, + lower-cased"; one seed came out about even): a third of the updates now go to
-#   lower-case posts instead of normal ones. It is a trade-off, not a free gain: worth it if many
+#   number of updates they *cost* on normal dev: no seed gains there (the row
+#   "dev F1, + lower-cased"; one seed came out about even, the others lose several points), and
+#   the `URL` score drops on average too. About a third of the updates now go to lower-case posts
+#   instead of normal ones. It is a trade-off, not a free gain: worth it if many
 #   of your users type in lower case.
-# - **Entity swapping** gains on normal dev with every seed here (same seed, same updates).
-#   Trained for ten epochs, the swapped set would also get about twice the updates of the
-#   original, and the gain would be credited to
-#   swapping when part of it is extra training; with the same updates it is a small, consistent
-#   effect on three seeds: a lead worth measuring on your own data, not a rule.
+# - **Entity swapping** shows no consistent effect on normal dev: the mean gain is about zero and
+#   the seeds disagree on its sign, with a spread far larger than the mean (same seed, same
+#   updates). It lowers `URL` F1 with every seed. Trained for ten epochs, the swapped set would
+#   also get about twice the updates of the original, and any gain would be credited to swapping
+#   when part of it is extra training; with the same updates there is nothing left to credit.
 # - **Oversampling** (the rows `+ URL posts x3`) raises `URL` F1 on dev with every seed, and normal
-#   dev F1 does not pay for it. Read the `dev F1 URL` rows together, though: swapping and
-#   lower-casing, which copy every kind of post, raise it too, and dev has only a few dozen URLs, so
-#   a few spans make these differences. Copies show the model the same few links more often; they
+#   dev F1 does not pay for it on average (two of the three seeds gain there). Read the `dev F1 URL`
+#   rows together: swapping and lower-casing, which copy every kind of post, lower it on average,
+#   so the gain comes from showing the `URL` posts more often, not from extra posts as such. Still,
+#   dev has only a few dozen URLs, so a few spans make these differences, and even oversampled the
+#   `URL` F1 stays low (the `dev F1 URL` columns of the first table). Copies show the model the
+#   same few links more often; they
 #   cannot show it a kind of link it has never seen. For a rare label with a fixed shape, the rules
 #   later in this notebook do far better.
 #
 # This is still a small experiment (one training set of 100 posts, a few seeds). Whether any of
 # this holds with all the training posts is something to measure, not assume: set
-# `AUG_SIZE = len(train)` and run the cells again. Augmentation is cheap, but it never replaces real posts: the swapped posts
-# contain oddities like a city as a title tag, and they cannot teach anything that is not in the
-# originals.
+# `AUG_SIZE = len(train)` and run the cells again. Augmentation is cheap, but it never replaces
+# real posts: the swapped posts contain oddities like a city as a title tag, and they cannot teach
+# anything that is not in the originals.
 
 # %% [markdown]
 # ## Rules for the labels with a fixed shape
@@ -546,14 +559,15 @@ for name, records in (("dev", dev), ("train", train)):
 # shipped`), a price can be written in words (`ninety bucks`), and an Australian postcode
 # (`Melbourne 3000`) is just a four-digit number without its city. A few misses are shapes the
 # patterns did not foresee (a username written `U/…`, or with hyphens): those you fix on train, not
-# on dev. The PRICE rules miss about as much on train as on dev (the last two lines). The context
-# part is what a model could add.
+# on dev. The PRICE rules miss even more on train than on dev (their recall in the last two
+# lines), so these misses are no quirk of dev. The context part is what a model could add.
 
 # %% [markdown]
 # ## Rules and model together
 #
 # A **hybrid** pipeline runs the ruler and the trained `ner` in one pipeline. Where the ruler goes
-# matters, because a component that sets entities only adds to what is already on the `Doc`:
+# matters, because by default a component that sets entities only adds to what is already on
+# the `Doc`:
 #
 # - **ruler first** (`before="ner"`): the `ner` sees the ruler's entities already on the `Doc`,
 #   keeps them, and predicts only around them. The rules win where both fire.
@@ -641,22 +655,25 @@ print("ruler first minus rules:", (comparison["ruler first"] - comparison["rules
 
 # %% [markdown]
 # Label by label. This is one model (seed 0), trained with the learning curve's budget, so only the
-# few passes over the posts printed near the start: a model trained for longer (notebook 03) is stronger, and small
-# differences below should not be read as a verdict.
+# few passes over the posts printed near the start: a model trained for longer (notebook 03) is
+# stronger, and small differences below should not be read as a verdict.
 #
-# - On `ZIP` and `URL` the rules beat the model trained on every post by a wide margin, and both
-#   placements that let the rules win (ruler first, or last with `overwrite_ents`) inherit most
-#   of that.
-#   The ruler last *without* overwriting helps much less: the model keeps its own, often wrong, `ZIP`
-#   and `URL` spans where the rules would have been right.
+# - On `ZIP` and `URL` the rules beat the model trained on every post by a wide margin (this
+#   model finds almost none of them), and both placements that let the rules win (ruler first, or
+#   last with `overwrite_ents`) keep the rules' score on both labels (the same F1 as the `rules`
+#   column). The ruler last *without* overwriting helps much less: wherever the model has already
+#   put an entity of its own over a `ZIP` or `URL` (almost always a wrong one, given its scores on
+#   these labels), the ruler adds nothing there.
 # - On `PRICE` the rules alone score a little higher than the hybrids, a few spans out of all the
-#   `PRICE` mentions in dev (counted at the start): the rules miss the context prices, and this short-trained model adds false
-#   alarms and wrong boundaries of its own. Too small a gap, from too weak a model, to name a
-#   winner.
-# - On `USERNAME` the model alone is as good as the rules.
-# - On `PRODUCT`, `LOCATION` and `CONDITION` the rules find nothing (zero in the rules column), yet
-#   the hybrid with the ruler first scores higher than the model: with the pattern entities fixed,
-#   the `ner` no longer spends tokens on them and predicts better around them.
+#   `PRICE` mentions in dev (counted at the start): the rules miss the context prices, and this
+#   short-trained model adds false alarms and wrong boundaries of its own. Too small a gap, from
+#   too weak a model, to name a winner.
+# - On `USERNAME` the model alone scores higher than the rules, and every hybrid keeps the model's
+#   score (the last printed line shows what the ruler-first hybrid gains over the rules there).
+# - On `PRODUCT` and `LOCATION` the rules find nothing (zero in the rules column), yet the hybrid
+#   with the ruler first scores higher than the model, probably because with the pattern entities
+#   fixed, the `ner` no longer spends tokens on them and predicts better around them. On
+#   `CONDITION` all the model's pipelines score the same.
 #
 # ### Do rules help most with little data?
 #
@@ -685,11 +702,13 @@ print("smallest set gains more than the largest with every seed:",
       rule_gain.loc[smallest, ("gain", "min")] > rule_gain.loc[largest, ("gain", "max")])
 
 # %% [markdown]
-# Rules help at every size, and most with the fewest posts: with 25 posts the rules' gain is
-# larger, with every seed, than the largest gain with all posts (the two ranges printed above do
-# not overlap). So "rules help most with little data" survives a fair comparison with three seeds.
-# The gain with all posts is an upper bound, since those models saw each post only a few times: a
-# model trained for longer learns more of the shapes itself and leaves less for the rules.
+# Rules help at every size, with every seed (the lowest gain of each size, the `min` column under
+# `gain`, is above zero). The mean gain is largest with the fewest posts, but the two ranges printed above
+# overlap: one seed with 25 posts gains less than one seed with all posts (the check prints
+# `False`). So "rules help most with little data" is a tendency here, not a result that survives
+# three seeds. The gain with all posts probably overstates what rules add to a well-trained model,
+# since these models saw each post only a few times: a model trained for longer learns more of the
+# shapes itself and leaves less for the rules.
 #
 # ## When not to train a model at all
 #
@@ -697,13 +716,19 @@ print("smallest set gains more than the largest with every seed:",
 #
 # - For `ZIP` and `URL`, patterns written in an afternoon reach a dev F1 that the model trained on
 #   all posts does not come near, with few false alarms, no annotation budget, and errors you can
-#   read and fix in a minute; for `USERNAME` they tie it. If these are the only labels you need,
+#   read and fix in a minute. For `USERNAME` the short-trained model scores higher than the rules,
+#   whose misses are shapes they did not foresee (`U/…`, hyphens), the kind of miss you fix in a
+#   pattern. If these are the only labels you need,
 #   **do not train a model**: write the patterns and use your annotated posts to *evaluate* them.
 # - For `PRICE`, rules cover the usual forms and a model can add the prices that only context
-#   reveals (`asking 210 shipped`, `ninety bucks`). Use rules plus the model (a hybrid) when such
-#   posts are common in your data; count them first.
-# - For `PRODUCT`, `LOCATION` and `CONDITION` there is no short list of shapes; the learning curve
-#   says that more annotated posts still pay off for most of them. Spend the annotation budget here,
+#   reveals (`asking 210 shipped`, `ninety bucks`); with the short-trained model of this notebook
+#   the hybrids do not yet beat the rules alone (the `PRICE` row of the comparison), a
+#   longer-trained model may. Use rules plus the model
+#   (a hybrid) when such posts are common in your data; count them first, and measure.
+# - For `PRODUCT`, `LOCATION` and `CONDITION` there is no short list of shapes. At this budget the
+#   learning curve shows a gain from 100 posts to all of them only for `PRODUCT` (`LOCATION` stays
+#   flat, `CONDITION` drops, which the few passes over the largest set may explain). Spend the
+#   annotation budget here,
 #   and try a pretrained starting point (notebook 07) before annotating thousands of posts.
 #
 # A model is worth training when the entities depend on context and vary in form. When the form
@@ -720,12 +745,15 @@ print("smallest set gains more than the largest with every seed:",
 # - A learning curve per label, with the seed spread as a band, shows which labels need more data
 #   (`PRODUCT` still climbing) and which do not (`PRICE`, `USERNAME`).
 # - Augmentation is cheap and must be measured against that control: lower-cased copies robustly
-#   help on lower-case posts at a small cost on normal ones; entity swapping and oversampling the
-#   posts with a URL gave small gains with every seed here. Never augment the dev or test data.
-# - For pattern-like labels, refined EntityRuler patterns beat the model trained on every post.
+#   help on lower-case posts at a cost on normal ones; entity swapping showed no consistent effect;
+#   oversampling the posts with a URL raised URL F1 with every seed. Never augment the dev or test
+#   data.
+# - For `ZIP`, `URL` and `PRICE`, refined EntityRuler patterns beat the model trained on every post
+#   for this notebook's budget; for `USERNAME` the model did better.
 #   Rules written from the training errors, checked on dev, are evaluated like any model.
 # - Put the ruler `before="ner"` to let the rules win and the model predict around them, or last
-#   with `overwrite_ents=True`; last without it, the model wins. Rules help most with little data.
+#   with `overwrite_ents=True`; last without it, the model wins. Rules helped at every size here,
+#   on average most with the fewest posts, though the seed ranges overlap.
 # - When the form alone decides, skip the model.
 #
 # ## Quiz
