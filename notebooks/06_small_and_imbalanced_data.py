@@ -622,7 +622,7 @@ exercises.check("06.6", add_rules_last)
 # between sizes, but it lets the model trained on all posts see each post only a few times (the
 # passes printed at the start). Rules measured against an under-trained model would look better
 # than they are. So here we train one model on all training posts for ten epochs (notebook 05's
-# setting; `train_blank` is the loop of exercise 06.1 plus validation and a progress bar)
+# setting; `train_blank` is the epoch loop of notebook 03 plus validation and a progress bar)
 # and build the three hybrids around it. The cell takes about a minute.
 
 # %% tags=["nbval-ignore-output"]
