@@ -48,7 +48,7 @@ splits = [list(srsly.read_jsonl(DATA / f"{name}.jsonl")) for name in ("dev", "te
 train_posts = train_all[:48] if FAST else train_all
 dev_posts, test_posts, shift_posts = (posts[:30] if FAST else posts for posts in splits)  # shift: see "two test sets"
 EPOCHS = ({"blank": 4, "en_core_web_sm": 6, "transformer": 1} if FAST
-          else {"blank": 12, "en_core_web_sm": 8, "transformer": 5})
+          else {"blank": 12, "en_core_web_sm": 5, "transformer": 3})
 SWEEP_RATES = (0.0001, 0.0003, 0.001)  # 0.001 is the rate of sm_ner.cfg, the same as from scratch
 OUT = settings.output_dir("07_fine_tuning")  # notebooks/output/07_fine_tuning: trained models
 LABELS, GENERAL = list(settings.LABELS), list(finetune.GENERAL_LABELS)
@@ -188,7 +188,7 @@ _ = sweep[["our labels (dev)", "general labels (news)"]].plot(
 # %% [markdown]
 # Read the table from the bottom up. At 0.001 our labels are learned best and the news labels are
 # gone. Smaller steps do forget less: at the smallest rate the pipeline keeps a part of its news
-# score. But in the same eight epochs it learns our labels much worse, and in between, the news
+# score. But in the same number of epochs it learns our labels much worse, and in between, the news
 # score is already nearly lost while our labels are still behind. So the learning rate moves you
 # *along* the trade-off; it does not remove it. Lower rates with many more epochs end up
 # forgetting too, because nothing in the data asks the model to keep its old labels. What
