@@ -204,8 +204,9 @@ def look(model):
 # %% [markdown]
 # The tiny models are trained with the loop you wrote in exercise 03.2. With one to three posts
 # a batch holds them all, so an epoch is a single update, and each model gets 100 of them. Two
-# lines are new: the seed, so that the same posts give the same model, and `ner.add_label` for
-# all seven labels, which the end of this notebook explains. **Step 1: one post.**
+# things are new: the seeds (`fix_random_seed` and a shuffler of its own), so that the same
+# posts give the same model, and `ner.add_label` for all seven labels, which the end of this
+# notebook explains. **Step 1: one post.**
 
 # %% tags=["nbval-ignore-output"]
 def train_tiny(records, n_updates=100):
@@ -232,8 +233,9 @@ look(tiny[1])
 # positions and shapes. On the first probe, which keeps the layout, the bracket tag `EU-PT`
 # becomes a `LOCATION` and `barely touched` a `CONDITION`, because they sit where `USA-TX` and
 # `like new` sat. But it does not know yet what a product or a price looks like: in our run it
-# calls the product a `PRICE` and `95 EUR shipped` a `PRODUCT`. On the two probes written
-# differently its entities are nonsense: pieces of text with labels picked from the one post it
+# calls `Razer Naga` (without `V2`) a `PRICE` and `95 EUR shipped` a `PRODUCT`. On the two
+# probes written differently its entities are nonsense: pieces of text with labels picked from
+# the one post it
 # knows. (Your run may differ in details: the observations, not the exact spans, are the point.)
 #
 # **Step 2: add a second post** with the same layout and a different product.
@@ -244,9 +246,10 @@ look(tiny[2])
 
 # %% [markdown]
 # Two posts in one layout, with different products, say that the slot after `[H]` holds a
-# name: `Razer Naga V2` now comes out whole, as a `PRODUCT`. The euro price is still wrong,
-# because both training prices were dollar amounts. The other two probes still look nothing like
-# what the model has seen, and it still labels pieces of them at random.
+# name: `Razer Naga V2` now comes out whole, as a `PRODUCT`. The euro price is still wrong
+# (`95 EUR shipped` is still a `PRODUCT`): both training prices were dollar amounts. The other
+# two probes still look nothing like what the model has seen, and it still labels pieces of them
+# at random.
 #
 # **Step 3: add a third post** in another style: no tags, a city and a ZIP code.
 
@@ -257,8 +260,10 @@ look(tiny[3])
 # %% [markdown]
 # A third layout brings a post without tags, a city and the first `ZIP`, so the model now has
 # *something* to go on outside the bracket template: in our run `£180` becomes a `PRICE` and
-# `gtx 960` is roughly found as a product. It is still guessing: places come out as products or
-# conditions, and nothing tells it that `65 bucks` is money. Three posts cannot show the many ways
+# `old gtx 960?` a `PRODUCT` (the product, with a word and the `?` too many). It is still
+# guessing: `in sheffield` comes out as a product and `Cardiff` as a condition, the first probe
+# is read exactly as the two-post model read it (`95 EUR shipped` still a `PRODUCT`), and nothing
+# tells it that `65 bucks` is money. Three posts cannot show the many ways
 # people write prices or places.
 #
 # Two numbers make this concrete: how many of its own training posts each tiny model
@@ -329,8 +334,9 @@ fig = viz.plot_losses(result.losses, title=f"Training loss per epoch (train_blan
 
 # %% [markdown]
 # A low training loss only says that the model fits the posts it trained on; the tiny models
-# above had a loss near zero too. What counts is how it does on posts it has never seen, so we
-# score it on the dev set with `nlp.evaluate` and the dev `Example`s from above. It returns a
+# above reproduced every one of their training posts exactly and still scored low on dev. What
+# counts is how it does on posts it has never seen, so we score it on the dev set with
+# `nlp.evaluate` and the dev `Example`s from above. It returns a
 # dict of scores: `ents_p`, `ents_r` and `ents_f` (precision, recall, F1) and `ents_per_type`.
 # Notebook 05 explains these numbers in detail; for now, read F1 as "the higher the better,
 # 1.0 is perfect".
@@ -351,8 +357,8 @@ pd.DataFrame(scores["ents_per_type"]).T.reindex(settings.LABELS).round(3)
 # new products and other writing styles far better than the three-post models: prices in euros,
 # pounds and bucks, a product in a chatty post, a VR headset. In our run it finds every entity
 # of the three probes, also the city written in lower case (`sheffield`). It has never seen
-# these products; the places occur in its training posts, but rarely (the probe cell counted
-# them).
+# these products, nor the tag `EU-PT`; `sheffield` and `Cardiff` occur in its training posts
+# once each (the probe cell counted them).
 
 # %% tags=["nbval-ignore-output"]
 look(nlp)
@@ -568,8 +574,12 @@ pd.DataFrame({"dev F1": [scores["ents_f"], cli_scores["ents_f"]],
              index=["train_blank (our loop)", "spacy train"]).round(3)
 
 # %% [markdown]
-# The two F1 scores are close; the small difference comes from different random draws (the
-# shuffling order and the dropout masks), not from a different kind of model. Do not read much
+# The two F1 scores are close, and the comparison is not quite even: `model-best` is the
+# checkpoint with the highest `ENTS_F` in the table above (the row at 850 updates), picked on
+# these same dev posts, while our loop's model is whatever its last epoch left, and the last rows
+# of the table score below that best row. The rest comes from different random
+# draws (the shuffling order and the dropout masks), not from a different kind of model; with one
+# run of each, the notebook cannot say more than "close". Do not read much
 # into the seconds: they depend on how busy your machine was while each ran. `spacy train` does
 # extra work (it scores the dev set every 50 updates, saves checkpoints, and its time above
 # includes starting a new Python process and loading the data), while the loops themselves are
@@ -585,7 +595,8 @@ pd.DataFrame({"dev F1": [scores["ents_f"], cli_scores["ents_f"]],
 # The course wraps these steps too: `train.train_config("blank", train_records, dev_records,
 # output)` (in a notebook) and `python -m course train --train FILE.jsonl --dev FILE.jsonl
 # --output DIR --base blank` (in a terminal) validate the JSONL records, write the `.spacy` files
-# to a temporary folder, run `spacy train` and keep only the final model. Notebook 07 uses them.
+# to a temporary folder, run `spacy train` and keep only one model: `model-best`, or
+# `model-last` if it scores higher on dev. Notebook 07 uses them.
 #
 # One catch: `model-best` was *chosen* with the dev set, so its dev score flatters it a little.
 # That is why the final word belongs to the single look at the test set in notebook 07.
@@ -633,7 +644,7 @@ fig = viz.plot_learning_curve(sizes, by_label, title="Dev F1 by number of traini
 # ours: each of seven labels needs dozens of varied examples, and the dev set needs enough
 # entities of each label for its score to mean something (with the few `ZIP`s of the dev column
 # above, one more or less found moves its recall by several points). Notebook 06 draws the full
-# learning curve and shows how augmentation and rules help when data is scarce.
+# learning curve and measures what augmentation and rules buy when data is scarce.
 
 # %% [markdown]
 # ## What `add_label` is really for
@@ -683,7 +694,8 @@ print("predictions on dev by label:", dict(sorted(predictions.items())))
 #   `minibatch` make the loop. `add_label` declares labels when there are no examples to read
 #   them from; a label that is declared but never annotated is never learned.
 # - A handful of posts teaches a template, not the task: the model fits them perfectly and still
-#   fails on new products and other writing styles. A few hundred varied posts are the practical
+#   fails on posts written in other styles (even in its own layout it got the euro price wrong).
+#   A few hundred varied posts are the practical
 #   minimum, and rare labels need the most.
 # - The training loss only says the model fits its training data; judge it on dev, and keep the
 #   test set for one final look (notebook 07).
