@@ -137,7 +137,8 @@ for text in ["Nvidia GeForce RTX 3080", "EVGA RTX 3080", "rtx3080", "Intel Core 
 # both (a bundle). A fee or a discount ("+$20 shipping", "$10 off") pairs with nothing.
 #
 # The set comes in two parts, as every experiment in this course does: the **tuning** part
-# (texts from the training split) is where the rules were written and the classifier learns;
+# (texts from the training split and from `generated.jsonl`) is where the rules were written
+# and the classifier learns;
 # the **held-out** part (texts from dev, plus posts written for the set) gives the figures we
 # report. `listings.load_pairs` validates the entities with `course.annotations` and checks
 # every pair; a bad record becomes a coded problem (N620–N624) naming its line.
@@ -225,7 +226,8 @@ for method, s in on_gold.items():
 
 # %% [markdown]
 # What did the classifier learn? Its largest weights are the signals the clause rules use too
-# (the nearest product before the price in its clause, a reference word, a bundle word), which
+# (the nearest product before the price in its clause, a product after the price, a reference
+# word, a bundle word), which
 # is reassuring: the rules encode real regularities, and the model weighs them from data.
 
 # %%
@@ -276,8 +278,9 @@ displacy.render(differ[1], style="ent", jupyter=True)
 # classifier sees the same signals but comes second: a linear model adds up evidence, while
 # the rules apply "if this word, then that product" in a fixed order, and fewer than 200
 # tuning pairs are not enough to learn every such exception. Across, every method loses a share of
-# its F1 to NER: a product whose span is one token short ("RTX 3080" for "RTX 3080 Ti") breaks
-# every pair it is in, even when the pairing itself was right. Improving NER helps every
+# its F1 to NER: a product whose span is one token short (say "RTX 3080" for "RTX 3080 Ti") breaks
+# every pair it is in, even when the pairing itself was right. In the post shown above the model
+# goes further wrong: "Toronto M4C 1B5" comes out as one PRODUCT instead of a place and a postcode. Improving NER helps every
 # pairing method at once; the third column says by how much, per method, on this model.
 #
 # ## 7 · Listings for the unlabelled posts
@@ -345,10 +348,13 @@ for doc, want in zip(gold_docs, gold_keys):
         print(doc.text[:90], "\n   missed", show(want - got), "\n   added ", show(got - want))
 
 # %% [markdown]
-# The misses have a pattern: the post points at a product with a word the rules do not know
-# ("the pad", "the controller"), or it states a bundle without a bundle word ("Ryzen 5 5600X +
-# Asus TUF B550-Plus [W] C$200"). More reference words would fix some of them; each new rule
-# should be written on the tuning part and checked on the held-out part, as these were.
+# The misses follow a few patterns (each line cuts its post at 90 characters). The post points
+# at a product with a word the rules do not know, or where they do not look: "for the Samsungs",
+# "C$250 CPU" (the reference word after the price), "for either". Or it names a product that is
+# not for sale, and the rules pair it all the same: "RTX 3060 Ti sold", "Bought a Legion Go".
+# More reference words, and a rule for products sold or bought already, would fix some of them;
+# each new rule should be written on the tuning part and checked on the held-out part, as these
+# were.
 #
 # ## 8 · Exercises
 #

@@ -334,16 +334,19 @@ live = pd.concat({"spancat": ours, **{s: table.loc[s] for s in nested.SYSTEMS[1:
 live["f"].unstack(0)[list(nested.SYSTEMS)]
 
 # %% [markdown]
-# One seed says little on its own: a model trained with another seed lands a few points higher
-# or lower. `bench/spancat_vs_ner.py` trained the three systems with seeds 0, 1 and 2 (same
-# data, epochs and loop as the run above, which in learner mode is its seed 0) and stored every run in
-# `bench/spancat_vs_ner.json`:
+# One seed says little on its own: in the run above spancat is ahead of the two-layer NER
+# overall and on PRODUCT, but a model trained with another seed lands a few points higher or
+# lower. `bench/spancat_vs_ner.py` trained the three systems with seeds 0, 1 and 2 (same data,
+# epochs, suggester sizes and loop as the run above) and stored every run in
+# `bench/spancat_vs_ner.json`. The run above is a fresh run of this notebook, not one read from
+# that file:
 #
 # ```bash
 # python bench/spancat_vs_ner.py --test --json > bench/spancat_vs_ner.json
 # ```
 #
-# Here is its dev table, F1 per label, the mean over the seeds and its spread (`f_sd`):
+# Here is its dev table, F1 per label as the mean over the seeds; the cell after it prints the
+# spread between seeds (`f_sd`) of each system's overall F1:
 
 # %%
 stored = nested.load_stored()
@@ -367,7 +370,8 @@ for system in nested.SYSTEMS:
 #   system's: they are the same model, since layer 0 is trained first with the same seed.
 # - **One NER per layer** gets the nested spans back: on dev its overall F1 is level with
 #   spancat's, within the spread between seeds. It is ahead on CONDITION (0.970 against 0.882),
-#   spancat is a little ahead on PRODUCT (0.795 against 0.782, less than one seed's spread). Two
+#   spancat is a little ahead on PRODUCT (0.795 against 0.782, a smaller gap than spancat's
+#   overall spread between seeds). Two
 #   layers are enough here because nothing nests deeper; data with three levels needs three
 #   models, and someone must decide the layers before training.
 # - **spancat** learns every layer in one model, with one configuration, and would also accept
