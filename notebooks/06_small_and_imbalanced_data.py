@@ -622,7 +622,8 @@ exercises.check("06.6", add_rules_last)
 # between sizes, but it lets the model trained on all posts see each post only a few times (the
 # passes printed at the start). Rules measured against an under-trained model would look better
 # than they are. So here we train one model on all training posts for ten epochs (notebook 05's
-# setting; `train_blank` is the epoch loop of notebook 03 plus validation and a progress bar)
+# setting; `train_blank` is the epoch loop of notebook 03 plus validation and a progress bar,
+# switched off here)
 # and build the three hybrids around it. The cell takes about a minute.
 
 # %% tags=["nbval-ignore-output"]
@@ -663,26 +664,42 @@ print("ruler first minus rules:", (comparison["ruler first"] - comparison["rules
 # Label by label. This is one model (seed 0), so small differences below should not be read as a
 # verdict.
 #
-# - On `ZIP` and `URL` the rules beat the model trained on every post by a wide margin (this
-#   model finds almost none of them), and both placements that let the rules win (ruler first, or
-#   last with `overwrite_ents`) keep the rules' score on both labels (the same F1 as the `rules`
-#   column). The ruler last *without* overwriting helps much less: wherever the model has already
-#   put an entity of its own over a `ZIP` or `URL` (almost always a wrong one, given its scores on
-#   these labels), the ruler adds nothing there.
-# - On `PRICE` the rules alone score a little higher than the hybrids, a few spans out of all the
-#   `PRICE` mentions in dev (counted at the start): the rules miss the context prices, and this
-#   short-trained model adds false alarms and wrong boundaries of its own. Too small a gap, from
-#   too weak a model, to name a winner.
-# - On `USERNAME` the model alone scores higher than the rules, and every hybrid keeps the model's
-#   score (the last printed line shows what the ruler-first hybrid gains over the rules there).
-# - On `PRODUCT` and `LOCATION` the rules find nothing (zero in the rules column), yet the hybrid
-#   with the ruler first scores higher than the model, probably because with the pattern entities
-#   fixed, the `ner` no longer spends tokens on them and predicts better around them. On
-#   `CONDITION` all the model's pipelines score the same.
+# - On `ZIP` and `URL` the rules beat the model trained on every post for ten epochs by a wide
+#   margin, although this model finds far more of both than the learning curve's under-trained
+#   ones. In the post drawn above, the model calls the postcode (with its city) and the image link
+#   `PRODUCT`s; with the ruler first, both get their own label. The two placements that let the
+#   rules win (ruler first, or last with `overwrite_ents`) lift `ZIP` and `URL` far above the
+#   model (the first printed line), but not quite to the rules alone (the second line is negative
+#   for both): the model apparently adds `ZIP` and `URL` spans of its own where the rules found
+#   none, more of them wrong than right. The ruler last *without* overwriting changes nothing on
+#   `ZIP` (the same F1 as the model) and closes only part of the gap on `URL`: wherever the model
+#   has already put an entity of its own on the tokens of a ZIP or a URL, like the `PRODUCT`s
+#   above, the ruler adds nothing there.
+# - On `PRICE` the model alone scores higher than the rules, which miss the prices that only
+#   context gives away (the `missed PRICE` lines above), and the ruler last without overwriting
+#   keeps the model's score. The two placements that let the rules win score a little below the
+#   model (the first line), probably where a rule's span, such as the `wrong PRICE` lines above,
+#   replaces a better one of the model's; they still score well above the rules alone (the second
+#   line).
+# - On `USERNAME` the model alone is perfect on dev, above the rules, and the ruler last without
+#   overwriting keeps that. The placements that let the rules win lose about what one span is
+#   worth among the dev usernames (printed at the start), most likely the rules' wrong
+#   `u/Rack-Unit` in the list above, which now wins over the model's full username. They still
+#   score well above the rules alone (the second line).
+# - On `PRODUCT` and `LOCATION` the rules find nothing (zero in the rules column), yet both
+#   placements that let the rules win score higher than the model. With the ruler last and
+#   `overwrite_ents`, the `ner` ran first and never saw the rules, so that gain can only come from
+#   the ruler deleting model spans that a rule match overlaps (with `overwrite_ents=True` spaCy's
+#   `entity_ruler` removes every entity a match overlaps, whatever its label): wrong spans like
+#   the `PRODUCT`s over the postcode and the link above. The ruler first gains a little more on
+#   both labels; there the `ner` predicts around the rules' entities, and in the post above it
+#   then finds the city as a `LOCATION`, which the wrong `PRODUCT` had swallowed. On `CONDITION`
+#   all the model's pipelines score the same.
 #
 # ### Do rules help most with little data?
 #
-# Every model of the learning curve was also scored with the refined rules in front of it
+# Back to the learning curve's models, trained at its fixed budget (not the ten-epoch model
+# above): each was also scored with the refined rules in front of it, the ruler-first hybrid
 # (`with rules`). The gain of the rules, per size, over the seeds:
 
 # %% tags=["nbval-ignore-output"]
@@ -711,33 +728,41 @@ print("smallest set gains more than the largest with every seed:",
 # `gain`, is above zero). The mean gain is largest with the fewest posts, but the two ranges printed above
 # overlap: one seed with 25 posts gains less than one seed with all posts (the check prints
 # `False`). So "rules help most with little data" is a tendency here, not a result that survives
-# three seeds. The gain with all posts probably overstates what rules add to a well-trained model,
-# since these models saw each post only a few times: a model trained for longer learns more of the
+# three seeds. The gain with all posts also overstates what rules add to a well-trained model,
+# since these models saw each post only a few times: the ten-epoch model of the comparison gains
+# far less micro F1 from the ruler first (the `micro` value in the line "ruler first minus model")
+# than any seed of the largest size gains here. A model trained for longer learns more of the
 # shapes itself and leaves less for the rules.
 #
 # ## When not to train a model at all
 #
 # Put the measurements together:
 #
-# - For `ZIP` and `URL`, patterns written in an afternoon reach a dev F1 that the model trained on
-#   all posts does not come near, with few false alarms, no annotation budget, and errors you can
-#   read and fix in a minute. For `USERNAME` the short-trained model scores higher than the rules,
-#   whose misses are shapes they did not foresee (`U/…`, hyphens), the kind of miss you fix in a
-#   pattern. If these are the only labels you need,
-#   **do not train a model**: write the patterns and use your annotated posts to *evaluate* them.
-# - For `PRICE`, rules cover the usual forms and a model can add the prices that only context
-#   reveals (`asking 210 shipped`, `ninety bucks`); with the short-trained model of this notebook
-#   the hybrids do not yet beat the rules alone (the `PRICE` row of the comparison), a
-#   longer-trained model may. Use rules plus the model
-#   (a hybrid) when such posts are common in your data; count them first, and measure.
-# - For `PRODUCT`, `LOCATION` and `CONDITION` there is no short list of shapes. At this budget the
-#   learning curve shows a gain from 100 posts to all of them only for `PRODUCT` (`LOCATION` stays
-#   flat, `CONDITION` drops, which the few passes over the largest set may explain). Spend the
-#   annotation budget here,
-#   and try a pretrained starting point (notebook 07) before annotating thousands of posts.
+# - For `ZIP` and `URL`, patterns written in an afternoon reach a dev F1 well above that of the
+#   model trained on all posts for ten epochs, with few false alarms, no annotation budget, and
+#   errors you can read and fix in a minute; no hybrid beats the rules alone on these two labels.
+#   If these are the only labels you need, **do not train a model**: write the patterns and use
+#   your annotated posts to *evaluate* them.
+# - For `USERNAME` the ten-epoch model is perfect on dev and the rules are not, but the rules'
+#   misses are shapes they did not foresee (`U/…`, hyphens), the kind of miss you fix in a pattern
+#   once the training posts show it. Whether that beats annotating and training depends on which
+#   other labels you need.
+# - For `PRICE`, rules cover the usual forms, but the prices that only context reveals (`asking
+#   210 shipped`, `ninety bucks`) need a model, and the ten-epoch model here scores higher on
+#   `PRICE` than the rules alone and than both hybrids that let the rules win (the `PRICE` row of
+#   the comparison). If you need prices, train the model; a ruler last without `overwrite_ents`
+#   changed nothing on `PRICE` here. Count such posts in your own data, and measure.
+# - For `PRODUCT`, `LOCATION` and `CONDITION` there is no short list of shapes. At the learning
+#   curve's fixed budget only `PRODUCT` gains from 100 posts to all of them (`LOCATION` stays
+#   flat, `CONDITION` drops), but the ten-epoch model scores far higher on all three than the
+#   curve's largest models (its `model` column against the curve's table), so the few passes, not
+#   the data, held back the right-hand end of the curve. Spend the annotation budget here, and
+#   try a pretrained starting point (notebook 07) before annotating thousands of posts.
 #
 # A model is worth training when the entities depend on context and vary in form. When the form
-# alone decides, rules win on accuracy, cost and transparency.
+# alone decides, rules can beat even a well-trained model (`ZIP` and `URL` here) and win on cost
+# and transparency; where you train a model anyway, check label by label whether the rules still
+# add anything.
 
 # %% [markdown]
 # ## Summary
@@ -748,17 +773,20 @@ print("smallest set gains more than the largest with every seed:",
 #   several seeds. Ten epochs over 25 posts is far less training than ten epochs over all, and an
 #   augmented set gets more updates than the original; without the control, you measure that.
 # - A learning curve per label, with the seed spread as a band, shows which labels need more data
-#   (`PRODUCT` still climbing) and which do not (`PRICE`, `USERNAME`).
+#   (`PRODUCT` still climbing) and which do not (`PRICE`, `USERNAME`). Where the largest set gets
+#   only a few passes, read its right-hand end as a lower bound.
 # - Augmentation is cheap and must be measured against that control: lower-cased copies robustly
 #   help on lower-case posts at a cost on normal ones; entity swapping showed no consistent effect;
 #   oversampling the posts with a URL raised URL F1 with every seed. Never augment the dev or test
 #   data.
-# - For `ZIP`, `URL` and `PRICE`, refined EntityRuler patterns beat the model trained on every post
-#   for this notebook's budget; for `USERNAME` the model did better.
-#   Rules written from the training errors, checked on dev, are evaluated like any model.
+# - For `ZIP` and `URL`, refined EntityRuler patterns beat the model trained on every post for ten
+#   epochs; for `PRICE` and `USERNAME` that model did better. Rules written from the training
+#   errors, checked on dev, are evaluated like any model.
 # - Put the ruler `before="ner"` to let the rules win and the model predict around them, or last
-#   with `overwrite_ents=True`; last without it, the model wins. Rules helped at every size here,
-#   on average most with the fewest posts, though the seed ranges overlap.
+#   with `overwrite_ents=True`; last without it, the model wins. Which is best depends on the
+#   label: letting the rules win lifted `ZIP` and `URL` here and cost a little on `PRICE` and
+#   `USERNAME`. At the learning curve's fixed budget, rules helped at every size, on average most
+#   with the fewest posts, though the seed ranges overlap; the ten-epoch model gained far less.
 # - When the form alone decides, skip the model.
 #
 # ## Quiz
