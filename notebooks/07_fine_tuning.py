@@ -28,7 +28,7 @@
 # time, size and speed. You will finish knowing how to run the same training on a GPU and how to
 # batch predictions over several processes.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 import matplotlib.pyplot as plt
 import pandas as pd
 import spacy
