@@ -110,19 +110,18 @@ exercises.check("01.1", list_ents)
 
 # %% [markdown]
 # `displacy.render(docs, style="ent")` draws the same entities in the text. Here are the first
-# three dev posts as `en_core_web_sm` sees them (`nlp.pipe` runs the pipeline over many texts,
+# two dev posts as `en_core_web_sm` sees them (`nlp.pipe` runs the pipeline over many texts,
 # faster than calling it on each):
 
 # %%
-displacy.render(list(nlp.pipe(rec["text"] for rec in dev[:3])), style="ent", jupyter=True)
+displacy.render(list(nlp.pipe(rec["text"] for rec in dev[:2])), style="ent", jupyter=True)
 
 # %% [markdown]
-# (The third post names nothing, so displaCy warns W006 for it, as in notebook 00.) Some of this
-# is close: the prices come out as `MONEY`, though without their currency (`450` for `A$450`),
+# Some of this is close: the prices come out as `MONEY`, though without their currency (`450` for `A$450`),
 # and `Houston` as `GPE`. Much is not: `Melbourne` is missed, the products are split up or
 # called `ORG` (`MSI`), `PERSON` (`Ryzen`, `Asus ROG Strix`) or `CARDINAL` (`7 5800X3D`), the
 # bracket tag `AUS-VIC` becomes an `ORG`, and the postcode `3000` is a `CARDINAL`, a count to it.
-# The confusion table below shows the same over all dev posts, and also what these three posts
+# The confusion table below shows the same over all dev posts, and also what these two posts
 # lack: conditions (*like new*, *lightly used*) it almost always misses.
 #
 # ## Measuring the mismatch
