@@ -194,7 +194,7 @@ def test_no_post_is_shared_between_splits_or_with_unlabeled() -> None:
     owners_exact: dict[str, str] = {}
     owners_norm: dict[str, str] = {}
     clashes = []
-    sources = [(s, [r["text"] for r in load(s)]) for s in (*SPLITS, GENERATED, "test_shift")]
+    sources = [(s, [r["text"] for r in load(s)]) for s in (*SPLITS, GENERATED, *SHIFT_SETS)]
     sources.append(("unlabeled", unlabeled()))
     for name, texts in sources:
         for text in texts:
@@ -244,7 +244,7 @@ def test_generated_posts_share_no_near_duplicate_with_an_evaluation_set() -> Non
     """generated.jsonl is training material (notebook 08 pools it with train): it may share
     templates with hand-written train posts, but no text or template with dev, test or test_shift."""
     build = load_script(SCRIPTS / "build.py")
-    evaluation = ("dev", "test", "test_shift")
+    evaluation = ("dev", "test", "dev_shift", "test_shift")
     found = build.cross_split_overlaps({GENERATED: load(GENERATED), **{name: load(name) for name in evaluation}})
     shown = [(kind, key, [r["id"] for r in records]) for kind, key, records in found]
     assert not found, f"{len(found)} near-duplicates of generated posts, e.g. {shown[:3]}"
@@ -383,7 +383,7 @@ def test_generator_reproduces_committed_output(tmp_path: Path) -> None:
 @pytest.mark.slow  # a real process that tokenizes every post (~50 s)
 def test_build_reproduces_committed_jsonl(tmp_path: Path) -> None:
     run_script("build.py", "--out", str(tmp_path))
-    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "generated.jsonl", "unlabeled.txt", "test_shift.jsonl"):
+    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "generated.jsonl", "unlabeled.txt", "test_shift.jsonl", "dev_shift.jsonl"):
         assert (tmp_path / name).read_bytes() == (POSTS / name).read_bytes(), name
 
 
@@ -403,7 +403,7 @@ def test_each_broken_record_has_exactly_its_own_mistake() -> None:
 
 
 # --- the course CLI ----------------------------------------------------------------------------
-@pytest.mark.parametrize("split", [*SPLITS, "test_shift", GENERATED])
+@pytest.mark.parametrize("split", [*SPLITS, "dev_shift", "test_shift", GENERATED])
 def test_course_cli_validates_split(split: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "course", "validate", str(POSTS / f"{split}.jsonl"), "--labels", ",".join(LABELS)],
@@ -417,6 +417,7 @@ def test_course_cli_validates_split(split: str) -> None:
 
 # --- the second, independent-style test set (issue 19.3) --------------------------------------
 SHIFT_MIN_POSTS = 100
+SHIFT_SETS = {"dev_shift": "devshift", "test_shift": "shift"}  # file -> id prefix, as in build.py
 NEAR_DUPLICATE = 0.85  # difflib ratio of normalised texts at or above which two posts count as one
 
 
@@ -443,35 +444,42 @@ def test_near_duplicates_catches_an_edited_copy() -> None:
     assert not near_duplicates(["synology ds918+ with 4x wd red 4tb drives, $350 cash"], [post])
 
 
-def test_shift_set_exists_validates_and_is_big_enough() -> None:
-    records = load("test_shift")
+@pytest.mark.parametrize("name", SHIFT_SETS)
+def test_shift_set_exists_validates_and_is_big_enough(name: str) -> None:
+    records = load(name)
     assert len(records) >= SHIFT_MIN_POSTS
     bad = {r["id"]: find_problems(r) for r in records if find_problems(r)}
-    assert not bad, f"{len(bad)} bad records in test_shift, e.g. {list(bad.items())[:3]}"
-    assert [r["id"] for r in records] == [f"shift-{i:04d}" for i in range(1, len(records) + 1)]
+    assert not bad, f"{len(bad)} bad records in {name}, e.g. {list(bad.items())[:3]}"
+    prefix = SHIFT_SETS[name]
+    assert [r["id"] for r in records] == [f"{prefix}-{i:04d}" for i in range(1, len(records) + 1)]
     assert {r["source"] for r in records} == {"hand"}
     assert {label for r in records for _, _, label in r["entities"]} == set(LABELS)
 
 
-def test_shift_set_has_no_near_duplicate_of_another_split() -> None:
-    shift = [r["text"] for r in load("test_shift")]
-    others = [r["text"] for s in (*SPLITS, GENERATED) for r in load(s)] + unlabeled()
+@pytest.mark.parametrize("name", SHIFT_SETS)
+def test_shift_set_has_no_near_duplicate_of_another_split(name: str) -> None:
+    shift = [r["text"] for r in load(name)]
+    other_sets = [*SPLITS, GENERATED, *(n for n in SHIFT_SETS if n != name)]
+    others = [r["text"] for s in other_sets for r in load(s)] + unlabeled()
     clashes = near_duplicates(shift, others)
     assert not clashes, f"{len(clashes)} near-duplicates, e.g. {clashes[:3]}"
-    assert len({normalise(t) for t in shift}) == len(shift), "test_shift repeats a post"
+    assert len({normalise(t) for t in shift}) == len(shift), f"{name} repeats a post"
 
 
-def test_readme_shift_table_matches_file() -> None:
+def test_readme_shift_table_matches_files() -> None:
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- shift-stats:start", 1)[1].split("<!-- shift-stats:end -->", 1)[0]
-    table = {}
+    names = list(SHIFT_SETS)
+    table: dict[str, dict[str, int]] = {name: {} for name in names}
     for line in block.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 2 and cells[0] in LABELS:
-            table[cells[0]] = int(cells[1])
-    counts = Counter(label for r in load("test_shift") for _, _, label in r["entities"])
-    assert table == {label: counts[label] for label in LABELS}
-    assert f"{len(load('test_shift'))} posts" in block
+        if len(cells) == 1 + len(names) and cells[0] in LABELS:
+            for name, cell in zip(names, cells[1:]):
+                table[name][cells[0]] = int(cell)
+    for name in names:
+        counts = Counter(label for r in load(name) for _, _, label in r["entities"])
+        assert table[name] == {label: counts[label] for label in LABELS}, name
+        assert f"{name}: {len(load(name))} posts" in block
 
 
 def test_annotator_a_is_the_agreement_sample_of_test_shift() -> None:

@@ -3,6 +3,7 @@
 Sources (all under data/scripts/):
     hand_written/train.md, dev.md, test.md   posts written one by one
     hand_written/test_shift.md               the independent-style second test set
+    hand_written/dev_shift.md                development posts written in the same spirit
     generated/train.md                       output of generate.py (seeded)
     generated/unlabeled.txt                  output of generate.py (seeded)
 
@@ -17,6 +18,10 @@ Outputs (under data/hardware_posts/ unless --out is given):
     unlabeled.txt                            copied from generated/unlabeled.txt
     test_shift.jsonl                         kept in file order, ids shift-0001...; its first
                                              64 posts are the double-annotated agreement sample
+    dev_shift.jsonl                          kept in file order, ids devshift-0001...; posts
+                                             written like test_shift by another writer, so that
+                                             choices about other people's posts (epochs, recipes)
+                                             are made without looking at test_shift
 
 train.jsonl and generated.jsonl are cut from one shuffle of all their posts (seed 1301), so
 each keeps the relative order the posts had when they shared the training split.
@@ -33,7 +38,7 @@ labels and the tokens of spacy.blank("en")), if markup is left in a post, or if
 two files share a post, or two splits a near-duplicate. For near-duplicates the generated
 posts count as training material (train and generated.jsonl are one side: notebook 08 pools
 them): they may share templates with each other and with hand-written train posts, never with
-dev, test or test_shift.
+dev, test, dev_shift or test_shift.
 
 Usage:
     python data/scripts/build.py             # rebuild data/hardware_posts/ and
@@ -63,6 +68,8 @@ from course.settings import LABELS
 SPLITS = ("train", "dev", "test")
 SHUFFLE_SEED = {"train": 1301, "dev": 1302, "test": 1303}
 SHIFT = "test_shift"  # second test set, written unlike the other splits; not shuffled
+DEV_SHIFT = "dev_shift"  # development posts in the style of test_shift, by another writer; not shuffled
+SHIFT_SETS = {DEV_SHIFT: "devshift", SHIFT: "shift"}  # output name -> id prefix
 GEN = "generated"  # the template posts: out of train since issue 19, kept for notebooks 05 and 08
 
 DATA = SCRIPTS.parent
@@ -187,9 +194,9 @@ def cross_split_overlaps(splits: dict[str, list[Record]]) -> list[tuple[str, str
 
 
 def load_sources() -> dict[str, list[Record]]:
-    """Read all sources and return unshuffled records per output file (SPLITS, SHIFT, GEN)."""
+    """Read all sources and return unshuffled records per output file (SPLITS, SHIFT_SETS, GEN)."""
     splits: dict[str, list[Record]] = {}
-    for split in (*SPLITS, SHIFT):
+    for split in (*SPLITS, *SHIFT_SETS):
         splits[split] = [
             {"text": t, "entities": e, "source": "hand", "_where": w} for t, e, w in read_markup(HAND / f"{split}.md")
         ]
@@ -215,7 +222,7 @@ def check(splits: dict[str, list[Record]], unlabeled: list[str]) -> list[str]:
     nlp = spacy.blank("en")
     errors = []
     seen: dict[str, str] = {}
-    for split in splits:  # SPLITS, then SHIFT and GEN
+    for split in splits:  # SPLITS, then SHIFT_SETS and GEN
         for record in splits[split]:
             errors += span_problems(nlp, record)
             key = normalise(record["text"])
@@ -252,11 +259,12 @@ def finalise(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
             {"id": f"{prefix}-{i:04d}", "text": r["text"], "entities": r["entities"], "source": r["source"]}
             for i, r in enumerate(final[name], 1)
         ]
-    if SHIFT in splits:
-        final[SHIFT] = [
-            {"id": f"shift-{i:04d}", "text": r["text"], "entities": r["entities"], "source": r["source"]}
-            for i, r in enumerate(splits[SHIFT], 1)
-        ]
+    for name, prefix in SHIFT_SETS.items():
+        if name in splits:
+            final[name] = [
+                {"id": f"{prefix}-{i:04d}", "text": r["text"], "entities": r["entities"], "source": r["source"]}
+                for i, r in enumerate(splits[name], 1)
+            ]
     return final
 
 
@@ -384,14 +392,17 @@ def stats_markdown(final: dict[str, list[Record]]) -> str:
     return "\n".join(lines)
 
 
-def shift_stats_markdown(records: list[Record]) -> str:
-    """The table written between the shift-stats markers of data/README.md."""
-    counts = Counter(lab for r in records for _, _, lab in r["entities"])
-    lines = ["| Label | test_shift |", "|---|---:|"]
-    lines += [f"| {label} | {counts[label]} |" for label in LABELS]
-    lines.append(f"| **all entities** | {sum(counts.values())} |")
-    empty = sum(1 for r in records if not r["entities"])
-    lines += ["", f"{len(records)} posts, {empty} without entities."]
+def shift_stats_markdown(final: dict[str, list[Record]]) -> str:
+    """The table written between the shift-stats markers of data/README.md: one column per shift set."""
+    names = [name for name in SHIFT_SETS if name in final]
+    counts = {name: Counter(lab for r in final[name] for _, _, lab in r["entities"]) for name in names}
+    lines = ["| Label | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    lines += [f"| {label} | " + " | ".join(str(counts[n][label]) for n in names) + " |" for label in LABELS]
+    lines.append("| **all entities** | " + " | ".join(str(sum(counts[n].values())) for n in names) + " |")
+    lines.append("")
+    for name in names:
+        empty = sum(1 for r in final[name] if not r["entities"])
+        lines.append(f"{name}: {len(final[name])} posts, {empty} without entities.")
     return "\n".join(lines)
 
 
@@ -436,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "unlabeled.txt").write_text("\n".join(unlabeled) + "\n", encoding="utf-8", newline="\n")
     if args.out.resolve() == OUT.resolve():
         update_readme(block)
-        update_readme(shift_stats_markdown(final[SHIFT]), SHIFT_MARKS)
+        update_readme(shift_stats_markdown(final), SHIFT_MARKS)
     return 0
 
 
