@@ -3,16 +3,28 @@
 Conventions (also in data/listings/README.md):
 
 - A price's **amount** is a float in the currency's unit: `$1,200` → 1200.0, `1.2k` → 1200.0,
-  `two hundred bucks` → 200.0, and the spoken `five fifty` → 550.0 (hundreds said first).
-  Words around the amount that the guideline leaves outside the PRICE span (`shipped`, `obo`,
-  `firm`, `local`, `each`, `ea`) are accepted and ignored, except that `each`/`ea` sets
-  `per_item`. Anything else (a range `$400-450`, `free`, `best offer`) is not a price we can
-  read: `normalise_price` returns None instead of a guess.
+  `two hundred bucks` → 200.0, `two hundred and fifty` → 250.0, and the spoken `five fifty` →
+  550.0 (hundreds said first). Words around the amount that the guideline leaves outside the
+  PRICE span (`shipped`, `obo`, `firm`, `local`, `each`, `ea`) are accepted and ignored, except
+  that `each`/`ea` sets `per_item`. Anything else (a range `$400-450`, `free`, `best offer`) is
+  not a price we can read: `normalise_price` returns None instead of a guess.
+- **Separators.** A number written the way only one convention writes it reads the same with
+  any marker: `1,200` and `1,200.50` (commas group thousands), `1.234.567` (several dot groups),
+  `1.234,56` (dot groups, then a decimal comma). Two forms are ambiguous and the marker decides:
+  with a *continental* marker (`€`, `EUR`, `euro(s)`, `kr`, `Kč`, `CZK`, `zł`, `PLN`, `R$`, `BRL`,
+  `CHF`) a dot followed by exactly three digits groups thousands (`1.100 kr` → 1100, `€1.150` →
+  1150) and a comma followed by one or two digits is a decimal comma (`5,49 €` → 5.49). With any
+  other marker, or none, the dot is a decimal point (`$119.99`, `£3.50`, `1.500` → 1.5) and
+  `5,49` is not read. Before a `k` the dot is always a decimal point (`€1.5k` → 1500).
 - The **currency** is an ISO 4217 code only when the text or the post says which one. Explicit
-  markers (`C$`, `A$`, `£`, `€`, `EUR`, `quid`, `PLN`, `$300 CAD`) decide it. A bare `$`,
-  `bucks` or `dollars` names *some* dollar: it becomes the currency of the post's location tag
-  (`[USA-TX]` → USD, `[CAN-ON]` → CAD, `[AUS]` → AUD) when the caller passes one, and stays
-  None otherwise. A number with no marker at all (`450 shipped`) has currency None.
+  markers decide it: symbols (`C$`, `A$`, `HK$`, `S$`, `R$`, `£`, `€`, `¥` = JPY, `₹`, `₱`),
+  words (`Rs`, `RM`, `Kč`, `baht`, `quid`, `euros`), a lone `R` right before the digits (`R650`
+  = ZAR) and ISO codes before or after the number (`AUD 150`, `1900 AED`; `$300 CAD` and
+  `$4,500 MXN` say which `$`). `kr` is read but names no country (SEK, NOK, DKK or ISK): its
+  currency stays None. A bare `$` (before or after the number), `bucks` or `dollars` names
+  *some* dollar: it becomes the currency of the post's location tag (`[USA-TX]` → USD,
+  `[CAN-ON]` → CAD, `[AUS]` → AUD) when the caller passes one, and stays None otherwise. A
+  number with no marker at all (`450 shipped`) has currency None.
 - A product's **key** is its text in lower case, with separators and spacing normalised
   (`RTX3080`, `rtx  3080` → `rtx 3080`) and leading chip-maker and board-partner names dropped
   (`Nvidia GeForce RTX 3080`, `EVGA RTX 3080` → `rtx 3080 …`), so that posts about the same
@@ -42,48 +54,63 @@ class Price:
     text: str = ""
 
 
-# explicit markers: a symbol or word before or after the number -> ISO code
-_PREFIX = {
+# ISO codes read before or after the number ('AUD 150', '1900 AED')
+_CODES = ("USD", "CAD", "AUD", "NZD", "GBP", "EUR", "PLN", "CHF", "CZK", "MXN", "BRL", "AED", "ZAR", "INR", "MYR",
+          "SGD", "HKD", "JPY", "PHP", "THB")  # fmt: skip
+_SOME_DOLLAR = "$"  # a marker for "some dollar": the caller's `dollar` says which
+# explicit markers -> ISO code; None: a currency the marker does not pin down
+_PREFIX: dict[str, str | None] = {
+    **{code.casefold(): code for code in _CODES},
+    "$": _SOME_DOLLAR,
+    "us$": "USD",
     "c$": "CAD",
     "ca$": "CAD",
-    "cad": "CAD",
     "a$": "AUD",
     "au$": "AUD",
-    "aud": "AUD",
-    "us$": "USD",
-    "usd": "USD",
-    "£": "GBP",
-    "gbp": "GBP",
-    "€": "EUR",
-    "eur": "EUR",
-    "pln": "PLN",
-    "zł": "PLN",
     "nz$": "NZD",
-    "chf": "CHF",
+    "hk$": "HKD",
+    "s$": "SGD",
+    "r$": "BRL",
+    "£": "GBP",
+    "€": "EUR",
+    "zł": "PLN",
+    "¥": "JPY",
+    "₹": "INR",
+    "rs": "INR",
+    "rs.": "INR",
+    "₱": "PHP",
+    "rm": "MYR",
+    "r": "ZAR",  # only right before the digits ('R650'), see _ATTACHED
 }
-_SUFFIX = {
-    "cad": "CAD",
-    "aud": "AUD",
-    "usd": "USD",
-    "gbp": "GBP",
-    "eur": "EUR",
+_SUFFIX: dict[str, str | None] = {
+    **{code.casefold(): code for code in _CODES},
+    "$": _SOME_DOLLAR,
+    "bucks": _SOME_DOLLAR,
+    "buck": _SOME_DOLLAR,
+    "dollars": _SOME_DOLLAR,
+    "dollar": _SOME_DOLLAR,
+    "€": "EUR",
     "euro": "EUR",
     "euros": "EUR",
-    "€": "EUR",
     "£": "GBP",
     "quid": "GBP",
     "pounds": "GBP",
     "pound": "GBP",
-    "pln": "PLN",
     "zł": "PLN",
-    "chf": "CHF",
-    "nzd": "NZD",
+    "kč": "CZK",
+    "baht": "THB",
+    "kr": None,  # krona/krone: Swedish, Norwegian, Danish or Icelandic
 }
-_DOLLAR_WORDS = {"bucks", "buck", "dollars", "dollar"}
+_ATTACHED = {"r"}  # markers read only without a space before the number: 'R650' but not 'R 650'
+# markers of the continental number format: '1.100 kr' is 1100, '5,49 €' is 5.49
+_CONTINENTAL = {"€", "eur", "euro", "euros", "kr", "kč", "czk", "zł", "pln", "r$", "brl", "chf"}
 _IGNORED = {"shipped", "obo", "firm", "local", "net", "ono", "pp", "paypal", "ff", "g&s", "cash", "or", "best", "offer"}
 _EACH = {"each", "ea", "apiece", "/ea", "per"}
-_NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?P<k>[kK])?"
-_PRICE = re.compile(r"^(?P<pre>[A-Za-z]{0,3}\$|£|€|zł|[A-Za-z]{3}\s)?\s*" + _NUMBER + r"\s*(?P<post>[^\d\s]*)$")
+# a marker glued to the number or a word away, the digits and separators, `k`, one marker after
+_PRICE = re.compile(r"^(?P<pre>[^\d\s]*)(?P<gap>\s*)(?P<num>\d[\d.,]*)\s*(?P<k>[kK](?![^\W\d_]))?\s*(?P<post>\S*)$")
+_POINT = re.compile(r"\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # 119.99, 1,200, 1,200.50
+_COMMA = re.compile(r"\d{1,3}(?:\.\d{3}){2,}(?:,\d{1,2})?|\d{1,3}(?:\.\d{3})+,\d{1,2}")  # 1.234.567, 1.234,56
+_COMMA_OR_POINT = re.compile(r"\d{1,3}(?:\.\d{3})+|\d+,\d{1,2}")  # 1.100, 5,49: the marker decides
 # location tag (or its country prefix) -> the dollar a bare `$` means there
 _DOLLAR_OF = {"USA": "USD", "US": "USD", "CAN": "CAD", "CA": "CAD", "AUS": "AUD", "AU": "AUD", "NZ": "NZD"}
 
@@ -106,13 +133,17 @@ _TENS = {
     w: 10 * i
     for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], start=2)
 }
+_SCALES = {"hundred", "thousand", "grand"}
 
 
 def _number_words(words: list[str]) -> float | None:
-    """'two hundred' → 200, 'thirty five' → 35, and the spoken 'five fifty' → 550; else None."""
-    values = []
-    for w in words:
-        w = w.casefold()
+    """'two hundred' → 200, 'thirty five' → 35, the spoken 'five fifty' → 550; else None.
+
+    'and' is read only after 'hundred'/'thousand' and before more number words: 'two hundred and fifty' → 250.
+    """
+    values: list[int] = []
+    low = [w.casefold() for w in words]
+    for i, w in enumerate(low):
         if w in _UNITS:
             values.append(_UNITS[w])
         elif w in _TENS:
@@ -121,6 +152,8 @@ def _number_words(words: list[str]) -> float | None:
             values[-1] *= 100
         elif w in ("thousand", "grand") and values:
             values = [sum(values) * 1000]
+        elif w == "and" and 0 < i < len(low) - 1 and low[i - 1] in _SCALES:
+            continue
         else:
             return None
     if not values:
@@ -130,60 +163,61 @@ def _number_words(words: list[str]) -> float | None:
     return float(sum(values))
 
 
+def _amount(num: str, continental: bool) -> float | None:
+    """The value of digits with separators (the rule is in the module docstring), or None."""
+    if _COMMA.fullmatch(num) or (continental and _COMMA_OR_POINT.fullmatch(num)):
+        return float(num.replace(".", "").replace(",", "."))  # '1.100 kr', '5,49 €', '1.234,56'
+    if _POINT.fullmatch(num):
+        return float(num.replace(",", ""))  # '$119.99', '1,200', '1.2k'
+    return None
+
+
+def _currency(code: str | None, dollar: str | None) -> str | None:
+    """The ISO code a marker's table entry stands for: `dollar` for "some dollar"."""
+    return dollar if code == _SOME_DOLLAR else code
+
+
 def normalise_price(text: str, dollar: str | None = None) -> Price | None:
-    """Read a price such as `$450`, `C$420`, `120 EUR`, `90 bucks`, `1.2k`, `75 each`, `£80`, `AUD 150`.
+    """Read a price such as `$450`, `C$420`, `120 EUR`, `90 bucks`, `1.2k`, `1.100 kr`, `R650`, `£80`.
 
     text (str): the PRICE span, optionally with the words the guideline leaves outside it.
     dollar (str | None): what a bare `$`/`bucks` means here (see `dollar_currency`); None keeps
         such a currency unknown.
     RETURNS (Price | None): the amount and currency, or None when the text is not one amount.
+        Markers and separators are read as the module docstring says.
     """
     words = text.strip().split()
     per_item = False
     while words and words[-1].casefold().strip(".,!") in _IGNORED | _EACH:
         per_item = per_item or words[-1].casefold().strip(".,!") in _EACH
         words.pop()
-    spelled = words[:-1] if words and words[-1].casefold() in {*_SUFFIX, *_DOLLAR_WORDS} else words
+    marker = words[-1].casefold() if words else ""
+    spelled = words[:-1] if marker in _SUFFIX else words
     spoken = _number_words(spelled)
     if spoken is not None:  # 'eighty quid', 'two hundred bucks', 'five fifty'
-        marker = words[-1].casefold() if len(spelled) < len(words) else ""
-        spoken_currency = _SUFFIX.get(marker) or (dollar if marker in _DOLLAR_WORDS else None)
-        return Price(spoken, spoken_currency, per_item, text)
-    core, post_word = re.sub(r"^(US|CA|AU|NZ|C|A) \$", r"\1$", " ".join(words)), ""  # 'US $119.99'
-    if core.endswith("$") and not core.startswith(("$", "£", "€")) and re.fullmatch(r"[\d.,]+\$", core):
-        core = "$" + core[:-1]  # '500$': the marker after the number
-    if len(words) >= 2 and not re.search(r"\d", words[-1]):
-        core, post_word = " ".join(words[:-1]), words[-1].casefold()
+        code = _SUFFIX[marker] if len(spelled) < len(words) else None
+        return Price(spoken, _currency(code, dollar), per_item, text)
+    core = re.sub(r"^([A-Za-z]{1,3}) \$(?=\d)", r"\1$", " ".join(words))  # 'US $119.99'
     match = _PRICE.match(core)
     if match is None:
         return None
-    pre = (match.group("pre") or "").strip().casefold()
-    post = (match.group("post") or "").casefold() or post_word
-    if match.group("post") and post_word:
-        return None  # two markers after the number ('450€ quid'): not one price we can read
-    currency: str | None
-    if pre in _PREFIX:
-        currency = _PREFIX[pre]
-    elif pre == "$":
-        currency = _SUFFIX.get(post) or dollar  # '$300 CAD' names the dollar; a bare '$' does not
-        post = "" if post in _SUFFIX else post
-    elif pre:
-        return None  # 'xy$' or an unknown three-letter code before the number
-    else:
-        currency = None
-    if post:
-        if post in _SUFFIX and pre in ("", "$"):
-            currency = _SUFFIX[post]
-        elif post in _DOLLAR_WORDS and not pre:
-            currency = dollar
-        elif post in _EACH:
-            per_item = True
-        else:
-            return None
-    amount = float(match.group("num").replace(",", ""))
+    pre, post = match.group("pre").casefold(), match.group("post").casefold()
+    if post in _EACH:  # '$50/ea'
+        per_item, post = True, ""
+    if pre == "$" and post.upper() in _CODES:  # '$300 CAD', '$4,500 MXN': the code says which '$'
+        pre = ""
+    if (pre and post) or (pre in _ATTACHED and match.group("gap")):
+        return None  # two markers ('C$300 CAD', '$50 €'), or 'R 650'
+    table, key = (_PREFIX, pre) if pre else (_SUFFIX, post)
+    if key and key not in table:
+        return None  # an unknown marker: 'xyz 20', '20 apples', '+$20'
+    code = table.get(key)
+    amount = _amount(match.group("num"), continental=bool({pre, post} & _CONTINENTAL) and not match.group("k"))
+    if amount is None:
+        return None
     if match.group("k"):
         amount *= 1000
-    return Price(amount, currency, per_item, text)
+    return Price(amount, _currency(code, dollar), per_item, text)
 
 
 # --- products ------------------------------------------------------------------------------------

@@ -46,6 +46,52 @@ PRICES = [  # text, dollar of the post, amount, currency, per item
     ("nine hundred", None, 900.0, None, False),
     ("500$", "USD", 500.0, "USD", False),
     ("US $119.99", None, 119.99, "USD", False),
+    # more currencies: symbols, words and ISO codes before or after the number
+    ("$4,500 MXN", "USD", 4500.0, "MXN", False),  # the code after '$' says which '$'
+    ("1900 AED", "USD", 1900.0, "AED", False),
+    ("4500 Kč", None, 4500.0, "CZK", False),
+    ("HK$1,350", "USD", 1350.0, "HKD", False),
+    ("S$650", "USD", 650.0, "SGD", False),
+    ("S$1,050", None, 1050.0, "SGD", False),
+    ("R$ 1.300", None, 1300.0, "BRL", False),
+    ("R650", None, 650.0, "ZAR", False),
+    ("R400", "USD", 400.0, "ZAR", False),
+    ("RM 2,300", None, 2300.0, "MYR", False),
+    ("Rs 52,000", None, 52000.0, "INR", False),
+    ("Rs. 14,000", None, 14000.0, "INR", False),
+    ("₹5,500", None, 5500.0, "INR", False),
+    ("¥85,000", None, 85000.0, "JPY", False),
+    ("₱18,500", None, 18500.0, "PHP", False),
+    ("9,900 baht", None, 9900.0, "THB", False),
+    ("850 $", "CAD", 850.0, "CAD", False),  # a '$' after the number, like '500$'
+    ("850 $", None, 850.0, None, False),
+    ("4500 kr", "USD", 4500.0, None, False),  # krona or krone: the country is unknown
+    ("1200 kr", None, 1200.0, None, False),
+    ("two hundred and fifty", None, 250.0, None, False),
+    ("one thousand and fifty bucks", "USD", 1050.0, "USD", False),
+    # continental markers: a dot before three digits groups thousands, a comma before one or two is decimal
+    ("1.100 kr", None, 1100.0, None, False),
+    ("8.900 kr", None, 8900.0, None, False),
+    ("1.100 kr each", None, 1100.0, None, True),
+    ("R$ 2.000", None, 2000.0, "BRL", False),
+    ("€1.150", None, 1150.0, "EUR", False),
+    ("1.050 €", None, 1050.0, "EUR", False),
+    ("CHF 1.200", None, 1200.0, "CHF", False),
+    ("5,49 €", None, 5.49, "EUR", False),
+    ("1.234,56 €", None, 1234.56, "EUR", False),
+    ("1,200 €", None, 1200.0, "EUR", False),  # a comma before three digits groups thousands everywhere
+    ("€1.5k", None, 1500.0, "EUR", False),  # before a k the dot is a decimal point
+    ("1.234.567", None, 1234567.0, None, False),  # several dot groups: thousands, whatever the marker
+    # US/UK markers or none: the dot stays a decimal point, the comma groups thousands
+    ("$1.2k", "USD", 1200.0, "USD", False),
+    ("$119.99", "USD", 119.99, "USD", False),
+    ("$1,200.50", "USD", 1200.5, "USD", False),
+    ("1,200", None, 1200.0, None, False),
+    ("£3.50", None, 3.5, "GBP", False),
+    ("£1.500", None, 1.5, "GBP", False),
+    ("1.500", None, 1.5, None, False),
+    ("9.99", None, 9.99, None, False),
+    ("$50/ea", "USD", 50.0, "USD", True),
 ]
 
 
@@ -56,15 +102,20 @@ def test_normalise_price_table(text, dollar, amount, currency, per_item):
 
 
 @pytest.mark.parametrize(
-    "text", ["free", "best offer", "$400-450", "xyz 20", "20 apples", "", "$", "bucks", "hundred", "4500 kr"]
-)
+    "text",
+    ["free", "best offer", "$400-450", "xyz 20", "20 apples", "", "$", "bucks", "hundred", "bucks 50",
+     "R 650",  # a lone R is the rand only right before the digits
+     "5,49", "$1,50",  # a decimal comma needs a continental marker
+     "C$300 CAD", "450€ quid", "$50 €",  # two markers
+     "two hundred and", "and fifty"],
+)  # fmt: skip
 def test_unreadable_prices_are_none_not_a_guess(text):
     assert normalise_price(text, "USD") is None
 
 
 def test_covers_every_price_of_the_course_data():
     texts = set()
-    for split in ("train", "dev", "test", "test_shift"):
+    for split in ("train", "dev", "test", "dev_shift", "test_shift"):
         for line in data_path("hardware_posts", f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
             texts |= {rec["text"][s:e] for s, e, label in rec["entities"] if label == "PRICE"}
