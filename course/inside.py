@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 ATTRS = ("NORM", "PREFIX", "SUFFIX", "SHAPE")
 WIDTH = 96
-ABLATION_EPOCHS = 4  # learner mode; bench/inside_ablation.py stores the same grid with 3 seeds
+ABLATION_EPOCHS = 2  # learner mode; bench/inside_ablation.py stores the same grid with 3 seeds
 STORED = Path(__file__).resolve().parents[1] / "bench" / "inside_ablation.json"
 
 BASELINE: dict[str, Any] = {
