@@ -57,13 +57,13 @@ def test_style_shift_table_reports_the_gap_and_the_keep_or_drop_difference(bench
         "seeds": [0, 1, 2],
         "posts": {ex.GENERATED_ONLY: 5, ex.HAND_ONLY: 5, ex.ALL_HAND: 9, ex.ALL_POSTS: 14},
         "summary": {
-            v: {e: {"mean": m, "min": m - 0.01, "max": m + 0.01} for e in ("dev", "test_shift")}
+            v: {e: {"mean": m, "min": m - 0.01, "max": m + 0.01} for e in ("dev", "dev_shift")}
             for v, m in means.items()
         },
     }
     text = bench["style_shift"].markdown(result)
     assert "| generated only | 5 | 0.500 [0.490, 0.510] | 0.500 [0.490, 0.510] |" in text
-    assert "hand-written minus generated: +0.300 on dev, +0.300 on test_shift" in text
+    assert "hand-written minus generated: +0.300 on dev, +0.300 on dev_shift" in text
     assert "(hand-written + generated minus all hand-written): -0.020 on dev" in text
 
 
