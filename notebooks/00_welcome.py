@@ -159,11 +159,11 @@ assert all(check.ok for check in checks), "Something is missing: see the ✗ lin
 # %% [markdown]
 # ## A first look at the data
 #
-# The course comes with marketplace posts written for it, in four annotated splits (train, dev,
-# test, and `test_shift`, a second test set written unlike the rest on purpose, for notebook 05),
-# one more annotated file, `generated`, and one file of unannotated posts. Each annotated post is
-# one line of JSON: an id, the text, a list of `[start, end, label]` character offsets, and
-# where the post comes from.
+# The course comes with marketplace posts written for it, in five annotated splits (train, dev,
+# test, and `dev_shift` and `test_shift`: development and test posts written unlike the rest on
+# purpose, for notebook 05), one more annotated file, `generated`, and one file of unannotated
+# posts. Each annotated post is one line of JSON: an id, the text, a list of `[start, end, label]`
+# character offsets, and where the post comes from.
 # `srsly`, the serialisation library that ships with spaCy, reads such a file:
 
 # %%
@@ -171,19 +171,19 @@ from collections import Counter
 
 import srsly
 
-for name in ("train", "dev", "test", "test_shift", "generated"):
+for name in ("train", "dev", "test", "dev_shift", "test_shift", "generated"):
     records = list(srsly.read_jsonl(DATA / f"{name}.jsonl"))
-    print(f"{name:<10} {len(records):>3} posts", dict(Counter(r["source"] for r in records)))
+    print(f"{name:<10} {len(records):>4} posts", dict(Counter(r["source"] for r in records)))
 unlabeled = (DATA / "unlabeled.txt").read_text(encoding="utf-8").splitlines()
 print("unlabeled", len(unlabeled), "posts")
 
 # %% [markdown]
-# Not every post was written by a person. The four splits, training data included, were written
+# Not every post was written by a person. All five splits, training data included, were written
 # and annotated by hand (`hand`), in many styles. The posts in `generated.jsonl` and all the
 # unlabelled posts were **generated from templates**: real-looking layouts filled with products,
 # prices and places from lists, annotated automatically as they were generated. Their layouts
-# repeat far more often than real posts do, and adding them to the training data brings no
-# measurable gain (notebook 05 measures it), so they are not part of the training split.
+# repeat far more often than real posts do, and adding them to the hand-written training data
+# gains little at best (notebook 05 measures it), so they are not part of the training split.
 # Notebook 05 trains on them on purpose, to show what a change of writing style does to a model,
 # and notebook 08 mixes them into its pool for active learning. The unlabelled posts stand in for
 # "new posts" in notebooks 08 and 09; coming from templates, they are more alike than real new
@@ -260,8 +260,8 @@ quiz.show("00_welcome")
 # - In spaCy a `Doc` holds the tokens and `doc.ents` the entities, each a span of whole tokens;
 #   `doc.char_span` makes one from character offsets, and displaCy draws them.
 # - The course runs offline; `COURSE_FAST=1` trades accuracy for speed.
-# - The train, dev and test posts are hand-written; `generated.jsonl` and the unlabelled posts
-#   are generated from templates.
+# - All five annotated splits (train, dev, test, `dev_shift`, `test_shift`) are hand-written;
+#   `generated.jsonl` and the unlabelled posts are generated from templates.
 # - Exercises are plain spaCy with blanks, checks with hints, and solutions on request; quizzes
 #   explain every option.
 # - Your progress file records tries, hints and exercise checks under the name you set.
