@@ -531,7 +531,7 @@ fig = inside.plot_ablation(stored["runs"])
 
 # %% [markdown]
 # Before reading a difference off the table, check it against the noise. The baseline alone,
-# trained with three seeds, spreads over only about 0.2 points of micro F1 this time (first line
+# trained with three seeds, spreads over well under a point of micro F1 this time (first line
 # below), while most variants spread over one to two points between their own seeds (left plot),
 # so the bar the rule sets is low. The
 # report compares each variant with the baseline **seed by seed** and calls a change real only

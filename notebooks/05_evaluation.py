@@ -668,7 +668,7 @@ stored_table
 # measured again when the data change.
 #
 # And look at `dev_shift` in every row: each training set scores well below its dev score
-# there, by at least 0.07. The habits of the training posts, whoever wrote them, set the
+# there, by several points. The habits of the training posts, whoever wrote them, set the
 # ceiling, and only posts by other people show it.
 
 # %% [markdown]

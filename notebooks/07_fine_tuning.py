@@ -617,7 +617,7 @@ _ = axes[2].set_yscale("log")
 #   transformer for `CONDITION` and `URL`. The label with the largest gap (printed above the table)
 #   differs by model: `USERNAME` for the blank CNN (`URL` close behind), `PRODUCT` for
 #   en_core_web_sm, `ZIP` for the transformer (`USERNAME` close behind). The transformer's two are
-#   the largest gaps in the table, near 0.2, but both are small labels in the shifted set (the
+#   the largest gaps in the table, but both are small labels in the shifted set (the
 #   support lines), so a few spans make much of them. `PRODUCT` is the opposite case: the largest
 #   label, and every model loses on it, en_core_web_sm most; other people's products are where
 #   the training posts' habits run out. That gap is what a learner's project inherits: its posts
