@@ -185,7 +185,9 @@ def test_the_number_of_forms_is_capped(tmp_path, monkeypatch):
 
 
 def test_the_course_data_is_consistent_with_its_reviewed_exceptions():
-    splits = [ROOT / "data" / "hardware_posts" / f"{s}.jsonl" for s in ("train", "dev", "test", "dev_shift", "test_shift")]
+    splits = [
+        ROOT / "data" / "hardware_posts" / f"{s}.jsonl" for s in ("train", "dev", "test", "dev_shift", "test_shift")
+    ]
     allow = str(ROOT / "data" / "consistency_exceptions.txt")
     report = check_files(splits, ignore_case=True, exceptions=read_exceptions(allow, ignore_case=True))
     assert not report.forms, "\n".join(report.lines(5))

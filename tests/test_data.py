@@ -383,7 +383,15 @@ def test_generator_reproduces_committed_output(tmp_path: Path) -> None:
 @pytest.mark.slow  # a real process that tokenizes every post (~50 s)
 def test_build_reproduces_committed_jsonl(tmp_path: Path) -> None:
     run_script("build.py", "--out", str(tmp_path))
-    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "generated.jsonl", "unlabeled.txt", "test_shift.jsonl", "dev_shift.jsonl"):
+    for name in (
+        "train.jsonl",
+        "dev.jsonl",
+        "test.jsonl",
+        "generated.jsonl",
+        "unlabeled.txt",
+        "test_shift.jsonl",
+        "dev_shift.jsonl",
+    ):
         assert (tmp_path / name).read_bytes() == (POSTS / name).read_bytes(), name
 
 
