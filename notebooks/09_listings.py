@@ -243,7 +243,7 @@ classifier.table().head(8)
 
 # %% tags=["nbval-ignore-output"]
 N_TRAIN = settings.pick(full=len(train_records), fast=150)
-EPOCHS = settings.pick(full=10, fast=4)
+EPOCHS = settings.pick(full=5, fast=4)
 nlp = train.train_blank(train_records[:N_TRAIN], n_iter=EPOCHS, seed=0, progress=False).nlp  # a spaCy pipeline
 examples = [Example.from_dict(nlp.make_doc(r["text"]), {"entities": r["entities"]}) for r in heldout]
 ner_scores = nlp.evaluate(examples)
@@ -280,8 +280,9 @@ displacy.render(differ[1], style="ent", jupyter=True)
 # tuning pairs are not enough to learn every such exception. Across, every method loses a share of
 # its F1 to NER: a product whose span is one token short (say "RTX 3080" for "RTX 3080 Ti") breaks
 # every pair it is in, even when the pairing itself was right. In the post shown above the model
-# goes further wrong: "Toronto M4C 1B5" comes out as one PRODUCT instead of a place and a postcode. Improving NER helps every
-# pairing method at once; the third column says by how much, per method, on this model.
+# goes further wrong: it labels the bare model number "3070" a ZIP instead of a PRODUCT, and it
+# misses the place, "cleveland", altogether. Improving NER helps every pairing method at once; the
+# third column says by how much, per method, on this model.
 #
 # ## 7 · Listings for the unlabelled posts
 #
