@@ -242,7 +242,8 @@ def finalise(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
     """Shuffle each split with its fixed seed and assign ids.
 
     train and GEN are shuffled together, as when the generated posts were part of train, and then
-    cut apart by source: each keeps the relative order it had in the old mixed split.
+    cut apart by source: each keeps the relative order it had in the old mixed split. The shift
+    sets (SHIFT_SETS) are not shuffled.
     """
     final = {}
     for split in SPLITS:
@@ -253,18 +254,13 @@ def finalise(splits: dict[str, list[Record]]) -> dict[str, list[Record]]:
             final[GEN] = [r for r in records if r["source"] == "generated"]
             records = [r for r in records if r["source"] == "hand"]
         final[split] = records
+    final.update({name: list(splits[name]) for name in SHIFT_SETS if name in splits})  # kept in file order
     for name in list(final):
-        prefix = GEN if name == GEN else name
+        prefix = SHIFT_SETS.get(name, name)  # 'shift-0001', 'devshift-0001'; the others by their name
         final[name] = [
             {"id": f"{prefix}-{i:04d}", "text": r["text"], "entities": r["entities"], "source": r["source"]}
             for i, r in enumerate(final[name], 1)
         ]
-    for name, prefix in SHIFT_SETS.items():
-        if name in splits:
-            final[name] = [
-                {"id": f"{prefix}-{i:04d}", "text": r["text"], "entities": r["entities"], "source": r["source"]}
-                for i, r in enumerate(splits[name], 1)
-            ]
     return final
 
 
